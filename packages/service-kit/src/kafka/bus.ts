@@ -1,0 +1,132 @@
+/**
+ * The project's own, small view of Kafka. Services and tests use only these types, so the client behind
+ * them (kafkajs today; @confluentinc/kafka-javascript or @platformatic/kafka later) can be swapped and
+ * benchmarked without touching a service. Offsets are decimal strings, as Kafka's are 64-bit.
+ */
+
+export type HeaderValue = Buffer | string;
+
+export interface OutgoingMessage {
+  topic: string;
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, HeaderValue>;
+  /** explicit partition; otherwise the key decides (murmur2, like the Java client) */
+  partition?: number;
+}
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** broker or producer time, epoch milliseconds as a string */
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer>;
+}
+
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  /** the offset of the next message to read (last processed + 1) */
+  offset: string;
+}
+
+export interface Producer {
+  send(messages: OutgoingMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** One Kafka transaction: what is sent and the consumed offsets become visible together, or not at all. */
+export interface Transaction {
+  send(messages: OutgoingMessage[]): Promise<void>;
+  sendOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface TransactionalProducer {
+  transaction(): Promise<Transaction>;
+  disconnect(): Promise<void>;
+}
+
+export interface Batch {
+  topic: string;
+  partition: number;
+  messages: ConsumedMessage[];
+  highWatermark: string;
+}
+
+export interface BatchContext {
+  /** call during long work so the group does not think this member died */
+  heartbeat(): Promise<void>;
+  /** false once stop() was called or the member lost the partition: finish or abandon the batch */
+  isRunning(): boolean;
+}
+
+export interface RunOptions {
+  eachBatch(batch: Batch, context: BatchContext): Promise<void>;
+  /**
+   * true: offsets of each handled batch are committed by the consumer (at-least-once).
+   * false: the handler commits them itself, e.g. with Transaction.sendOffsets (exactly-once).
+   */
+  autoCommit: boolean;
+}
+
+export interface Consumer {
+  subscribe(topics: string[], options?: { fromBeginning?: boolean }): Promise<void>;
+  run(options: RunOptions): Promise<void>;
+  /** partitions currently assigned to this member */
+  assignment(): TopicPartition[];
+  /** stops fetching, lets the batch in hand finish, commits (autoCommit), leaves the group */
+  disconnect(): Promise<void>;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  /** e.g. { 'cleanup.policy': 'compact', 'retention.ms': '604800000' } */
+  config?: Record<string, string>;
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  /** earliest available */
+  low: string;
+  /** next offset to be written */
+  high: string;
+}
+
+export interface Admin {
+  /** creates the missing ones; existing topics are left as they are and reported */
+  ensureTopics(topics: TopicSpec[]): Promise<{ created: string[]; existing: string[] }>;
+  deleteTopics(names: string[]): Promise<void>;
+  listTopics(): Promise<string[]>;
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** committed offsets of a group on a topic; "-1" where nothing is committed */
+  groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
+  disconnect(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** only committed transactional writes are read (default true) */
+  readCommitted?: boolean;
+}
+
+export interface MessageBus {
+  producer(options?: { idempotent?: boolean }): Promise<Producer>;
+  /** one transactional id per input partition: kafkajs cannot fence zombies by group generation (no KIP-447) */
+  transactionalProducer(transactionalId: string): Promise<TransactionalProducer>;
+  consumer(options: ConsumerOptions): Promise<Consumer>;
+  admin(): Promise<Admin>;
+}

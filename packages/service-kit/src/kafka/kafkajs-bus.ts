@@ -1,0 +1,230 @@
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Consumer as KafkaConsumer,
+  type LogEntry,
+  type Message,
+  type IHeaders,
+  type Producer as KafkaProducer,
+} from 'kafkajs';
+import type { Logger } from '../log/logger.ts';
+import type {
+  Admin,
+  Batch,
+  ConsumedMessage,
+  Consumer,
+  ConsumerOptions,
+  MessageBus,
+  OutgoingMessage,
+  Producer,
+  TopicPartition,
+  Transaction,
+  TransactionalProducer,
+} from './bus.ts';
+
+export interface KafkajsBusOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+}
+
+/** MessageBus on kafkajs 2.2.4. Everything kafkajs-specific in the project lives in this file. */
+export function createKafkajsBus({ brokers, clientId, logger }: KafkajsBusOptions): MessageBus {
+  const log = logger.child({ component: 'kafkajs' });
+  const kafka = new Kafka({
+    clientId,
+    brokers,
+    // retriable broker trouble: exponential backoff with jitter, as kafkajs does, bounded to ~1 minute
+    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 30_000 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry.log;
+      log[kafkajsLevel(entry.level, message)]({ namespace: entry.namespace, ...extra }, message);
+    },
+  });
+
+  return {
+    async producer({ idempotent = true } = {}) {
+      const producer = kafka.producer({
+        idempotent,
+        maxInFlightRequests: idempotent ? 1 : undefined,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      return {
+        send: (messages) => sendGrouped(producer, messages),
+        disconnect: () => producer.disconnect(),
+      } satisfies Producer;
+    },
+
+    async transactionalProducer(transactionalId) {
+      const producer = kafka.producer({
+        transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      return {
+        async transaction(): Promise<Transaction> {
+          const tx = await producer.transaction();
+          return {
+            send: (messages) => sendGrouped(tx, messages),
+            sendOffsets: (groupId, offsets) =>
+              tx.sendOffsets({
+                consumerGroupId: groupId,
+                topics: groupByTopic(offsets).map(([topic, items]) => ({
+                  topic,
+                  partitions: items.map(({ partition, offset }) => ({ partition, offset })),
+                })),
+              }),
+            commit: () => tx.commit(),
+            abort: () => tx.abort(),
+          };
+        },
+        disconnect: () => producer.disconnect(),
+      } satisfies TransactionalProducer;
+    },
+
+    async consumer(options: ConsumerOptions) {
+      const consumer = kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+        readUncommitted: options.readCommitted === false,
+        allowAutoTopicCreation: false,
+      });
+      await consumer.connect();
+      return wrapConsumer(consumer);
+    },
+
+    async admin() {
+      const admin = kafka.admin();
+      await admin.connect();
+      return {
+        async ensureTopics(topics) {
+          const existingNames = new Set(await admin.listTopics());
+          const missing = topics.filter((t) => !existingNames.has(t.name));
+          if (missing.length > 0) {
+            await admin.createTopics({
+              waitForLeaders: true,
+              topics: missing.map((t) => ({
+                topic: t.name,
+                numPartitions: t.partitions,
+                replicationFactor: t.replicationFactor,
+                configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+              })),
+            });
+          }
+          return {
+            created: missing.map((t) => t.name),
+            existing: topics.filter((t) => existingNames.has(t.name)).map((t) => t.name),
+          };
+        },
+        deleteTopics: (names) => admin.deleteTopics({ topics: names }),
+        listTopics: () => admin.listTopics(),
+        async topicOffsets(topic) {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
+        },
+        async groupOffsets(groupId, topic) {
+          const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          return (entry?.partitions ?? []).map((p) => ({ topic, partition: p.partition, offset: p.offset }));
+        },
+        disconnect: () => admin.disconnect(),
+      } satisfies Admin;
+    },
+  };
+}
+
+/**
+ * kafkajs logs a normal rebalance as errors ("The group is rebalancing"), and warns on every idempotent
+ * producer because our retries are bounded on purpose (a dead broker must surface as an error, not hang
+ * a shutdown). Those become debug; everything else keeps its level.
+ */
+function kafkajsLevel(level: KafkaLogLevel, message: string): 'error' | 'warn' | 'debug' {
+  if (/rebalancing|Limiting retries for the idempotent producer/.test(message)) return 'debug';
+  if (level <= KafkaLogLevel.ERROR) return 'error';
+  return level === KafkaLogLevel.WARN ? 'warn' : 'debug';
+}
+
+function wrapConsumer(consumer: KafkaConsumer): Consumer {
+  let assigned: TopicPartition[] = [];
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    assigned = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
+      partitions.map((partition) => ({ topic, partition })),
+    );
+  });
+  return {
+    subscribe: (topics, { fromBeginning = true } = {}) => consumer.subscribe({ topics, fromBeginning }),
+    async run({ eachBatch, autoCommit }) {
+      await consumer.run({
+        autoCommit,
+        // the whole batch is resolved only when the handler returns; a throw re-delivers it
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+          const ours: Batch = {
+            topic: batch.topic,
+            partition: batch.partition,
+            highWatermark: batch.highWatermark,
+            messages: batch.messages.map(
+              (m): ConsumedMessage => ({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: m.offset,
+                timestamp: m.timestamp,
+                key: m.key,
+                value: m.value,
+                headers: toHeaders(m.headers),
+              }),
+            ),
+          };
+          await eachBatch(ours, { heartbeat, isRunning: () => isRunning() && !isStale() });
+        },
+      });
+    },
+    assignment: () => assigned,
+    disconnect: async () => {
+      await consumer.stop();
+      await consumer.disconnect();
+    },
+  };
+}
+
+interface Sender {
+  sendBatch(batch: { topicMessages: { topic: string; messages: Message[] }[]; compression?: CompressionTypes }): Promise<unknown>;
+}
+
+async function sendGrouped(sender: Sender | KafkaProducer, messages: OutgoingMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await sender.sendBatch({
+    topicMessages: groupByTopic(messages).map(([topic, items]) => ({
+      topic,
+      messages: items.map((m) => ({ key: m.key, value: m.value, headers: m.headers, partition: m.partition })),
+    })),
+  });
+}
+
+function groupByTopic<T extends { topic: string }>(items: T[]): [string, T[]][] {
+  const byTopic = new Map<string, T[]>();
+  for (const item of items) {
+    const list = byTopic.get(item.topic);
+    if (list) list.push(item);
+    else byTopic.set(item.topic, [item]);
+  }
+  return [...byTopic.entries()];
+}
+
+function toHeaders(headers: IHeaders | undefined): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = Buffer.isBuffer(first) ? first : Buffer.from(first);
+  }
+  return out;
+}

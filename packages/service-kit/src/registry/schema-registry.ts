@@ -1,0 +1,90 @@
+import registryLib from '@kafkajs/confluent-schema-registry';
+import type { Schema as AvscSchema } from 'avsc';
+
+const { SchemaRegistry, SchemaType } = registryLib;
+
+export type Compatibility = 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE' | 'NONE';
+
+/** An Avro schema as parsed JSON (the content of a schemas/*.avsc file). */
+export type AvroSchemaJson = Exclude<AvscSchema, string> & { name: string; namespace?: string };
+
+/** The registry refused a schema: it is not compatible with what the subject already holds. Not retriable. */
+export class SchemaIncompatibleError extends Error {
+  readonly retriable = false;
+  readonly isTrusted = true;
+  constructor(
+    readonly subject: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SchemaIncompatibleError';
+  }
+}
+
+export interface SchemaRegistryClient {
+  /**
+   * Sets the subject's compatibility level explicitly, then registers the schema under it (idempotent:
+   * the same schema gets the same id). Throws SchemaIncompatibleError when the registry refuses it.
+   */
+  register(subject: string, schema: AvroSchemaJson, compatibility: Compatibility): Promise<number>;
+  /** Confluent wire format: magic byte 0, 4-byte schema id, Avro binary. Validates against the schema. */
+  encode(schemaId: number, payload: unknown): Promise<Buffer>;
+  /**
+   * Decodes a wire-format buffer. With a reader schema, the writer's schema is resolved to it, so a
+   * consumer that owns its schema sees defaults for fields an older writer did not have.
+   */
+  decode<T = unknown>(buffer: Buffer, readerSchema?: AvroSchemaJson): Promise<T>;
+  compatibilityOf(subject: string): Promise<Compatibility | undefined>;
+}
+
+/** The subject of a topic's values, Confluent's TopicNameStrategy. */
+export const valueSubject = (topic: string): string => `${topic}-value`;
+
+export function createSchemaRegistryClient({ url }: { url: string }): SchemaRegistryClient {
+  const registry = new SchemaRegistry({ host: url, clientId: 'register-feeds' });
+
+  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json', Accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : undefined };
+  }
+
+  return {
+    async register(subject, schema, compatibility) {
+      // Set the level first: the library compares the subject's level with the one passed and throws on a
+      // mismatch, and a registry's default for a new subject differs between products.
+      const config = await api('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility });
+      if (config.status !== 200) {
+        throw new Error(`registry refused compatibility ${compatibility} for ${subject}: HTTP ${config.status} ${JSON.stringify(config.json)}`);
+      }
+      try {
+        const { id } = await registry.register(
+          { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+          { subject, compatibility: compatibility as never, updateConfig: false },
+        );
+        return id;
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status === 409 || status === 422) {
+          throw new SchemaIncompatibleError(subject, `schema ${schema.namespace ?? ''}.${schema.name} is not ${compatibility} compatible with subject ${subject}: ${(error as Error).message}`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+    },
+    encode: (schemaId, payload) => registry.encode(schemaId, payload),
+    decode: (buffer, readerSchema) =>
+      registry.decode(buffer, readerSchema ? { [SchemaType.AVRO]: { readerSchema: readerSchema as never } } : undefined),
+    async compatibilityOf(subject) {
+      const result = await api('GET', `/config/${encodeURIComponent(subject)}`);
+      if (result.status === 404) return undefined;
+      return (result.json as { compatibilityLevel?: Compatibility }).compatibilityLevel;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { TestProject } from 'vitest/node';
+
+/**
+ * Where integration tests get their Kafka broker and schema registry, in this order:
+ *  1. KAFKA_BROKERS and SCHEMA_REGISTRY_URL, when both are set (a stack someone else runs);
+ *  2. a Docker engine, through testcontainers (apache/kafka + apicurio/apicurio-registry);
+ *  3. the project's own scripts (stack/stack.sh): reused when already up, else started and stopped again.
+ * Whatever this setup starts, its teardown stops.
+ */
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kafkaBrokers: string;
+    schemaRegistryUrl: string;
+    stackSource: string;
+  }
+}
+
+const run = promisify(execFile);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const KAFKA_IMAGE = 'apache/kafka:4.1.1';
+const REGISTRY_IMAGE = 'apicurio/apicurio-registry:3.3.3';
+
+interface Stack {
+  brokers: string;
+  registryUrl: string;
+  source: string;
+  stop: () => Promise<void>;
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stack = (await fromEnvironment()) ?? (await fromContainers()) ?? (await fromLocalScripts());
+  process.stderr.write(`test stack: ${stack.source} (kafka ${stack.brokers}, registry ${stack.registryUrl})\n`);
+  project.provide('kafkaBrokers', stack.brokers);
+  project.provide('schemaRegistryUrl', stack.registryUrl);
+  project.provide('stackSource', stack.source);
+  return stack.stop;
+}
+
+async function fromEnvironment(): Promise<Stack | undefined> {
+  const brokers = process.env.KAFKA_BROKERS;
+  const registryUrl = process.env.SCHEMA_REGISTRY_URL;
+  if (!brokers || !registryUrl) return undefined;
+  return { brokers, registryUrl, source: 'environment', stop: async () => {} };
+}
+
+async function fromContainers(): Promise<Stack | undefined> {
+  if (process.env.TEST_STACK === 'local') return undefined;
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const { KafkaContainer } = await import('@testcontainers/kafka');
+  let kafka: Awaited<ReturnType<KafkaContainer['start']>>;
+  try {
+    kafka = await new KafkaContainer(KAFKA_IMAGE).start();
+  } catch (error) {
+    // testcontainers says only this when no engine answers; anything else is a real failure
+    if (error instanceof Error && /container runtime strategy/i.test(error.message)) return undefined;
+    throw error;
+  }
+  const registry = await new GenericContainer(REGISTRY_IMAGE)
+    .withExposedPorts(8080)
+    .withWaitStrategy(Wait.forHttp('/apis/ccompat/v7/subjects', 8080))
+    .start();
+  return {
+    brokers: `${kafka.getHost()}:${kafka.getMappedPort(9093)}`,
+    registryUrl: `http://${registry.getHost()}:${registry.getMappedPort(8080)}/apis/ccompat/v7`,
+    source: 'testcontainers',
+    stop: async () => {
+      await registry.stop();
+      await kafka.stop();
+    },
+  };
+}
+
+async function fromLocalScripts(): Promise<Stack> {
+  const script = resolve(root, 'stack/stack.sh');
+  const brokers = `127.0.0.1:${process.env.STACK_KAFKA_PORT ?? '9092'}`;
+  const registryUrl = `http://127.0.0.1:${process.env.STACK_REGISTRY_PORT ?? '8080'}/apis/ccompat/v7`;
+  const alreadyUp = await run('bash', [script, 'status']).then(
+    () => true,
+    () => false,
+  );
+  if (alreadyUp) return { brokers, registryUrl, source: 'local stack (already running)', stop: async () => {} };
+  const started = Date.now();
+  const up = await run('bash', [script, 'up'], { maxBuffer: 16 * 1024 * 1024 }).catch((error: { stdout?: string; stderr?: string }) => {
+    throw new Error(`stack/stack.sh up failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+  });
+  process.stderr.write(up.stdout);
+  return {
+    brokers,
+    registryUrl,
+    source: `local stack (started in ${((Date.now() - started) / 1000).toFixed(1)}s)`,
+    stop: async () => {
+      await run('bash', [script, 'down']);
+    },
+  };
+}

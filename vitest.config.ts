@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects, named by layer: unit tests need no broker; integration and end-to-end tests get a real
+// Kafka and schema registry from test/setup/stack.ts (env, testcontainers, or the local stack scripts).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.unit.spec.ts', 'services/*/src/**/*.unit.spec.ts', 'test/**/*.unit.spec.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'int',
+          include: ['packages/*/src/**/*.int.spec.ts', 'services/*/src/**/*.int.spec.ts', 'test/**/*.int.spec.ts', 'test/**/*.e2e.spec.ts'],
+          environment: 'node',
+          globalSetup: ['test/setup/stack.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // two cores here: the broker, the registry and the tests share them
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
