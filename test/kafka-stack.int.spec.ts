@@ -1,5 +1,5 @@
+import { type Admin, type ConsumedMessage, type Consumer, SchemaIncompatibleError, valueSubject } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SchemaIncompatibleError, valueSubject, type Admin, type ConsumedMessage, type Consumer } from '@register-feeds/service-kit';
 import { createTopics, testStack, uniqueName, waitFor } from './support/stack.ts';
 
 // The foundation's promises, on the real broker and registry: Avro through the registry, schema
@@ -61,8 +61,8 @@ describe('Avro through the schema registry', () => {
     const decoded = await Promise.all(received.map((m) => registry.decode(m.value!)));
     expect(decoded).toEqual(sent);
     // Confluent wire format: magic byte 0, then the 4-byte schema id
-    expect(received[0]!.value![0]).toBe(0);
-    expect(received[0]!.value!.readUInt32BE(1)).toBe(id);
+    expect(received[0].value![0]).toBe(0);
+    expect(received[0].value!.readUInt32BE(1)).toBe(id);
     expect(received.map((m) => m.key?.toString())).toEqual(sent.map((g) => g.id));
   });
 
@@ -71,7 +71,10 @@ describe('Avro through the schema registry', () => {
     const subject = valueSubject(topic);
     const v1 = await registry.register(subject, structuredClone(greeting) as never, 'BACKWARD_TRANSITIVE');
     const encoded = await registry.encode(v1, { id: 'a', count: 1 });
-    const reader = { ...structuredClone(greeting), fields: [...greeting.fields, { name: 'note', type: ['null', 'string'], default: null, doc: 'new' }] };
+    const reader = {
+      ...structuredClone(greeting),
+      fields: [...greeting.fields, { name: 'note', type: ['null', 'string'], default: null, doc: 'new' }],
+    };
     expect(await registry.decode(encoded, reader as never)).toEqual({ id: 'a', count: 1, note: null });
   });
 });
@@ -83,7 +86,10 @@ describe('schema evolution at the registry', () => {
     expect(await registry.compatibilityOf(subject)).toBe('BACKWARD_TRANSITIVE');
 
     // a new required field without a default: new readers cannot read old data
-    const incompatible = { ...structuredClone(greeting), fields: [...greeting.fields, { name: 'required', type: 'string', doc: 'no default' }] };
+    const incompatible = {
+      ...structuredClone(greeting),
+      fields: [...greeting.fields, { name: 'required', type: 'string', doc: 'no default' }],
+    };
     await expect(registry.register(subject, incompatible as never, 'BACKWARD_TRANSITIVE')).rejects.toBeInstanceOf(SchemaIncompatibleError);
 
     // changing a field's type is refused too
@@ -110,9 +116,13 @@ describe('consumer group', () => {
     const seenByB: ConsumedMessage[] = [];
     const a = await consumeInto(groupId, topic, seenByA);
     const b = await consumeInto(groupId, topic, seenByB);
-    await waitFor('both members to share the four partitions', () => a.assignment().length > 0 && b.assignment().length > 0 && a.assignment().length + b.assignment().length === 4, {
-      timeoutMs: 60_000,
-    });
+    await waitFor(
+      'both members to share the four partitions',
+      () => a.assignment().length > 0 && b.assignment().length > 0 && a.assignment().length + b.assignment().length === 4,
+      {
+        timeoutMs: 60_000,
+      },
+    );
 
     const producer = await bus.producer();
     const first = Array.from({ length: 40 }, (_, i) => ({ topic, key: `k-${i}`, value: `first-${i}` }));
@@ -128,7 +138,10 @@ describe('consumer group', () => {
     const second = Array.from({ length: 40 }, (_, i) => ({ topic, key: `k-${i}`, value: `second-${i}` }));
     await producer.send(second);
     await producer.disconnect();
-    await waitFor('the second 40 at the remaining member', () => seenByA.filter((m) => m.value?.toString().startsWith('second-')).length >= 40);
+    await waitFor(
+      'the second 40 at the remaining member',
+      () => seenByA.filter((m) => m.value?.toString().startsWith('second-')).length >= 40,
+    );
 
     const values = new Set([...seenByA, ...seenByB].map((m) => m.value?.toString()));
     for (const m of [...first, ...second]) expect(values.has(m.value)).toBe(true);
@@ -162,9 +175,13 @@ describe('transactions', () => {
       eachBatch: async (batch) => {
         const transaction = await txProducer.transaction();
         try {
-          await transaction.send(batch.messages.map((m) => ({ topic: output, key: m.key, value: `doubled:${Number(m.value?.toString()) * 2}` })));
+          await transaction.send(
+            batch.messages.map((m) => ({ topic: output, key: m.key, value: `doubled:${Number(m.value?.toString()) * 2}` })),
+          );
           const last = batch.messages.at(-1)!;
-          await transaction.sendOffsets(groupId, [{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+          await transaction.sendOffsets(groupId, [
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+          ]);
           await transaction.commit();
         } catch (error) {
           await transaction.abort();

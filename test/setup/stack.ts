@@ -52,7 +52,7 @@ async function fromContainers(): Promise<Stack | undefined> {
   if (process.env.TEST_STACK === 'local') return undefined;
   const { GenericContainer, Wait } = await import('testcontainers');
   const { KafkaContainer } = await import('@testcontainers/kafka');
-  let kafka: Awaited<ReturnType<KafkaContainer['start']>>;
+  let kafka: Awaited<ReturnType<InstanceType<typeof KafkaContainer>['start']>>;
   try {
     kafka = await new KafkaContainer(KAFKA_IMAGE).start();
   } catch (error) {

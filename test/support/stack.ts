@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
 import {
+  type Admin,
   createKafkajsBus,
   createLogger,
   createSchemaRegistryClient,
-  type Admin,
   type MessageBus,
   type SchemaRegistryClient,
   type TopicSpec,
 } from '@register-feeds/service-kit';
+import { inject } from 'vitest';
 
 /** The broker and registry the global setup chose, wired the way services wire them. */
 export function testStack(): { bus: MessageBus; registry: SchemaRegistryClient; brokers: string[]; registryUrl: string } {

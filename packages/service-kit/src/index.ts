@@ -1,8 +1,11 @@
-export * from './config/config.ts';
 export { commonSettings } from './config/common-settings.ts';
+export * from './config/config.ts';
 export * from './kafka/bus.ts';
 export { createKafkajsBus, type KafkajsBusOptions } from './kafka/kafkajs-bus.ts';
-export { createLogger, type Logger, type LoggerOptions } from './log/logger.ts';
-export { REDACTED, redact, scrubText, isPersonKey } from './log/redact.ts';
+export { assertStackReachable } from './lifecycle/reachability.ts';
 export { onShutdown } from './lifecycle/shutdown.ts';
+export { createLogger, type Logger, type LoggerOptions } from './log/logger.ts';
+export { isPersonKey, REDACTED, redact, scrubText } from './log/redact.ts';
+export { loadAvroSchema, SCHEMAS_DIR } from './registry/schema-files.ts';
 export * from './registry/schema-registry.ts';
+export * from './topics/catalogue.ts';

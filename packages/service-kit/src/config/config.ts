@@ -19,12 +19,11 @@ export type ConfigOf<S extends Settings> = { [K in keyof S]: S[K] extends Settin
 
 export class ConfigError extends Error {
   readonly isTrusted = true;
-  constructor(
-    readonly env: string,
-    message: string,
-  ) {
+  readonly env: string;
+  constructor(env: string, message: string) {
     super(message);
     this.name = 'ConfigError';
+    this.env = env;
   }
 }
 
@@ -92,7 +91,10 @@ export function asUrl(raw: string): string {
 
 /** "host:port,host:port" */
 export function asBrokerList(raw: string): string[] {
-  const brokers = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = raw
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (brokers.length === 0) throw new Error('expected host:port[,host:port...]');
   for (const broker of brokers) {
     const match = /^([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(broker);

@@ -79,6 +79,11 @@ export interface Consumer {
   run(options: RunOptions): Promise<void>;
   /** partitions currently assigned to this member */
   assignment(): TopicPartition[];
+  /**
+   * Called after every fetched batch, also for batches that held only transaction markers, with the
+   * position reached: how a reader knows it has caught up with a topic, and what lag metrics read.
+   */
+  onProgress(listener: (progress: PartitionProgress) => void): void;
   /** stops fetching, lets the batch in hand finish, commits (autoCommit), leaves the group */
   disconnect(): Promise<void>;
 }
@@ -86,6 +91,16 @@ export interface Consumer {
 export interface TopicPartition {
   topic: string;
   partition: number;
+}
+
+export interface PartitionProgress {
+  topic: string;
+  partition: number;
+  /** offset of the last record of the batch, transaction markers included */
+  lastOffset: string;
+  highWatermark: string;
+  /** records behind the end of the partition after this batch */
+  lag: number;
 }
 
 export interface TopicSpec {

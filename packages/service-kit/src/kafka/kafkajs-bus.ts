@@ -1,13 +1,13 @@
 import {
-  CompressionTypes,
+  type CompressionTypes,
+  type IHeaders,
   Kafka,
-  logLevel as KafkaLogLevel,
-  Partitioners,
   type Consumer as KafkaConsumer,
+  logLevel as KafkaLogLevel,
+  type Producer as KafkaProducer,
   type LogEntry,
   type Message,
-  type IHeaders,
-  type Producer as KafkaProducer,
+  Partitioners,
 } from 'kafkajs';
 import type { Logger } from '../log/logger.ts';
 import type {
@@ -188,6 +188,17 @@ function wrapConsumer(consumer: KafkaConsumer): Consumer {
       });
     },
     assignment: () => assigned,
+    onProgress(listener) {
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        listener({
+          topic: payload.topic,
+          partition: payload.partition,
+          lastOffset: String(payload.lastOffset),
+          highWatermark: String(payload.highWatermark),
+          lag: Number(payload.offsetLag),
+        });
+      });
+    },
     disconnect: async () => {
       await consumer.stop();
       await consumer.disconnect();

@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { redact, scrubText } from './redact.ts';
 
 export type { Logger } from 'pino';
@@ -15,7 +15,7 @@ export interface LoggerOptions {
  * every message string through `scrubText`. Components take `logger.child({ component, topic, ... })`.
  */
 export function createLogger({ service, level = 'info', destination }: LoggerOptions): Logger {
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service },
@@ -36,4 +36,14 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
     },
     destination ?? pino.destination({ fd: 1, sync: false }),
   );
+  return redactingChildren(logger);
+}
+
+/** pino writes child bindings as given (formatters.bindings sees only the root's), so children redact them here. */
+function redactingChildren(logger: Logger): Logger {
+  const child = logger.child.bind(logger) as unknown as (bindings: Record<string, unknown>, options?: object) => Logger;
+  const redactedChild = (bindings: Record<string, unknown>, options?: object) =>
+    redactingChildren(child(redact(bindings) as Record<string, unknown>, options));
+  logger.child = redactedChild as unknown as Logger['child'];
+  return logger;
 }

@@ -12,13 +12,11 @@ export type AvroSchemaJson = Exclude<AvscSchema, string> & { name: string; names
 export class SchemaIncompatibleError extends Error {
   readonly retriable = false;
   readonly isTrusted = true;
-  constructor(
-    readonly subject: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly subject: string;
+  constructor(subject: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'SchemaIncompatibleError';
+    this.subject = subject;
   }
 }
 
@@ -60,7 +58,9 @@ export function createSchemaRegistryClient({ url }: { url: string }): SchemaRegi
       // mismatch, and a registry's default for a new subject differs between products.
       const config = await api('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility });
       if (config.status !== 200) {
-        throw new Error(`registry refused compatibility ${compatibility} for ${subject}: HTTP ${config.status} ${JSON.stringify(config.json)}`);
+        throw new Error(
+          `registry refused compatibility ${compatibility} for ${subject}: HTTP ${config.status} ${JSON.stringify(config.json)}`,
+        );
       }
       try {
         const { id } = await registry.register(
@@ -71,9 +71,13 @@ export function createSchemaRegistryClient({ url }: { url: string }): SchemaRegi
       } catch (error) {
         const status = (error as { status?: number }).status;
         if (status === 409 || status === 422) {
-          throw new SchemaIncompatibleError(subject, `schema ${schema.namespace ?? ''}.${schema.name} is not ${compatibility} compatible with subject ${subject}: ${(error as Error).message}`, {
-            cause: error,
-          });
+          throw new SchemaIncompatibleError(
+            subject,
+            `schema ${schema.namespace ?? ''}.${schema.name} is not ${compatibility} compatible with subject ${subject}: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
         }
         throw error;
       }

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { commonSettings } from './common-settings.ts';
+import { asBrokerList, asInteger, asOneOf, asUrl, ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  const settings = {
+    ...commonSettings,
+    batchSize: { env: 'BATCH_SIZE', doc: 'records per batch', default: '100', parse: asInteger(1, 10_000) },
+    secretFile: { env: 'SECRET_FILE', doc: 'path of the key file', parse: (raw: string) => raw },
+  };
+
+  it('applies defaults and parses every setting', () => {
+    const config = loadConfig(settings, { SECRET_FILE: '/keys.json' });
+    expect(config).toEqual({
+      kafkaBrokers: ['127.0.0.1:9092'],
+      schemaRegistryUrl: 'http://127.0.0.1:8080/apis/ccompat/v7',
+      logLevel: 'info',
+      kafkaClientId: 'register-feeds',
+      batchSize: 100,
+      secretFile: '/keys.json',
+    });
+  });
+
+  it('names the missing required setting', () => {
+    expect(() => loadConfig(settings, {})).toThrowError(new ConfigError('SECRET_FILE', 'SECRET_FILE is required: path of the key file'));
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(() => loadConfig(settings, { SECRET_FILE: '  ' })).toThrow(/SECRET_FILE is required/);
+  });
+
+  it('names the bad setting, its value and what a good one looks like', () => {
+    const attempt = () => loadConfig(settings, { SECRET_FILE: 'x', BATCH_SIZE: 'lots' });
+    expect(attempt).toThrow('BATCH_SIZE="lots" is invalid: expected a whole number from 1 to 10000');
+    expect(() => loadConfig(settings, { SECRET_FILE: 'x', KAFKA_BROKERS: 'localhost' })).toThrow(
+      'KAFKA_BROKERS="localhost" is invalid: "localhost" is not host:port',
+    );
+    expect(() => loadConfig(settings, { SECRET_FILE: 'x', LOG_LEVEL: 'loud' })).toThrow(
+      /LOG_LEVEL="loud" is invalid: expected one of fatal/,
+    );
+  });
+});
+
+describe('parsers', () => {
+  it('asBrokerList accepts host:port lists and rejects the rest', () => {
+    expect(asBrokerList('a:1, b.example:9092,[::1]:9093')).toEqual(['a:1', 'b.example:9092', '[::1]:9093']);
+    expect(() => asBrokerList('a:99999')).toThrow();
+    expect(() => asBrokerList(',')).toThrow();
+    expect(() => asBrokerList('http://a:1')).toThrow();
+  });
+
+  it('asUrl accepts http(s) and drops trailing slashes', () => {
+    expect(asUrl('http://h:8080/apis/ccompat/v7/')).toBe('http://h:8080/apis/ccompat/v7');
+    expect(() => asUrl('ftp://h')).toThrow();
+    expect(() => asUrl('not a url')).toThrow();
+  });
+
+  it('asInteger and asOneOf bound their values', () => {
+    expect(asInteger(1, 3)('3')).toBe(3);
+    expect(() => asInteger(1, 3)('4')).toThrow();
+    expect(() => asInteger(1, 3)('1.5')).toThrow();
+    expect(asOneOf('a', 'b')('b')).toBe('b');
+    expect(() => asOneOf('a', 'b')('c')).toThrow('expected one of a, b');
+  });
+});

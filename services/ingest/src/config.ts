@@ -1,0 +1,33 @@
+import { asInteger, asString, commonSettings, type Setting, topics } from '@register-feeds/service-kit';
+
+/** Everything ingest reads from its environment; validated once in main.ts. */
+export const settings = {
+  ...commonSettings,
+  rawTopic: { env: 'RAW_TOPIC', doc: 'topic the register writes raw change events to', default: topics.raw.name, parse: asString },
+  eventsTopic: { env: 'EVENTS_TOPIC', doc: 'topic of canonical Avro register events', default: topics.events.name, parse: asString },
+  deadLetterTopic: {
+    env: 'RAW_DEAD_LETTER_TOPIC',
+    doc: 'dead-letter topic for raw events ingest refuses',
+    default: topics.rawDeadLetter.name,
+    parse: asString,
+  },
+  seenTopic: {
+    env: 'INGEST_SEEN_TOPIC',
+    doc: 'compacted topic of event ids already published',
+    default: topics.ingestSeen.name,
+    parse: asString,
+  },
+  groupId: { env: 'INGEST_GROUP_ID', doc: 'consumer group of the ingest service', default: 'ingest', parse: asString },
+  maxEventBytes: {
+    env: 'INGEST_MAX_EVENT_BYTES',
+    doc: 'raw events larger than this go to the dead-letter topic unparsed',
+    default: '65536',
+    parse: asInteger(1024, 1_000_000),
+  },
+  replicationFactor: {
+    env: 'TOPIC_REPLICATION_FACTOR',
+    doc: 'replication factor of topics the service creates (1 for the local stack)',
+    default: '1',
+    parse: asInteger(1, 5),
+  },
+} satisfies Record<string, Setting<unknown>>;

@@ -1,0 +1,18 @@
+import { createKafkajsBus, createLogger, createSchemaRegistryClient, loadConfigOrExit, onShutdown } from '@register-feeds/service-kit';
+import { settings } from './config.ts';
+import { startIngest } from './pipeline.ts';
+
+// Composition root of the ingest service: config, logger, Kafka and registry clients, built once.
+const config = loadConfigOrExit('ingest', settings);
+const logger = createLogger({ service: 'ingest', level: config.logLevel });
+const bus = createKafkajsBus({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-ingest`, logger });
+const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
+
+try {
+  const pipeline = await startIngest({ config, bus, registry, logger });
+  onShutdown(logger, [() => pipeline.stop()]);
+} catch (err) {
+  logger.fatal({ err }, 'ingest could not start');
+  logger.flush();
+  process.exit(1);
+}
