@@ -9,3 +9,4 @@ export { isPersonKey, REDACTED, redact, scrubText } from './log/redact.ts';
 export { loadAvroSchema, SCHEMAS_DIR } from './registry/schema-files.ts';
 export * from './registry/schema-registry.ts';
 export * from './topics/catalogue.ts';
+export { followTopic, type FollowedTopic } from './kafka/follow-topic.ts';

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { Admin, Logger, MessageBus } from '@register-feeds/service-kit';
+import { followTopic, type Admin, type Logger, type MessageBus } from '@register-feeds/service-kit';
 
 export interface SeenEventIds {
   readonly ids: ReadonlySet<string>;
@@ -11,8 +10,8 @@ export interface SeenEventIds {
 /**
  * The event ids ingest has published, read from its compacted topic (written in the same transaction as
  * the events, so a committed id always means a published event and an aborted one never counts).
- * Resolves once every partition is read up to its end at start-up, then keeps tailing, so ids that
- * other ingest instances publish become known here too.
+ * Resolves once the topic is read up to its end at start-up, then keeps following it, so ids that other
+ * ingest instances publish become known here too.
  */
 export async function loadSeenEventIds({
   bus,
@@ -26,30 +25,14 @@ export async function loadSeenEventIds({
   logger: Logger;
 }): Promise<SeenEventIds> {
   const ids = new Set<string>();
-  const ends = await admin.topicOffsets(topic);
-  const pending = new Map(ends.filter((p) => p.high !== p.low).map((p) => [p.partition, BigInt(p.high) - 1n]));
   const started = Date.now();
-  // a group of its own per process: every instance reads the whole topic, and nothing is committed
-  const consumer = await bus.consumer({ groupId: `ingest-seen-${randomUUID()}` });
-  let caughtUp!: () => void;
-  const loaded = new Promise<void>((resolve) => {
-    caughtUp = resolve;
-  });
-  const check = () => {
-    if (pending.size === 0) caughtUp();
-  };
-  consumer.onProgress(({ partition, lastOffset }) => {
-    const end = pending.get(partition);
-    if (end !== undefined && BigInt(lastOffset) >= end) {
-      pending.delete(partition);
-      check();
-    }
-  });
-  await consumer.subscribe([topic], { fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatch: async (batch) => {
-      for (const m of batch.messages) {
+  const followed = await followTopic({
+    bus,
+    admin,
+    topic,
+    groupPrefix: 'ingest-seen',
+    onMessages: (messages) => {
+      for (const m of messages) {
         const id = m.key?.toString();
         if (!id) continue;
         if (m.value === null) ids.delete(id);
@@ -57,14 +40,13 @@ export async function loadSeenEventIds({
       }
     },
   });
-  check();
-  await loaded;
+  await followed.caughtUp;
   logger.info({ topic, ids: ids.size, ms: Date.now() - started }, 'seen event ids loaded');
   return {
     ids,
     add(published) {
       for (const id of published) ids.add(id);
     },
-    stop: () => consumer.disconnect(),
+    stop: () => followed.stop(),
   };
 }

@@ -1,0 +1,22 @@
+// Prints the README's generated tables (configuration per service, topic catalogue) from the code, so the
+// docs cannot drift: test/readme.unit.spec.ts fails when README.md does not contain exactly this output.
+// Usage: node scripts/docs-tables.ts
+import { catalogueMarkdown, describeSettings } from '@register-feeds/service-kit';
+import { settings as deliver } from '../services/deliver/src/config.ts';
+import { settings as ingest } from '../services/ingest/src/config.ts';
+import { settings as pseudonymise } from '../services/pseudonymise/src/config.ts';
+
+export function configurationTables(): string {
+  const services = { ingest, pseudonymise, deliver };
+  return Object.entries(services)
+    .map(([name, settings]) => [`**${name}**`, '', '| variable | default | meaning |', '|---|---|---|', ...describeSettings(settings)].join('\n'))
+    .join('\n\n');
+}
+
+export function topicCatalogue(): string {
+  return catalogueMarkdown();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.stdout.write(`${configurationTables()}\n\n${topicCatalogue()}\n`);
+}

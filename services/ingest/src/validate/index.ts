@@ -1,0 +1,15 @@
+export { contractSummary, type ObjectSummary } from './contract.ts';
+export { daysInMonth, fromEpochDay, isLeapYear, parseIsoDate, parseIsoDateTime, toEpochDay } from './dates.ts';
+export {
+  elfproefRemainder,
+  isAlphanumeric,
+  isValidBrin,
+  isValidBrinVestiging,
+  isValidBsn,
+  isValidCrebo,
+  isValidOnderwijsnummer,
+  isValidOpleidingscode,
+  vestigingBelongsToBrin,
+} from './identifiers.ts';
+export { DEFAULT_MAX_BYTES, type ParseOptions, type ParseResult, parseRegisterEvent } from './parse-register-event.ts';
+export { RULE, type Reason, type Rule, WHOLE_PAYLOAD } from './reason.ts';

@@ -1,0 +1,102 @@
+/**
+ * Walks a payload along the contract table: JSON types, required fields, unknown fields, and the
+ * single-value checks. Collects every reason instead of stopping at the first, so a sender fixes a
+ * payload in one round trip.
+ */
+
+import type { FieldSpec, ObjectSpec } from './contract.ts';
+import { RULE, type Reason, reason } from './reason.ts';
+
+export const REDACTED_KEY = '[redacted]';
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function childPath(path: string, name: string): string {
+  return path ? `${path}.${name}` : name;
+}
+
+/**
+ * An unknown key is chosen by the sender and could itself be a BSN or a birth date. Show it only when
+ * it looks like a field name and holds no run of digits.
+ */
+export function describeKey(key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) && !/\d{3,}/.test(key) ? key : REDACTED_KEY;
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+// Counted in code points, as JSON Schema's minLength and maxLength are.
+const codePoints = (text: string): number => [...text].length;
+
+function checkValue(value: unknown, spec: FieldSpec, path: string, reasons: Reason[]): void {
+  switch (spec.kind) {
+    case 'string': {
+      if (typeof value !== 'string') {
+        reasons.push(reason(path, RULE.type, `${path} must be a string, not ${jsonType(value)}`));
+        return;
+      }
+      const length = codePoints(value);
+      if ((spec.minLength !== undefined && length < spec.minLength) || (spec.maxLength !== undefined && length > spec.maxLength)) {
+        reasons.push(reason(path, RULE.length, `${path} must be ${spec.minLength ?? 0} to ${spec.maxLength ?? 'any number of'} characters long`));
+        return;
+      }
+      const failure = spec.check?.(value);
+      if (failure) reasons.push(reason(path, failure.rule, `${path} ${failure.message}`));
+      return;
+    }
+    case 'integer': {
+      if (typeof value !== 'number' || !Number.isInteger(value)) {
+        reasons.push(reason(path, RULE.type, `${path} must be an integer, not ${typeof value === 'number' ? 'a fraction' : jsonType(value)}`));
+        return;
+      }
+      if (value < spec.minimum || value > spec.maximum) {
+        reasons.push(reason(path, RULE.range, `${path} must be between ${spec.minimum} and ${spec.maximum}`));
+      }
+      return;
+    }
+    case 'enum': {
+      if (typeof value !== 'string') {
+        reasons.push(reason(path, RULE.type, `${path} must be a string, not ${jsonType(value)}`));
+        return;
+      }
+      if (!spec.values.includes(value)) {
+        reasons.push(reason(path, RULE.enum, `${path} must be one of ${spec.values.join(', ')}`));
+      }
+      return;
+    }
+    case 'object':
+      checkObject(value, spec.fields, path, reasons);
+      return;
+  }
+}
+
+/** Checks an object against its spec; appends to reasons and returns them. */
+export function checkObject(value: unknown, spec: ObjectSpec, path: string, reasons: Reason[] = []): Reason[] {
+  const where = path || 'payload';
+  if (!isPlainObject(value)) {
+    reasons.push(reason(path || '$', path ? RULE.type : RULE.notObject, `${where} must be an object, not ${jsonType(value)}`));
+    return reasons;
+  }
+  for (const key of Object.keys(value)) {
+    if (!Object.hasOwn(spec, key)) {
+      const field = childPath(path, describeKey(key));
+      reasons.push(reason(field, RULE.unknownField, `${field} is not part of the contract`));
+    }
+  }
+  for (const [name, def] of Object.entries(spec)) {
+    const field = childPath(path, name);
+    const fieldValue = value[name];
+    if (fieldValue === undefined) {
+      if (def.required) reasons.push(reason(field, RULE.required, `${field} is required`));
+      continue;
+    }
+    checkValue(fieldValue, def.spec, field, reasons);
+  }
+  return reasons;
+}

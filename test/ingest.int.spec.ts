@@ -1,0 +1,158 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Admin, type ConsumedMessage, createLogger, followTopic, loadConfig } from '@register-feeds/service-kit';
+import { settings } from '../services/ingest/src/config.ts';
+import { rawPersonKey } from '../services/ingest/src/person-key.ts';
+import { startIngest } from '../services/ingest/src/pipeline.ts';
+import { rawEvents } from './support/raw-events.ts';
+import { testStack, uniqueName, waitFor } from './support/stack.ts';
+
+// Ingest on the real stack: good events come out once, in order per person, as Avro readable through the
+// registry; bad ones are dead-lettered with their reasons; nothing is missing; a killed ingest loses and
+// repeats nothing.
+
+const { bus, registry, brokers, registryUrl } = testStack();
+let admin: Admin;
+
+beforeAll(async () => {
+  admin = await bus.admin();
+});
+afterAll(async () => {
+  await admin.disconnect();
+});
+
+function topicsFor(prefix: string) {
+  const id = uniqueName(prefix);
+  return {
+    RAW_TOPIC: `${id}.raw`,
+    EVENTS_TOPIC: `${id}.events`,
+    RAW_DEAD_LETTER_TOPIC: `${id}.dlq`,
+    INGEST_SEEN_TOPIC: `${id}.seen`,
+    INGEST_GROUP_ID: `${id}.ingest`,
+    KAFKA_BROKERS: brokers.join(','),
+    SCHEMA_REGISTRY_URL: registryUrl,
+    LOG_LEVEL: 'warn',
+  };
+}
+
+async function publishLines(topic: string, lines: string[]) {
+  await admin.ensureTopics([{ name: topic, partitions: 3, replicationFactor: 1 }]);
+  const producer = await bus.producer();
+  for (let i = 0; i < lines.length; i += 500) {
+    await producer.send(lines.slice(i, i + 500).map((line) => ({ topic, key: rawPersonKey(line), value: line })));
+  }
+  await producer.disconnect();
+}
+
+async function readAll(topic: string): Promise<ConsumedMessage[]> {
+  const read: ConsumedMessage[] = [];
+  const followed = await followTopic({ bus, admin, topic, groupPrefix: 'test-read', onMessages: (m) => void read.push(...m) });
+  await followed.caughtUp;
+  await followed.stop();
+  return read;
+}
+
+async function ingestCaughtUp(env: ReturnType<typeof topicsFor>, expected: number) {
+  await waitFor(
+    `ingest group to commit all ${expected} raw records`,
+    async () => {
+      const committed = await admin.groupOffsets(env.INGEST_GROUP_ID, env.RAW_TOPIC);
+      const ends = await admin.topicOffsets(env.RAW_TOPIC);
+      return ends.every((e) => committed.find((c) => c.partition === e.partition)?.offset === e.high);
+    },
+    { timeoutMs: 90_000, intervalMs: 250 },
+  );
+}
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`../services/ingest/fixtures/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+
+describe('ingest', () => {
+  it('publishes every good event once, in order per person, and dead-letters every bad one with its reasons', async () => {
+    const env = topicsFor('ingest');
+    const good = fixture('sample-events.jsonl');
+    const bad = fixture('bad-events.jsonl');
+    const repeated = good[0]!; // the register sending an event twice: published once
+    const lines = [...good.slice(0, 4), ...bad.slice(0, 3), repeated, ...good.slice(4), ...bad.slice(3)];
+    await publishLines(env.RAW_TOPIC, lines);
+
+    const config = loadConfig(settings, env);
+    const pipeline = await startIngest({ config, bus, registry, logger: createLogger({ service: 'ingest-test', level: 'warn' }) });
+    try {
+      await ingestCaughtUp(env, lines.length);
+    } finally {
+      await pipeline.stop();
+    }
+    expect(pipeline.counters).toMatchObject({ published: good.length, deadLettered: bad.length, duplicates: 1 });
+
+    const events = await readAll(env.EVENTS_TOPIC);
+    const decoded = await Promise.all(events.map((m) => registry.decode<{ eventId: string; eventType: string }>(m.value!)));
+    const goodIds = good.map((l) => (JSON.parse(l) as { eventId: string }).eventId);
+    expect(decoded.map((e) => e.eventId).sort()).toEqual([...goodIds].sort());
+
+    // in order per person: per key, event ids appear in input order
+    const inputOrder = new Map(goodIds.map((id, i) => [id, i]));
+    const byKey = new Map<string, number[]>();
+    events.forEach((m, i) => {
+      const key = m.key!.toString();
+      byKey.set(key, [...(byKey.get(key) ?? []), inputOrder.get(decoded[i]!.eventId)!]);
+    });
+    for (const order of byKey.values()) expect(order).toEqual([...order].sort((a, b) => a - b));
+    // the key never shows a person number
+    for (const m of events) expect(m.key!.toString()).toMatch(/^[0-9a-f]{64}$/);
+
+    const deadLetters = await readAll(env.RAW_DEAD_LETTER_TOPIC);
+    const letters = await Promise.all(
+      deadLetters.map((m) =>
+        registry.decode<{ originalValue: Buffer; reasons: { rule: string }[]; sourceTopic: string; sourceOffset: number }>(m.value!),
+      ),
+    );
+    expect(letters.map((l) => l.originalValue.toString()).sort()).toEqual([...bad].sort());
+    for (const letter of letters) {
+      expect(letter.reasons.length).toBeGreaterThan(0);
+      expect(letter.sourceTopic).toBe(env.RAW_TOPIC);
+    }
+  });
+
+  it('loses nothing and publishes nothing twice when killed mid-stream and started again', async () => {
+    const env = topicsFor('ingest-kill');
+    const lines = rawEvents({ persons: 1000, eventsPerPerson: 10, idPrefix: 'kill' }).map((e) => JSON.stringify(e));
+    await publishLines(env.RAW_TOPIC, lines);
+
+    const startProcess = (): ChildProcess =>
+      spawn(process.execPath, ['services/ingest/src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+
+    // first run: killed hard (no shutdown, no commit) once some output is committed
+    const first = startProcess();
+    await waitFor(
+      'some committed progress before the kill',
+      async () => {
+        const committed = await admin.groupOffsets(env.INGEST_GROUP_ID, env.RAW_TOPIC);
+        return committed.some((c) => Number(c.offset) > 0);
+      },
+      { timeoutMs: 90_000, intervalMs: 20 },
+    );
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    const committedAtKill = (await admin.groupOffsets(env.INGEST_GROUP_ID, env.RAW_TOPIC)).reduce((n, c) => n + Math.max(0, Number(c.offset)), 0);
+    expect(committedAtKill).toBeLessThan(lines.length);
+
+    // second run: finishes the job and stops gracefully on SIGTERM
+    const second = startProcess();
+    try {
+      await ingestCaughtUp(env, lines.length);
+    } finally {
+      second.kill('SIGTERM');
+    }
+    const exitCode = await new Promise((resolve) => second.once('exit', resolve));
+    expect(exitCode).toBe(0);
+
+    const events = await readAll(env.EVENTS_TOPIC);
+    const ids = await Promise.all(events.map(async (m) => (await registry.decode<{ eventId: string }>(m.value!)).eventId));
+    expect(ids.length).toBe(lines.length);
+    expect(new Set(ids).size).toBe(lines.length);
+  });
+});
