@@ -9,7 +9,9 @@ import { settings as pseudonymise } from '../services/pseudonymise/src/config.ts
 export function configurationTables(): string {
   const services = { ingest, pseudonymise, deliver };
   return Object.entries(services)
-    .map(([name, settings]) => [`**${name}**`, '', '| variable | default | meaning |', '|---|---|---|', ...describeSettings(settings)].join('\n'))
+    .map(([name, settings]) =>
+      [`**${name}**`, '', '| variable | default | meaning |', '|---|---|---|', ...describeSettings(settings)].join('\n'),
+    )
     .join('\n\n');
 }
 

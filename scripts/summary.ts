@@ -47,10 +47,14 @@ async function readAll(topic: string): Promise<ConsumedMessage[]> {
   return read.filter((m) => Number(m.timestamp) >= since);
 }
 
-const events = (await Promise.all((await readAll(config.eventsTopic)).map((m) => registry.decode<{ eventType: string; sector: string }>(m.value!)))) ?? [];
+const events =
+  (await Promise.all((await readAll(config.eventsTopic)).map((m) => registry.decode<{ eventType: string; sector: string }>(m.value!)))) ??
+  [];
 const deadLetters = await Promise.all(
   (await readAll(config.deadLetterTopic)).map((m) =>
-    registry.decode<{ sourcePartition: number; sourceOffset: number; reasons: { field: string; rule: string; message: string }[] }>(m.value!),
+    registry.decode<{ sourcePartition: number; sourceOffset: number; reasons: { field: string; rule: string; message: string }[] }>(
+      m.value!,
+    ),
   ),
 );
 await admin.disconnect();
@@ -61,6 +65,8 @@ const out = [`\n${config.eventsTopic}: ${events.length} canonical events`];
 for (const [type, n] of [...byType.entries()].sort()) out.push(`  ${String(n).padStart(5)}  ${type}`);
 out.push(`${config.deadLetterTopic}: ${deadLetters.length} refused`);
 for (const d of deadLetters) {
-  out.push(`  partition ${d.sourcePartition} offset ${d.sourceOffset}: ${d.reasons.map((r) => `${r.field || '(record)'} ${r.rule}`).join('; ')}`);
+  out.push(
+    `  partition ${d.sourcePartition} offset ${d.sourceOffset}: ${d.reasons.map((r) => `${r.field || '(record)'} ${r.rule}`).join('; ')}`,
+  );
 }
 process.stdout.write(`${out.join('\n')}\n`);

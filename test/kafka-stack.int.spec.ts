@@ -61,8 +61,9 @@ describe('Avro through the schema registry', () => {
     const decoded = await Promise.all(received.map((m) => registry.decode(m.value!)));
     expect(decoded).toEqual(sent);
     // Confluent wire format: magic byte 0, then the 4-byte schema id
-    expect(received[0].value![0]).toBe(0);
-    expect(received[0].value!.readUInt32BE(1)).toBe(id);
+    const wire = received[0]?.value as Buffer;
+    expect(wire[0]).toBe(0);
+    expect(wire.readUInt32BE(1)).toBe(id);
     expect(received.map((m) => m.key?.toString())).toEqual(sent.map((g) => g.id));
   });
 

@@ -1,6 +1,7 @@
 export { commonSettings } from './config/common-settings.ts';
 export * from './config/config.ts';
 export * from './kafka/bus.ts';
+export { type FollowedTopic, followTopic } from './kafka/follow-topic.ts';
 export { createKafkajsBus, type KafkajsBusOptions } from './kafka/kafkajs-bus.ts';
 export { assertStackReachable } from './lifecycle/reachability.ts';
 export { onShutdown } from './lifecycle/shutdown.ts';
@@ -9,4 +10,3 @@ export { isPersonKey, REDACTED, redact, scrubText } from './log/redact.ts';
 export { loadAvroSchema, SCHEMAS_DIR } from './registry/schema-files.ts';
 export * from './registry/schema-registry.ts';
 export * from './topics/catalogue.ts';
-export { followTopic, type FollowedTopic } from './kafka/follow-topic.ts';

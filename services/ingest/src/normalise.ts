@@ -11,6 +11,7 @@ import type { RawBpvReference, RawRegisterEvent } from './raw-register-event.ts'
 import type { Bpv, Identificatie, RegisterEvent } from './register-event.ts';
 import { parseIsoDateTime, toEpochDay } from './validate/dates.ts';
 
+export { partitionKey } from './partition-key.ts';
 export type { RawRegisterEvent } from './raw-register-event.ts';
 export type { RegisterEvent } from './register-event.ts';
 

@@ -13,5 +13,25 @@ import type { RegisterEvent } from './register-event.ts';
  */
 export function partitionKey(event: RegisterEvent): string {
   const { soort, nummer } = event.persoon.identificatie;
+  return personKey(soort, nummer);
+}
+
+export function personKey(soort: RegisterEvent['persoon']['identificatie']['soort'], nummer: string): string {
   return createHash('sha256').update(`${soort}:${nummer}`, 'utf8').digest('hex');
+}
+
+/**
+ * The same key for a raw JSON line, read without validating it (ingest validates), so producers of the
+ * raw topic keep a person's events on one partition too. Null when the line shows no person number: that
+ * costs only the ordering of a record that will be dead-lettered anyway.
+ */
+export function rawPersonKey(line: string): string | null {
+  try {
+    const persoon = (JSON.parse(line) as { persoon?: { bsn?: unknown; onderwijsnummer?: unknown } } | null)?.persoon;
+    if (typeof persoon?.bsn === 'string') return personKey('BSN', persoon.bsn);
+    if (typeof persoon?.onderwijsnummer === 'string') return personKey('ONDERWIJSNUMMER', persoon.onderwijsnummer);
+  } catch {
+    // not JSON: no key
+  }
+  return null;
 }

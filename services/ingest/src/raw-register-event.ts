@@ -4,7 +4,12 @@
  * keeps the two in step. A value of this type has passed parseRegisterEvent.
  */
 
-export const INSCHRIJVING_EVENT_TYPES = ['InschrijvingGeregistreerd', 'InschrijvingGewijzigd', 'InschrijvingBeeindigd', 'InschrijvingVerwijderd'] as const;
+export const INSCHRIJVING_EVENT_TYPES = [
+  'InschrijvingGeregistreerd',
+  'InschrijvingGewijzigd',
+  'InschrijvingBeeindigd',
+  'InschrijvingVerwijderd',
+] as const;
 export const BPV_EVENT_TYPES = ['BpvGeregistreerd', 'BpvGewijzigd', 'BpvBeeindigd', 'BpvVerwijderd'] as const;
 export const EVENT_TYPES = [...INSCHRIJVING_EVENT_TYPES, ...BPV_EVENT_TYPES] as const;
 export const SECTORS = ['PO', 'VO', 'MBO'] as const;

@@ -1,4 +1,4 @@
-import { followTopic, type Admin, type Logger, type MessageBus } from '@register-feeds/service-kit';
+import { type Admin, followTopic, type Logger, type MessageBus } from '@register-feeds/service-kit';
 
 export interface SeenEventIds {
   readonly ids: ReadonlySet<string>;

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createKafkajsBus, createLogger, loadConfigOrExit, type OutgoingMessage } from '@register-feeds/service-kit';
 import { settings } from '../config.ts';
-import { rawPersonKey } from '../person-key.ts';
+import { rawPersonKey } from '../partition-key.ts';
 
 const BATCH = 500;
 
@@ -63,4 +63,6 @@ await flush();
 await producer.disconnect();
 const seconds = (Date.now() - started) / 1000;
 if (process.stderr.isTTY) process.stderr.write('\n');
-process.stdout.write(`publish: sent ${sent} records from ${file} to ${topic} in ${seconds.toFixed(1)}s${skipped ? ` (${skipped} empty lines skipped)` : ''}\n`);
+process.stdout.write(
+  `publish: sent ${sent} records from ${file} to ${topic} in ${seconds.toFixed(1)}s${skipped ? ` (${skipped} empty lines skipped)` : ''}\n`,
+);

@@ -10,7 +10,16 @@
 
 import { EVENT_TYPES, LEERWEGEN, SECTORS } from '../raw-register-event.ts';
 import { parseIsoDate, parseIsoDateTime } from './dates.ts';
-import { isAlphanumeric, isNineDigits, isValidBrin, isValidBrinVestiging, isValidBsn, isValidCrebo, isValidOnderwijsnummer, isValidOpleidingscode } from './identifiers.ts';
+import {
+  isAlphanumeric,
+  isNineDigits,
+  isValidBrin,
+  isValidBrinVestiging,
+  isValidBsn,
+  isValidCrebo,
+  isValidOnderwijsnummer,
+  isValidOpleidingscode,
+} from './identifiers.ts';
 import { RULE, type Rule } from './reason.ts';
 
 /** What is wrong with one value; the message completes a sentence that starts with the field path. */
@@ -56,25 +65,34 @@ const bsn = checked((value) => {
 
 const onderwijsnummer = checked((value) => {
   if (!isNineDigits(value)) return fail(RULE.onderwijsnummerFormat, 'must be 9 digits');
-  if (!isValidOnderwijsnummer(value)) return fail(RULE.onderwijsnummerCheck, 'fails the onderwijsnummer check (weighted sum mod 11 must be 5)');
+  if (!isValidOnderwijsnummer(value))
+    return fail(RULE.onderwijsnummerCheck, 'fails the onderwijsnummer check (weighted sum mod 11 must be 5)');
   return undefined;
 });
 
-const brin = checked((value) => (isValidBrin(value) ? undefined : fail(RULE.brinFormat, 'must be 2 digits followed by 2 capitals or digits')));
+const brin = checked((value) =>
+  isValidBrin(value) ? undefined : fail(RULE.brinFormat, 'must be 2 digits followed by 2 capitals or digits'),
+);
 
 const brinVestiging = checked((value) =>
   isValidBrinVestiging(value) ? undefined : fail(RULE.brinVestigingFormat, 'must be a BRIN followed by 2 digits'),
 );
 
 // The sector-specific part (MBO: exactly five) is a cross-field rule; alone, a code has 4 or 5 digits.
-const opleidingscode = checked((value) => (isValidOpleidingscode(value) ? undefined : fail(RULE.opleidingscodeFormat, 'must be 4 or 5 digits')));
+const opleidingscode = checked((value) =>
+  isValidOpleidingscode(value) ? undefined : fail(RULE.opleidingscodeFormat, 'must be 4 or 5 digits'),
+);
 
-const crebo = checked((value) => (isValidCrebo(value) ? undefined : fail(RULE.opleidingscodeFormat, 'must be a crebo of exactly 5 digits')));
+const crebo = checked((value) =>
+  isValidCrebo(value) ? undefined : fail(RULE.opleidingscodeFormat, 'must be a crebo of exactly 5 digits'),
+);
 
 const date = checked((value) => {
   const parsed = parseIsoDate(value);
   if (parsed.ok) return undefined;
-  return parsed.problem === 'format' ? fail(RULE.dateFormat, 'must be a date YYYY-MM-DD') : fail(RULE.dateExists, 'is not an existing date');
+  return parsed.problem === 'format'
+    ? fail(RULE.dateFormat, 'must be a date YYYY-MM-DD')
+    : fail(RULE.dateExists, 'is not an existing date');
 });
 
 const dateTime = checked((value) => {
@@ -151,14 +169,39 @@ export interface ObjectSummary {
   required: string[];
   /** Allowed values per enum field. */
   enums: Record<string, string[]>;
+  /** Numeric and length bounds per field, where the field has any. */
+  bounds: Record<string, Bounds>;
+}
+
+export interface Bounds {
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+}
+
+function boundsOf(spec: FieldSpec): Bounds | undefined {
+  if (spec.kind === 'integer') return { minimum: spec.minimum, maximum: spec.maximum };
+  if (spec.kind !== 'string' || (spec.minLength === undefined && spec.maxLength === undefined)) return undefined;
+  return {
+    ...(spec.minLength === undefined ? {} : { minLength: spec.minLength }),
+    ...(spec.maxLength === undefined ? {} : { maxLength: spec.maxLength }),
+  };
 }
 
 /** Every object of the contract by dotted path ('' is the event itself), as the validator sees it. */
-export function contractSummary(spec: ObjectSpec = REGISTER_EVENT, path = '', out: Record<string, ObjectSummary> = {}): Record<string, ObjectSummary> {
+export function contractSummary(
+  spec: ObjectSpec = REGISTER_EVENT,
+  path = '',
+  out: Record<string, ObjectSummary> = {},
+): Record<string, ObjectSummary> {
   const entries = Object.entries(spec);
   const enums: Record<string, string[]> = {};
+  const bounds: Record<string, Bounds> = {};
   for (const [name, def] of entries) {
     if (def.spec.kind === 'enum') enums[name] = [...def.spec.values];
+    const own = boundsOf(def.spec);
+    if (own) bounds[name] = own;
     if (def.spec.kind === 'object') contractSummary(def.spec.fields, path ? `${path}.${name}` : name, out);
   }
   out[path] = {
@@ -168,6 +211,7 @@ export function contractSummary(spec: ObjectSpec = REGISTER_EVENT, path = '', ou
       .map(([name]) => name)
       .sort(),
     enums,
+    bounds,
   };
   return out;
 }

@@ -1,4 +1,4 @@
-export { contractSummary, type ObjectSummary } from './contract.ts';
+export { type Bounds, contractSummary, type ObjectSummary } from './contract.ts';
 export { daysInMonth, fromEpochDay, isLeapYear, parseIsoDate, parseIsoDateTime, toEpochDay } from './dates.ts';
 export {
   elfproefRemainder,
@@ -12,4 +12,4 @@ export {
   vestigingBelongsToBrin,
 } from './identifiers.ts';
 export { DEFAULT_MAX_BYTES, type ParseOptions, type ParseResult, parseRegisterEvent } from './parse-register-event.ts';
-export { RULE, type Reason, type Rule, WHOLE_PAYLOAD } from './reason.ts';
+export { type Reason, RULE, type Rule, WHOLE_PAYLOAD } from './reason.ts';

@@ -5,7 +5,7 @@
 
 import type { RawRegisterEvent } from '../raw-register-event.ts';
 import { REGISTER_EVENT } from './contract.ts';
-import { RULE, type Reason, reason, WHOLE_PAYLOAD } from './reason.ts';
+import { type Reason, RULE, reason, WHOLE_PAYLOAD } from './reason.ts';
 import { checkCrossFieldRules } from './rules.ts';
 import { checkObject } from './shape.ts';
 

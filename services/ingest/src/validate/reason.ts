@@ -6,8 +6,8 @@
 export interface Reason {
   /** Dotted path of the field, e.g. persoon.naam.achternaam; '$' for the payload as a whole. */
   field: string;
-  /** Stable rule identifier, one of RULE, for counting and for tests. */
-  rule: Rule;
+  /** Stable rule identifier for counting and tests; the validator's are in RULE, callers may add their own. */
+  rule: string;
   message: string;
 }
 

@@ -7,7 +7,7 @@
 import { BPV_EVENT_TYPES, type EventType, INSCHRIJVING_EVENT_TYPES, type Sector } from '../raw-register-event.ts';
 import { parseIsoDateTime } from './dates.ts';
 import { vestigingBelongsToBrin } from './identifiers.ts';
-import { RULE, type Reason, reason } from './reason.ts';
+import { type Reason, RULE, reason } from './reason.ts';
 import { isPlainObject } from './shape.ts';
 
 /** The payload as the rules see it, after the field checks. */
@@ -79,7 +79,13 @@ export const sectorFields: CrossFieldRule = (view) => {
   }
   const opleidingscode = view.valid<string>('inschrijving.opleidingscode');
   if (sector === 'MBO' && opleidingscode !== undefined && opleidingscode.length !== 5) {
-    reasons.push(reason('inschrijving.opleidingscode', RULE.opleidingscodeFormat, 'inschrijving.opleidingscode must be a crebo of exactly 5 digits for MBO'));
+    reasons.push(
+      reason(
+        'inschrijving.opleidingscode',
+        RULE.opleidingscodeFormat,
+        'inschrijving.opleidingscode must be a crebo of exactly 5 digits for MBO',
+      ),
+    );
   }
   return reasons;
 };
@@ -108,7 +114,7 @@ export const eventTypeFields: CrossFieldRule = (view) => {
     }
   }
   if (isBpvEvent(eventType)) {
-    if (sector !== undefined && sector !== 'MBO') reasons.push(reason('sector', RULE.eventSector, `${eventType} is only allowed for MBO`));
+    if (sector !== undefined && sector !== 'MBO') reasons.push(reason('sector', RULE.eventSector, `sector must be MBO for ${eventType}`));
     if (!view.has('bpv')) {
       reasons.push(reason('bpv', RULE.eventRequires, `bpv is required for ${eventType}`));
     } else if (isPlainObject(view.valid('bpv')) && eventType !== 'BpvVerwijderd') {
@@ -143,7 +149,14 @@ export const bornBeforeEvent: CrossFieldRule = (view) => {
   return [reason('persoon.geboortedatum', RULE.geboortedatumAfterEvent, 'persoon.geboortedatum must not be after occurredAt')];
 };
 
-export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [oneIdentifier, vestigingOfBrin, sectorFields, eventTypeFields, datesInOrder, bornBeforeEvent];
+export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  oneIdentifier,
+  vestigingOfBrin,
+  sectorFields,
+  eventTypeFields,
+  datesInOrder,
+  bornBeforeEvent,
+];
 
 export function checkCrossFieldRules(root: Record<string, unknown>, fieldReasons: readonly Reason[]): Reason[] {
   const view = viewOf(root, fieldReasons);

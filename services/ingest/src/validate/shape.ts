@@ -5,7 +5,7 @@
  */
 
 import type { FieldSpec, ObjectSpec } from './contract.ts';
-import { RULE, type Reason, reason } from './reason.ts';
+import { type Reason, RULE, reason } from './reason.ts';
 
 export const REDACTED_KEY = '[redacted]';
 
@@ -43,7 +43,9 @@ function checkValue(value: unknown, spec: FieldSpec, path: string, reasons: Reas
       }
       const length = codePoints(value);
       if ((spec.minLength !== undefined && length < spec.minLength) || (spec.maxLength !== undefined && length > spec.maxLength)) {
-        reasons.push(reason(path, RULE.length, `${path} must be ${spec.minLength ?? 0} to ${spec.maxLength ?? 'any number of'} characters long`));
+        reasons.push(
+          reason(path, RULE.length, `${path} must be ${spec.minLength ?? 0} to ${spec.maxLength ?? 'any number of'} characters long`),
+        );
         return;
       }
       const failure = spec.check?.(value);
@@ -52,7 +54,9 @@ function checkValue(value: unknown, spec: FieldSpec, path: string, reasons: Reas
     }
     case 'integer': {
       if (typeof value !== 'number' || !Number.isInteger(value)) {
-        reasons.push(reason(path, RULE.type, `${path} must be an integer, not ${typeof value === 'number' ? 'a fraction' : jsonType(value)}`));
+        reasons.push(
+          reason(path, RULE.type, `${path} must be an integer, not ${typeof value === 'number' ? 'a fraction' : jsonType(value)}`),
+        );
         return;
       }
       if (value < spec.minimum || value > spec.maximum) {

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { type Bounds, contractSummary, type ObjectSummary } from './contract.ts';
+
+// The published JSON Schema and the validator's contract table describe one contract. This test reads the
+// schema's own structure (properties, required, enums and bounds of every object) and compares it with the
+// table the validator walks, so a field added to one and not the other fails the build.
+
+type Node = Record<string, unknown>;
+
+const schema = JSON.parse(readFileSync(new URL('../../../../schemas/raw-register-event.schema.json', import.meta.url), 'utf8')) as Node;
+
+function resolve(node: Node): Node {
+  const ref = node.$ref;
+  if (typeof ref !== 'string') return node;
+  const target = ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<Node>((at, name) => at[name] as Node, schema);
+  return resolve(target);
+}
+
+const BOUND_KEYS = ['minimum', 'maximum', 'minLength', 'maxLength'] as const;
+
+function schemaSummary(node: Node, path = '', out: Record<string, ObjectSummary> = {}): Record<string, ObjectSummary> {
+  const object = resolve(node);
+  const properties = object.properties as Record<string, Node>;
+  const enums: Record<string, string[]> = {};
+  const bounds: Record<string, Bounds> = {};
+  for (const [name, property] of Object.entries(properties)) {
+    const resolved = resolve(property);
+    if (Array.isArray(resolved.enum)) enums[name] = resolved.enum as string[];
+    const own = Object.fromEntries(BOUND_KEYS.filter((key) => resolved[key] !== undefined).map((key) => [key, resolved[key]]));
+    if (Object.keys(own).length > 0) bounds[name] = own;
+    if (resolved.type === 'object') schemaSummary(resolved, path ? `${path}.${name}` : name, out);
+  }
+  out[path] = {
+    fields: Object.keys(properties).sort(),
+    required: [...((object.required as string[]) ?? [])].sort(),
+    enums,
+    bounds,
+  };
+  return out;
+}
+
+describe('schemas/raw-register-event.schema.json', () => {
+  it('given the schema and the validator, when their objects are compared, then they accept the same fields', () => {
+    const fromSchema = schemaSummary(schema);
+    const fromValidator = contractSummary();
+    expect(Object.keys(fromSchema).sort()).toEqual(Object.keys(fromValidator).sort());
+    for (const path of Object.keys(fromValidator)) {
+      expect({ path, fields: fromSchema[path]?.fields }).toEqual({ path, fields: fromValidator[path]?.fields });
+    }
+  });
+
+  it('given the schema and the validator, when compared, then they require the same fields, allow the same enum values and bounds', () => {
+    const fromSchema = schemaSummary(schema);
+    expect(fromSchema).toEqual(contractSummary());
+  });
+
+  it('given the schema, when read, then it is a closed draft 2020-12 schema', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    const closed = Object.entries(schemaSummary(schema)).map(([path]) => {
+      const node =
+        path === '' ? schema : path.split('.').reduce<Node>((at, name) => resolve((at.properties as Record<string, Node>)[name]!), schema);
+      return [path, node.additionalProperties];
+    });
+    expect(closed.every(([, additional]) => additional === false)).toBe(true);
+  });
+});
