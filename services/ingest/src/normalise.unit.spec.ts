@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { fromEpochDay } from '@register-feeds/register-model';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { normalise, type RawRegisterEvent, type RegisterEvent } from './normalise.ts';
-import { fromEpochDay } from './validate/dates.ts';
 import { parseRegisterEvent } from './validate/index.ts';
 
 type AvroNode = Record<string, unknown>;

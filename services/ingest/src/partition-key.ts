@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RegisterEvent } from './register-event.ts';
+import type { RegisterEvent } from '@register-feeds/register-model';
 
 /**
  * The Kafka key of a canonical event: sha256 hex of "<soort>:<nummer>".

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { RegisterEvent } from '@register-feeds/register-model';
 import { describe, expect, it } from 'vitest';
 import { normalise } from './normalise.ts';
 import { partitionKey, rawPersonKey } from './partition-key.ts';
-import type { RegisterEvent } from './register-event.ts';
 import { parseRegisterEvent } from './validate/index.ts';
 
 const events: RegisterEvent[] = readFileSync(new URL('../fixtures/sample-events.jsonl', import.meta.url), 'utf8')

@@ -4,22 +4,20 @@
  * keeps the two in step. A value of this type has passed parseRegisterEvent.
  */
 
-export const INSCHRIJVING_EVENT_TYPES = [
-  'InschrijvingGeregistreerd',
-  'InschrijvingGewijzigd',
-  'InschrijvingBeeindigd',
-  'InschrijvingVerwijderd',
-] as const;
-export const BPV_EVENT_TYPES = ['BpvGeregistreerd', 'BpvGewijzigd', 'BpvBeeindigd', 'BpvVerwijderd'] as const;
-export const EVENT_TYPES = [...INSCHRIJVING_EVENT_TYPES, ...BPV_EVENT_TYPES] as const;
-export const SECTORS = ['PO', 'VO', 'MBO'] as const;
-export const LEERWEGEN = ['BOL', 'BBL'] as const;
+import type { BpvEventType, InschrijvingEventType, Leerweg, Sector } from '@register-feeds/register-model';
 
-export type InschrijvingEventType = (typeof INSCHRIJVING_EVENT_TYPES)[number];
-export type BpvEventType = (typeof BPV_EVENT_TYPES)[number];
-export type EventType = (typeof EVENT_TYPES)[number];
-export type Sector = (typeof SECTORS)[number];
-export type Leerweg = (typeof LEERWEGEN)[number];
+export {
+  BPV_EVENT_TYPES,
+  type BpvEventType,
+  EVENT_TYPES,
+  type EventType,
+  INSCHRIJVING_EVENT_TYPES,
+  type InschrijvingEventType,
+  LEERWEGEN,
+  type Leerweg,
+  SECTORS,
+  type Sector,
+} from '@register-feeds/register-model';
 
 /** A calendar date, YYYY-MM-DD, that exists. */
 export type IsoDate = string;

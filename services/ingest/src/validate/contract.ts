@@ -8,8 +8,8 @@
  * unnoticed.
  */
 
+import { parseIsoDate, parseIsoDateTime } from '@register-feeds/register-model';
 import { EVENT_TYPES, LEERWEGEN, SECTORS } from '../raw-register-event.ts';
-import { parseIsoDate, parseIsoDateTime } from './dates.ts';
 import {
   isAlphanumeric,
   isNineDigits,

@@ -1,5 +1,5 @@
+export { daysInMonth, fromEpochDay, isLeapYear, parseIsoDate, parseIsoDateTime, toEpochDay } from '@register-feeds/register-model';
 export { type Bounds, contractSummary, type ObjectSummary } from './contract.ts';
-export { daysInMonth, fromEpochDay, isLeapYear, parseIsoDate, parseIsoDateTime, toEpochDay } from './dates.ts';
 export {
   elfproefRemainder,
   isAlphanumeric,

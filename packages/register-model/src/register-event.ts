@@ -6,7 +6,7 @@
  * a ["null", record] union is the record itself or null.
  */
 
-import type { EventType, Leerweg, Sector } from './raw-register-event.ts';
+import type { EventType, Leerweg, Sector } from './vocabulary.ts';
 
 /** Milliseconds since 1970-01-01T00:00:00Z (Avro long, logicalType timestamp-millis). */
 export type EpochMillis = number;

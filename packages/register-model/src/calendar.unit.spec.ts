@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromEpochDay, parseIsoDate, parseIsoDateTime, toEpochDay } from './dates.ts';
+import { fromEpochDay, parseIsoDate, parseIsoDateTime, toEpochDay } from './calendar.ts';
 
 describe('parseIsoDate', () => {
   it.each(['2026-02-28', '2024-02-29', '2000-02-29', '1970-01-01', '2025-12-31'])('given %s, when parsed, then it exists', (date) => {

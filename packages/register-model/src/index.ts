@@ -1,0 +1,3 @@
+export * from './calendar.ts';
+export * from './register-event.ts';
+export * from './vocabulary.ts';
