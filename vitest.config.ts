@@ -8,13 +8,21 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.unit.spec.ts', 'services/*/src/**/*.unit.spec.ts', 'test/**/*.unit.spec.ts'],
+          // unit tests first: they are quick and say most about a broken change
+          sequence: { groupOrder: 0 },
+          include: [
+            'packages/*/src/**/*.unit.spec.ts',
+            'services/*/src/**/*.unit.spec.ts',
+            'tools/*/src/**/*.unit.spec.ts',
+            'test/**/*.unit.spec.ts',
+          ],
           environment: 'node',
         },
       },
       {
         test: {
           name: 'int',
+          sequence: { groupOrder: 1 },
           include: ['packages/*/src/**/*.int.spec.ts', 'services/*/src/**/*.int.spec.ts', 'test/**/*.int.spec.ts', 'test/**/*.e2e.spec.ts'],
           environment: 'node',
           globalSetup: ['test/setup/stack.ts'],

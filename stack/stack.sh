@@ -9,6 +9,7 @@
 #   stack/stack.sh wipe     down, then delete data and logs (artifacts stay cached)
 #
 # Every setting has an env name (see README, "Local stack"). `up` and `down` are idempotent.
+# STACK_DIST shares downloaded artifacts between stack homes (the stack script test uses it).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +23,7 @@ READY_TIMEOUT="${STACK_READY_TIMEOUT:-180}"
 # to the 2.6.x line (Java 17), the second step of the fallback chain in the README.
 APICURIO_FALLBACK_VERSION="${STACK_APICURIO_FALLBACK_VERSION:-2.6.13.Final}"
 
-DIST="$STACK_HOME/dist"
+DIST="${STACK_DIST:-$STACK_HOME/dist}"
 DATA="$STACK_HOME/data"
 LOGS="$STACK_HOME/logs"
 RUN="$STACK_HOME/run"
@@ -83,8 +84,8 @@ fetch() {
   if [ ! -f "$libs/.complete" ]; then
     say "fetching Kafka $KAFKA_VERSION and its runtime from Maven Central"
     rm -rf "$libs"
-    mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" \
-      || die "Maven could not resolve Kafka $KAFKA_VERSION (is Maven Central reachable?)"
+    mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" >"$DIST/fetch.log" 2>&1 \
+      || die "Maven could not resolve Kafka $KAFKA_VERSION (is Maven Central reachable?); see $DIST/fetch.log"
     touch "$libs/.complete"
   fi
   local reg; reg="$(registry_dir)"
@@ -92,8 +93,8 @@ fetch() {
     say "fetching Apicurio Registry $REGISTRY_VERSION from Maven Central"
     rm -rf "$reg" && mkdir -p "$reg"
     mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy \
-      -Dartifact="io.apicurio:apicurio-registry-app:$REGISTRY_VERSION:tar.gz:all" -DoutputDirectory="$reg" \
-      || die "Maven could not resolve io.apicurio:apicurio-registry-app:$REGISTRY_VERSION:tar.gz:all"
+      -Dartifact="io.apicurio:apicurio-registry-app:$REGISTRY_VERSION:tar.gz:all" -DoutputDirectory="$reg" >"$DIST/fetch.log" 2>&1 \
+      || die "Maven could not resolve io.apicurio:apicurio-registry-app:$REGISTRY_VERSION:tar.gz:all; see $DIST/fetch.log"
     tar -xzf "$reg"/apicurio-registry-app-*-all.tar.gz -C "$reg"
     rm -f "$reg"/apicurio-registry-app-*-all.tar.gz
     [ -f "$reg/quarkus-run.jar" ] || die "the Apicurio archive has no quarkus-run.jar at its top level"

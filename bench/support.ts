@@ -1,0 +1,33 @@
+// Shared pieces of the benchmark scripts: a clock for wall time and CPU, and a table printer.
+// Benchmarks print figures and ratios against a baseline measured in the same run; they assert nothing.
+
+export interface Measurement {
+  label: string;
+  events: number;
+  wallMs: number;
+  cpuUs: number;
+}
+
+export async function measure(label: string, events: number, work: () => Promise<void>): Promise<Measurement> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await work();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { label, events, wallMs, cpuUs: cpu.user + cpu.system };
+}
+
+export function report(title: string, baseline: Measurement, subject: Measurement): string {
+  const rate = (m: Measurement) => m.events / (m.wallMs / 1000);
+  const cpuPerEvent = (m: Measurement) => m.cpuUs / m.events;
+  const row = (m: Measurement) =>
+    `| ${m.label} | ${m.events} | ${(m.wallMs / 1000).toFixed(2)} | ${rate(m).toFixed(0)} | ${cpuPerEvent(m).toFixed(1)} |`;
+  return [
+    `\n${title}`,
+    '| run | events | seconds | events/s | CPU µs/event (this process) |',
+    '|---|---|---|---|---|',
+    row(baseline),
+    row(subject),
+    `ratio ${subject.label} / ${baseline.label}: throughput ${(rate(subject) / rate(baseline)).toFixed(2)}x, CPU per event ${(cpuPerEvent(subject) / cpuPerEvent(baseline)).toFixed(2)}x`,
+  ].join('\n');
+}
