@@ -1,4 +1,4 @@
-import { type Admin, type ConsumedMessage, type Consumer, SchemaIncompatibleError, valueSubject } from '@register-feeds/service-kit';
+import { type Admin, type ConsumedMessage, type Consumer, RecordInvalidError, SchemaIncompatibleError, valueSubject } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopics, testStack, uniqueName, waitFor } from './support/stack.ts';
 
@@ -77,6 +77,17 @@ describe('Avro through the schema registry', () => {
       fields: [...greeting.fields, { name: 'note', type: ['null', 'string'], default: null, doc: 'new' }],
     };
     expect(await registry.decode(encoded, reader as never)).toEqual({ id: 'a', count: 1, note: null });
+  });
+});
+
+describe('encoding errors', () => {
+  it('name the offending fields and never quote their values', async () => {
+    const id = await registry.register(valueSubject(uniqueName('invalid')), structuredClone(greeting) as never, 'BACKWARD_TRANSITIVE');
+    const attempt = registry.encode(id, { id: '123456782', count: 'Test Persoon' });
+    await expect(attempt).rejects.toBeInstanceOf(RecordInvalidError);
+    const error = (await attempt.catch((e: unknown) => e)) as RecordInvalidError;
+    expect(error.paths).toEqual(['count']);
+    expect(error.message).not.toContain('Test Persoon');
   });
 });
 

@@ -6,6 +6,7 @@ import {
   loadAvroSchema,
   type MessageBus,
   type OutgoingMessage,
+  RecordInvalidError,
   type SchemaRegistryClient,
   type TransactionalProducer,
   topicSpec,
@@ -13,8 +14,9 @@ import {
   valueSubject,
 } from '@register-feeds/service-kit';
 import type { settings } from './config.ts';
-import { type Decision, decideBatch, sourceRef } from './decide.ts';
+import { type Decision, decideBatch, type Source, sourceRef } from './decide.ts';
 import { loadSeenEventIds } from './seen-event-ids.ts';
+import type { Reason } from './validate/index.ts';
 
 export type IngestConfig = ConfigOf<typeof settings>;
 
@@ -81,41 +83,56 @@ export async function startIngest({
     return producer;
   };
 
-  const toMessages = async (decisions: Decision[]): Promise<OutgoingMessage[]> => {
-    const out: OutgoingMessage[] = [];
+  const deadLetter = async (source: Source, reasons: Reason[]): Promise<OutgoingMessage> => ({
+    topic: config.deadLetterTopic,
+    key: sourceRef(source),
+    value: await registry.encode(deadLetterSchemaId, {
+      service: 'ingest',
+      sourceTopic: source.topic,
+      sourcePartition: source.partition,
+      sourceOffset: Number(source.offset),
+      sourceTimestamp: Number(source.timestamp),
+      originalKey: source.key,
+      originalValue: source.value,
+      reasons,
+      refusedAt: Date.now(),
+    }),
+  });
+
+  /** Encodes the decisions; an event that does not fit the canonical schema becomes a dead letter itself. */
+  const toMessages = async (decisions: Decision[]): Promise<{ messages: OutgoingMessage[]; final: Decision[] }> => {
+    const messages: OutgoingMessage[] = [];
+    const final: Decision[] = [];
     for (const d of decisions) {
       if (d.kind === 'publish') {
-        out.push({
-          topic: config.eventsTopic,
-          key: d.key,
-          value: await registry.encode(eventSchemaId, d.event),
-          headers: { 'event-id': d.event.eventId },
-        });
-        out.push({ topic: config.seenTopic, key: d.event.eventId, value: sourceRef(d.source) });
+        let value: Buffer;
+        try {
+          value = await registry.encode(eventSchemaId, d.event);
+        } catch (error) {
+          if (!(error instanceof RecordInvalidError)) throw error;
+          const reasons = [
+            {
+              field: error.paths.join(','),
+              rule: 'canonical-schema',
+              message: 'the normalised event does not fit the canonical Avro schema',
+            },
+          ];
+          messages.push(await deadLetter(d.source, reasons));
+          final.push({ kind: 'dead-letter', reasons, source: d.source });
+          continue;
+        }
+        messages.push({ topic: config.eventsTopic, key: d.key, value, headers: { 'event-id': d.event.eventId } });
+        messages.push({ topic: config.seenTopic, key: d.event.eventId, value: sourceRef(d.source) });
       } else if (d.kind === 'dead-letter') {
-        out.push({
-          topic: config.deadLetterTopic,
-          key: sourceRef(d.source),
-          value: await registry.encode(deadLetterSchemaId, {
-            service: 'ingest',
-            sourceTopic: d.source.topic,
-            sourcePartition: d.source.partition,
-            sourceOffset: Number(d.source.offset),
-            sourceTimestamp: Number(d.source.timestamp),
-            originalKey: d.source.key,
-            originalValue: d.source.value,
-            reasons: d.reasons,
-            refusedAt: Date.now(),
-          }),
-        });
+        messages.push(await deadLetter(d.source, d.reasons));
       }
+      final.push(d);
     }
-    return out;
+    return { messages, final };
   };
 
   const handleBatch = async (batch: Batch) => {
-    const decisions = decideBatch(batch.messages, seen.ids, { maxBytes: config.maxEventBytes });
-    const messages = await toMessages(decisions);
+    const { messages, final: decisions } = await toMessages(decideBatch(batch.messages, seen.ids, { maxBytes: config.maxEventBytes }));
     const last = batch.messages.at(-1);
     if (!last) return;
     const producer = await producerFor(batch.partition);

@@ -20,13 +20,31 @@ export class SchemaIncompatibleError extends Error {
   }
 }
 
+/**
+ * A record does not fit the schema it is encoded with. Carries the paths of the offending fields, never
+ * their values (the values may be person data). Not retriable: the same record fails the same way.
+ */
+export class RecordInvalidError extends Error {
+  readonly retriable = false;
+  readonly isTrusted = true;
+  readonly paths: string[];
+  constructor(schemaId: number, paths: string[]) {
+    super(`record does not fit schema ${schemaId} at ${paths.join(', ') || '(root)'}`);
+    this.name = 'RecordInvalidError';
+    this.paths = paths;
+  }
+}
+
 export interface SchemaRegistryClient {
   /**
    * Sets the subject's compatibility level explicitly, then registers the schema under it (idempotent:
    * the same schema gets the same id). Throws SchemaIncompatibleError when the registry refuses it.
    */
   register(subject: string, schema: AvroSchemaJson, compatibility: Compatibility): Promise<number>;
-  /** Confluent wire format: magic byte 0, 4-byte schema id, Avro binary. Validates against the schema. */
+  /**
+   * Confluent wire format: magic byte 0, 4-byte schema id, Avro binary. Validates against the schema and
+   * throws RecordInvalidError (paths only) when the record does not fit.
+   */
   encode(schemaId: number, payload: unknown): Promise<Buffer>;
   /**
    * Decodes a wire-format buffer. With a reader schema, the writer's schema is resolved to it, so a
@@ -82,7 +100,20 @@ export function createSchemaRegistryClient({ url }: { url: string }): SchemaRegi
         throw error;
       }
     },
-    encode: (schemaId, payload) => registry.encode(schemaId, payload),
+    async encode(schemaId, payload) {
+      try {
+        return await registry.encode(schemaId, payload);
+      } catch (error) {
+        // the library's message quotes the offending value; keep only the paths
+        if ((error as Error).name === 'ConfluentSchemaRegistryValidationError') {
+          throw new RecordInvalidError(
+            schemaId,
+            ((error as { paths?: string[][] }).paths ?? []).map((p) => p.join('.')),
+          );
+        }
+        throw error;
+      }
+    },
     decode: (buffer, readerSchema) =>
       registry.decode(buffer, readerSchema ? { [SchemaType.AVRO]: { readerSchema: readerSchema as never } } : undefined),
     async compatibilityOf(subject) {
