@@ -1,14 +1,14 @@
 import type { ConfigOf } from '@register-feeds/service-kit';
 import {
   type Batch,
-  type Consumer,
+  type BatchOutcome,
   type Logger,
   loadAvroSchema,
   type MessageBus,
   type OutgoingMessage,
   RecordInvalidError,
   type SchemaRegistryClient,
-  type TransactionalProducer,
+  startTransactionalPipeline,
   topicSpec,
   topics,
   valueSubject,
@@ -36,8 +36,7 @@ export interface IngestPipeline {
 /**
  * The thin Kafka edge of ingest: consume raw records, decide (pure), encode, and produce the canonical
  * events, the dead letters and the seen ids together with the consumed offsets in one transaction per
- * batch. The transactional id is per input partition, so a new owner of a partition fences an old one
- * (kafkajs has no KIP-447 group fencing).
+ * batch (startTransactionalPipeline).
  */
 export async function startIngest({
   config,
@@ -73,16 +72,6 @@ export async function startIngest({
   await admin.disconnect();
 
   const counters: IngestCounters = { published: 0, deadLettered: 0, duplicates: 0, batches: 0 };
-  const producers = new Map<number, TransactionalProducer>();
-  const producerFor = async (partition: number) => {
-    let producer = producers.get(partition);
-    if (!producer) {
-      producer = await bus.transactionalProducer(`${config.groupId}-${config.rawTopic}-${partition}`);
-      producers.set(partition, producer);
-    }
-    return producer;
-  };
-
   const deadLetter = async (source: Source, reasons: Reason[]): Promise<OutgoingMessage> => ({
     topic: config.deadLetterTopic,
     key: sourceRef(source),
@@ -131,29 +120,16 @@ export async function startIngest({
     return { messages, final };
   };
 
-  const handleBatch = async (batch: Batch) => {
+  const handleBatch = async (batch: Batch): Promise<BatchOutcome> => {
     const { messages, final: decisions } = await toMessages(decideBatch(batch.messages, seen.ids, { maxBytes: config.maxEventBytes }));
-    const last = batch.messages.at(-1);
-    if (!last) return;
-    const producer = await producerFor(batch.partition);
-    const tx = await producer.transaction();
-    try {
-      await tx.send(messages);
-      await tx.sendOffsets(config.groupId, [
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-      ]);
-      await tx.commit();
-    } catch (error) {
-      await tx.abort().catch(() => {});
-      // a fenced or broken producer is replaced; kafkajs re-delivers the batch from the committed offset
-      producers.delete(batch.partition);
-      await producer.disconnect().catch(() => {});
-      throw error;
-    }
-    const publishedIds = decisions.flatMap((d) => (d.kind === 'publish' ? [d.event.eventId] : []));
-    seen.add(publishedIds);
-    count(decisions);
-    logBatch(batch, decisions);
+    return {
+      messages,
+      afterCommit: () => {
+        seen.add(decisions.flatMap((d) => (d.kind === 'publish' ? [d.event.eventId] : [])));
+        count(decisions);
+        logBatch(batch, decisions);
+      },
+    };
   };
 
   const count = (decisions: Decision[]) => {
@@ -179,17 +155,20 @@ export async function startIngest({
     log.debug({ partition: batch.partition, records: batch.messages.length, lastOffset: batch.messages.at(-1)?.offset }, 'batch committed');
   };
 
-  const consumer: Consumer = await bus.consumer({ groupId: config.groupId });
-  await consumer.subscribe([config.rawTopic], { fromBeginning: true });
-  await consumer.run({ autoCommit: false, eachBatch: (batch) => handleBatch(batch) });
+  const pipeline = await startTransactionalPipeline({
+    bus,
+    groupId: config.groupId,
+    topic: config.rawTopic,
+    logger: log,
+    handle: handleBatch,
+  });
   log.info({ seen: seen.ids.size }, 'ingest running');
 
   return {
     counters,
     async stop() {
-      await consumer.disconnect();
+      await pipeline.stop();
       await seen.stop();
-      await Promise.allSettled([...producers.values()].map((p) => p.disconnect()));
     },
   };
 }

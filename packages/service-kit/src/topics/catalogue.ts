@@ -50,6 +50,23 @@ export const topics = {
     config: { 'cleanup.policy': 'compact' },
     description: 'event ids ingest has published, written in the same transaction; rebuilt at start to drop repeats',
   },
+  eventsDeadLetter: {
+    name: 'register.events.dlq.v1',
+    key: '"<source topic>/<partition>/<offset>"',
+    value: 'Avro nl.onderwijs.register.v1.DeadLetter (schemas/dead-letter.avsc)',
+    partitions: 1,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
+    description: 'canonical events pseudonymise could not read (should stay empty: ingest validated them)',
+  },
+  audit: {
+    name: 'audit.deliveries.v1',
+    key: 'recipient id',
+    value: 'Avro nl.onderwijs.register.v1.audit.Delivery (schemas/audit-delivery.avsc)',
+    partitions: 3,
+    // accountability must outlive every recipient's retention: kept for 7 years, like other records of processing
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * 365 * DAY_MS) },
+    description: 'one record per delivered record: recipient, legal basis, purpose, fields sent, source event, time',
+  },
 } as const satisfies Record<string, TopicEntry>;
 
 export type TopicName = (typeof topics)[keyof typeof topics]['name'];

@@ -1,0 +1,53 @@
+/**
+ * An agreement (overeenkomst) between DUO and one recipient, as read from agreements/<recipient>.yaml:
+ * who, under which legal basis, for which purpose, in which period, which events and fields, on which
+ * conditions, keyed how, kept how long. Loaded and validated once at start (parse-agreement.ts).
+ */
+
+import type { EpochDay, EventType, Sector } from '@register-feeds/register-model';
+import type { AgeReference } from './ages.ts';
+import type { OutputFieldName } from './output-fields.ts';
+import type { Predicate } from './predicates.ts';
+
+/** bsn: the recipient may receive the BSN or onderwijsnummer; pseudonym: only a pseudonym of its own. */
+export type Identity = 'bsn' | 'pseudonym';
+export const IDENTITIES = ['bsn', 'pseudonym'] as const satisfies readonly Identity[];
+
+export interface Condition {
+  fields: readonly OutputFieldName[];
+  when: Predicate;
+}
+
+export interface Agreement {
+  /** kebab-case id, equal to the file name */
+  recipient: string;
+  name: string;
+  legalBasis: string;
+  purpose: string;
+  /** inclusive calendar days in Europe/Amsterdam; to null means open-ended */
+  term: { from: EpochDay; to: EpochDay | null };
+  identity: Identity;
+  events: readonly EventType[];
+  sectors: readonly Sector[];
+  fields: readonly OutputFieldName[];
+  /** a field listed in several conditions is sent only when all of them hold */
+  conditions: readonly Condition[];
+  ages: readonly AgeReference[];
+  retention: { days: number };
+  output: { topic: string };
+  /** the file it was read from, for error messages and the register of processing */
+  source: string;
+}
+
+/** A trusted configuration error: the named agreement file must be fixed before the service can start. */
+export class AgreementError extends Error {
+  readonly isTrusted = true;
+  readonly fileName: string;
+  readonly problems: readonly string[];
+  constructor(fileName: string, problems: readonly string[], options?: { cause?: unknown }) {
+    super(`${fileName}: ${problems.join('; ')}`, options);
+    this.name = 'AgreementError';
+    this.fileName = fileName;
+    this.problems = problems;
+  }
+}
