@@ -10,6 +10,7 @@ COPY services/pseudonymise/package.json services/pseudonymise/
 COPY services/deliver/package.json services/deliver/
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY schemas schemas
+COPY agreements agreements
 COPY packages packages
 COPY services services
 USER node

@@ -28,7 +28,7 @@ const topicNames = new Set<string>(Object.values(topics).map((t) => t.name));
 
 describe('docker-compose.yml', () => {
   it('has the broker, the registry and the three services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['deliver', 'ingest', 'kafka', 'pseudonymise', 'registry']);
+    expect(Object.keys(compose.services).sort()).toEqual(['deliver', 'ingest', 'kafka', 'keys', 'pseudonymise', 'registry']);
     expect(compose.services.kafka?.image).toMatch(/^apache\/kafka:4\.1\./);
     expect(compose.services.registry?.image).toMatch(/^apicurio\/apicurio-registry:3\./);
   });
@@ -52,7 +52,12 @@ describe('docker-compose.yml', () => {
       const env = compose.services[service]!.environment ?? {};
       for (const setting of Object.values(settings)) {
         const value = env[setting.env];
-        if (value === undefined || ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL'].includes(setting.env)) continue;
+        if (
+          value === undefined ||
+          !('default' in setting) ||
+          ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'AGREEMENTS_DIR'].includes(setting.env)
+        )
+          continue;
         expect(String(value), `${service} ${setting.env}`).toBe(setting.default);
       }
     }

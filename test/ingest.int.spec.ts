@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { type Admin, type ConsumedMessage, createLogger, followTopic, loadConfig } from '@register-feeds/service-kit';
+import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '../services/ingest/src/config.ts';
 import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
 import { startIngest } from '../services/ingest/src/pipeline.ts';
 import { rawEvents } from './support/raw-events.ts';
-import { testStack, uniqueName, waitFor } from './support/stack.ts';
+import { groupCaughtUp, readAll as readAllFrom, testStack, uniqueName, waitFor } from './support/stack.ts';
 
 // Ingest on the real stack: good events come out once, in order per person, as Avro readable through the
 // registry; bad ones are dead-lettered with their reasons; nothing is missing; a killed ingest loses and
@@ -45,25 +45,8 @@ async function publishLines(topic: string, lines: string[]) {
   await producer.disconnect();
 }
 
-async function readAll(topic: string): Promise<ConsumedMessage[]> {
-  const read: ConsumedMessage[] = [];
-  const followed = await followTopic({ bus, admin, topic, groupPrefix: 'test-read', onMessages: (m) => void read.push(...m) });
-  await followed.caughtUp;
-  await followed.stop();
-  return read;
-}
-
-async function ingestCaughtUp(env: ReturnType<typeof topicsFor>, expected: number) {
-  await waitFor(
-    `ingest group to commit all ${expected} raw records`,
-    async () => {
-      const committed = await admin.groupOffsets(env.INGEST_GROUP_ID, env.RAW_TOPIC);
-      const ends = await admin.topicOffsets(env.RAW_TOPIC);
-      return ends.every((e) => committed.find((c) => c.partition === e.partition)?.offset === e.high);
-    },
-    { timeoutMs: 90_000, intervalMs: 250 },
-  );
-}
+const readAll = (topic: string) => readAllFrom(bus, admin, topic);
+const ingestCaughtUp = (env: ReturnType<typeof topicsFor>) => groupCaughtUp(admin, env.INGEST_GROUP_ID, env.RAW_TOPIC);
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../services/ingest/fixtures/${name}`, import.meta.url), 'utf8')
@@ -82,7 +65,7 @@ describe('ingest', () => {
     const config = loadConfig(settings, env);
     const pipeline = await startIngest({ config, bus, registry, logger: createLogger({ service: 'ingest-test', level: 'warn' }) });
     try {
-      await ingestCaughtUp(env, lines.length);
+      await ingestCaughtUp(env);
     } finally {
       await pipeline.stop();
     }
@@ -146,7 +129,7 @@ describe('ingest', () => {
     // second run: finishes the job and stops gracefully on SIGTERM
     const second = startProcess();
     try {
-      await ingestCaughtUp(env, lines.length);
+      await ingestCaughtUp(env);
     } finally {
       second.kill('SIGTERM');
     }

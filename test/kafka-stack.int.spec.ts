@@ -1,4 +1,11 @@
-import { type Admin, type ConsumedMessage, type Consumer, RecordInvalidError, SchemaIncompatibleError, valueSubject } from '@register-feeds/service-kit';
+import {
+  type Admin,
+  type ConsumedMessage,
+  type Consumer,
+  RecordInvalidError,
+  SchemaIncompatibleError,
+  valueSubject,
+} from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopics, testStack, uniqueName, waitFor } from './support/stack.ts';
 

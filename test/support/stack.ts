@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Admin,
+  type ConsumedMessage,
   createKafkajsBus,
   createLogger,
   createSchemaRegistryClient,
+  followTopic,
   type MessageBus,
   type SchemaRegistryClient,
   type TopicSpec,
@@ -45,4 +47,27 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${description}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Every committed record of a topic, read to its end as of now. */
+export async function readAll(bus: MessageBus, admin: Admin, topic: string): Promise<ConsumedMessage[]> {
+  const read: ConsumedMessage[] = [];
+  const followed = await followTopic({ bus, admin, topic, groupPrefix: 'test-read', onMessages: (m) => void read.push(...m) });
+  await followed.caughtUp;
+  await followed.stop();
+  return read;
+}
+
+/** Waits until a consumer group has committed up to the end of every partition of a topic. */
+export async function groupCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs = 90_000): Promise<void> {
+  await waitFor(
+    `${groupId} to commit to the end of ${topic}`,
+    async () => {
+      const committed = await admin.groupOffsets(groupId, topic);
+      const ends = await admin.topicOffsets(topic);
+      // an empty partition has nothing to commit
+      return ends.every((e) => e.high === e.low || committed.find((c) => c.partition === e.partition)?.offset === e.high);
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
 }

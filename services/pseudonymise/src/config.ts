@@ -1,7 +1,36 @@
-import { asString, commonSettings, type Setting, topics } from '@register-feeds/service-kit';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { asInteger, asString, commonSettings, type Setting, topics } from '@register-feeds/service-kit';
+
+const REPO_AGREEMENTS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../agreements');
 
 /** Everything pseudonymise reads from its environment; validated once in main.ts. */
 export const settings = {
   ...commonSettings,
   eventsTopic: { env: 'EVENTS_TOPIC', doc: 'topic of canonical Avro register events', default: topics.events.name, parse: asString },
+  deadLetterTopic: {
+    env: 'EVENTS_DEAD_LETTER_TOPIC',
+    doc: 'dead-letter topic for canonical events pseudonymise cannot read',
+    default: topics.eventsDeadLetter.name,
+    parse: asString,
+  },
+  auditTopic: { env: 'AUDIT_TOPIC', doc: 'topic accounting for every delivered record', default: topics.audit.name, parse: asString },
+  groupId: { env: 'PSEUDONYMISE_GROUP_ID', doc: 'consumer group of the pseudonymise service', default: 'pseudonymise', parse: asString },
+  agreementsDir: {
+    env: 'AGREEMENTS_DIR',
+    doc: 'directory of reviewed agreement files, one per recipient',
+    default: REPO_AGREEMENTS,
+    parse: asString,
+  },
+  keysFile: {
+    env: 'PSEUDONYM_KEYS_FILE',
+    doc: 'JSON file with every recipient’s secret pseudonym keys (never in the repo; `npm run keys -- generate` makes test keys)',
+    parse: asString,
+  },
+  replicationFactor: {
+    env: 'TOPIC_REPLICATION_FACTOR',
+    doc: 'replication factor of topics the service creates (1 for the local stack)',
+    default: '1',
+    parse: asInteger(1, 5),
+  },
 } satisfies Record<string, Setting<unknown>>;

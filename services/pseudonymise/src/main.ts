@@ -1,17 +1,44 @@
-import { assertStackReachable, createKafkajsBus, createLogger, loadConfigOrExit, onShutdown } from '@register-feeds/service-kit';
+import { readFileSync } from 'node:fs';
+import { createKafkajsBus, createLogger, createSchemaRegistryClient, loadConfigOrExit, onShutdown } from '@register-feeds/service-kit';
+import { AgreementError } from './agreement.ts';
 import { settings } from './config.ts';
+import { retireEndedAgreements } from './key-lifecycle.ts';
+import { KeyFileError, parseKeyFile } from './keys.ts';
+import { loadAgreements } from './load-agreements.ts';
+import { startPseudonymise } from './pipeline.ts';
 
-// Composition root of the pseudonymise service. Its pipeline is not built yet (see the issues): for now it validates
-// its configuration, checks that Kafka and the registry answer, and waits for SIGTERM.
+// Composition root of the pseudonymise service: config, agreements and keys (each validated once, a bad
+// one stops the service with one line), logger, Kafka and registry clients.
 const config = loadConfigOrExit('pseudonymise', settings);
+
+function loadOrExit<T>(what: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof AgreementError || error instanceof KeyFileError) {
+      process.stderr.write(`pseudonymise: ${what}: ${error.message}\n`);
+      process.exit(78);
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      process.stderr.write(`pseudonymise: ${what}: ${(error as NodeJS.ErrnoException).path} does not exist\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}
+
+const agreements = loadOrExit('agreements', () => loadAgreements(config.agreementsDir));
+const keyFile = loadOrExit('keys', () => parseKeyFile(readFileSync(config.keysFile, 'utf8')));
 const logger = createLogger({ service: 'pseudonymise', level: config.logLevel });
+const { keys, retired } = retireEndedAgreements(keyFile, agreements, Date.now());
+if (retired.length > 0)
+  logger.warn({ retired }, 'agreements ended: their keys are not used (run `npm run keys -- retire-ended` to shred them)');
 const bus = createKafkajsBus({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-pseudonymise`, logger });
+const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 
 try {
-  await assertStackReachable({ bus, brokers: config.kafkaBrokers, registryUrl: config.schemaRegistryUrl });
-  logger.warn('pseudonymise has no pipeline yet: connected, idle until stopped');
-  const idle = setInterval(() => {}, 60_000);
-  onShutdown(logger, [async () => clearInterval(idle)]);
+  const pipeline = await startPseudonymise({ config, agreements, keys, bus, registry, logger });
+  onShutdown(logger, [() => pipeline.stop()]);
 } catch (err) {
   logger.fatal({ err }, 'pseudonymise could not start');
   logger.flush();

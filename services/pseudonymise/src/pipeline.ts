@@ -1,0 +1,161 @@
+import type { RegisterEvent } from '@register-feeds/register-model';
+import {
+  type Batch,
+  type BatchOutcome,
+  type ConfigOf,
+  type Logger,
+  loadAvroSchema,
+  type MessageBus,
+  type OutgoingMessage,
+  type SchemaRegistryClient,
+  startTransactionalPipeline,
+  topicSpec,
+  topics,
+  valueSubject,
+} from '@register-feeds/service-kit';
+import type { Agreement } from './agreement.ts';
+import type { settings } from './config.ts';
+import { deliveriesFor } from './deliveries.ts';
+import type { KeyStore } from './keys.ts';
+import { recipientSchema } from './output-schema.ts';
+
+export type PseudonymiseConfig = ConfigOf<typeof settings>;
+
+const DAY_MS = 86_400_000;
+
+export interface PseudonymiseCounters {
+  events: number;
+  delivered: Record<string, number>;
+  deadLettered: number;
+}
+
+export interface PseudonymisePipeline {
+  readonly counters: PseudonymiseCounters;
+  stop(): Promise<void>;
+}
+
+/**
+ * The thin Kafka edge of pseudonymise: decode each canonical event with the schema this service owns,
+ * fan it out to every recipient its agreement allows (deliveries.ts, pure), and produce the recipient
+ * records and their audit entries together with the consumed offsets in one transaction per batch.
+ * An event that cannot be decoded goes to the dead-letter topic; nothing is skipped silently.
+ */
+export async function startPseudonymise({
+  config,
+  agreements,
+  keys,
+  bus,
+  registry,
+  logger,
+  clock = Date.now,
+}: {
+  config: PseudonymiseConfig;
+  agreements: readonly Agreement[];
+  keys: KeyStore;
+  bus: MessageBus;
+  registry: SchemaRegistryClient;
+  logger: Logger;
+  /** the instant of delivery, checked against each agreement's term; a parameter so tests can move it */
+  clock?: () => number;
+}): Promise<PseudonymisePipeline> {
+  const log = logger.child({ component: 'pseudonymise', topic: config.eventsTopic });
+  const admin = await bus.admin();
+  await admin.ensureTopics([
+    topicSpec({ ...topics.events, name: config.eventsTopic }, config.replicationFactor),
+    topicSpec({ ...topics.eventsDeadLetter, name: config.deadLetterTopic }, config.replicationFactor),
+    topicSpec({ ...topics.audit, name: config.auditTopic }, config.replicationFactor),
+    // each recipient topic keeps records as long as its agreement allows, no longer
+    ...agreements.map((a) => ({
+      name: a.output.topic,
+      partitions: 6,
+      replicationFactor: config.replicationFactor,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(a.retention.days * DAY_MS) },
+    })),
+  ]);
+  await admin.disconnect();
+
+  const eventSchema = loadAvroSchema('register-event.avsc');
+  const auditSchemaId = await registry.register(
+    valueSubject(config.auditTopic),
+    loadAvroSchema('audit-delivery.avsc'),
+    'BACKWARD_TRANSITIVE',
+  );
+  const deadLetterSchemaId = await registry.register(
+    valueSubject(config.deadLetterTopic),
+    loadAvroSchema('dead-letter.avsc'),
+    'BACKWARD_TRANSITIVE',
+  );
+  const recipientSchemaIds = new Map<string, number>();
+  for (const agreement of agreements) {
+    const id = await registry.register(valueSubject(agreement.output.topic), recipientSchema(agreement) as never, 'BACKWARD_TRANSITIVE');
+    recipientSchemaIds.set(agreement.recipient, id);
+  }
+
+  const counters: PseudonymiseCounters = {
+    events: 0,
+    delivered: Object.fromEntries(agreements.map((a) => [a.recipient, 0])),
+    deadLettered: 0,
+  };
+
+  const handle = async (batch: Batch): Promise<BatchOutcome> => {
+    const now = clock();
+    const messages: OutgoingMessage[] = [];
+    const delivered: string[] = [];
+    let deadLettered = 0;
+    for (const message of batch.messages) {
+      let event: RegisterEvent;
+      try {
+        event = await registry.decode<RegisterEvent>(message.value as Buffer, eventSchema);
+      } catch (error) {
+        // only a registry outage is worth retrying; anything else about this record will not get better
+        if (isRegistryUnavailable(error)) throw error;
+        deadLettered += 1;
+        messages.push({
+          topic: config.deadLetterTopic,
+          key: `${message.topic}/${message.partition}/${message.offset}`,
+          value: await registry.encode(deadLetterSchemaId, {
+            service: 'pseudonymise',
+            sourceTopic: message.topic,
+            sourcePartition: message.partition,
+            sourceOffset: Number(message.offset),
+            sourceTimestamp: Number(message.timestamp),
+            originalKey: message.key,
+            originalValue: message.value,
+            reasons: [{ field: '', rule: 'canonical-decode', message: `not a readable canonical event: ${(error as Error).name}` }],
+            refusedAt: now,
+          }),
+        });
+        continue;
+      }
+      for (const d of deliveriesFor(event, message, agreements, keys, now)) {
+        const schemaId = recipientSchemaIds.get(d.agreement.recipient) as number;
+        messages.push({
+          topic: d.agreement.output.topic,
+          key: d.key,
+          value: await registry.encode(schemaId, d.record),
+          headers: { recipient: d.agreement.recipient },
+        });
+        messages.push({ topic: config.auditTopic, key: d.agreement.recipient, value: await registry.encode(auditSchemaId, d.audit) });
+        delivered.push(d.agreement.recipient);
+      }
+    }
+    return {
+      messages,
+      afterCommit: () => {
+        counters.events += batch.messages.length;
+        counters.deadLettered += deadLettered;
+        for (const recipient of delivered) counters.delivered[recipient] = (counters.delivered[recipient] ?? 0) + 1;
+        if (deadLettered > 0) log.warn({ partition: batch.partition, deadLettered }, 'unreadable canonical events dead-lettered');
+      },
+    };
+  };
+
+  const pipeline = await startTransactionalPipeline({ bus, groupId: config.groupId, topic: config.eventsTopic, logger: log, handle });
+  log.info({ recipients: agreements.map((a) => a.recipient), withKey: keys.recipients() }, 'pseudonymise running');
+  return { counters, stop: () => pipeline.stop() };
+}
+
+function isRegistryUnavailable(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; status?: number };
+  return e.name === 'TypeError' /* fetch failed */ || e.code === 'ECONNREFUSED' || (e.status !== undefined && e.status >= 500);
+}

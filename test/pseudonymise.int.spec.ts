@@ -1,0 +1,275 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RegisterEvent } from '@register-feeds/register-model';
+import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settings } from '../services/pseudonymise/src/config.ts';
+import { type Agreement, applyAgreement, createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
+import { startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
+import { canonical, publishCanonical } from './support/canonical.ts';
+import { rawEvents, testBsn } from './support/raw-events.ts';
+import { groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
+
+// Pseudonymise on the real stack: one enrolment and one BPV event fan out to the five recipients, each
+// with exactly its fields, its own pseudonym and correct ages; GGD gets no BSN or name for an 18-year-old;
+// a recipient outside its term gets nothing; every delivery is in the audit topic; and a killed service
+// neither loses nor repeats a delivery.
+
+const { bus, registry, brokers, registryUrl } = testStack();
+const REPO_AGREEMENTS = new URL('../agreements', import.meta.url).pathname;
+let admin: Admin;
+
+beforeAll(async () => {
+  admin = await bus.admin();
+});
+afterAll(async () => {
+  await admin.disconnect();
+});
+
+/** The repository's agreements with output topics of this test's own (recipient.<id>.v<unique number>). */
+function isolatedAgreements(): Agreement[] {
+  const version = Math.floor(Math.random() * 1e9);
+  return loadAgreements(REPO_AGREEMENTS).map((a) => ({ ...a, output: { topic: `recipient.${a.recipient}.v${version}` } }));
+}
+
+function person(n: number, geboortedatum: string) {
+  return { bsn: testBsn(n), geboortedatum, naam: { voornamen: 'Test', achternaam: `Persoon ${n}` } };
+}
+const mboInschrijving = {
+  brin: '25LX',
+  inschrijvingsvolgnummer: '7001',
+  opleidingscode: '25180',
+  leerweg: 'BBL',
+  niveau: 3,
+  locatiecodeMbo: 'LOC1',
+  begindatum: '2025-08-01',
+};
+
+describe('pseudonymise', () => {
+  it('fans one enrolment and one BPV event out to the five recipients, each with exactly what its agreement allows', async () => {
+    const id = uniqueName('pseudo');
+    const seventeen = person(101, '2008-03-01'); // 17 on 2025-09-01
+    const eighteen = person(102, '2007-08-01'); // 18 on 2025-09-01
+    const events = [
+      canonical({
+        eventId: `${id}-1`,
+        eventType: 'InschrijvingGeregistreerd',
+        occurredAt: '2025-09-01T08:00:00Z',
+        sector: 'MBO',
+        persoon: seventeen,
+        inschrijving: mboInschrijving,
+      }),
+      canonical({
+        eventId: `${id}-2`,
+        eventType: 'BpvGeregistreerd',
+        occurredAt: '2025-09-02T08:00:00Z',
+        sector: 'MBO',
+        persoon: seventeen,
+        inschrijving: mboInschrijving,
+        bpv: {
+          bpvVolgnummer: 1,
+          leerbedrijf: { id: 'LB77', naam: 'Garage Zuid BV' },
+          begindatum: '2025-09-15',
+          geplandeEinddatum: '2026-06-30',
+          omvangUren: 480,
+        },
+      }),
+      canonical({
+        eventId: `${id}-3`,
+        eventType: 'InschrijvingGeregistreerd',
+        occurredAt: '2025-09-01T09:00:00Z',
+        sector: 'MBO',
+        persoon: eighteen,
+        inschrijving: mboInschrijving,
+      }),
+    ];
+    const agreements = isolatedAgreements();
+    // a sixth recipient, S-BB's agreement again, but its term ended before the delivery: it must get nothing
+    const sbb = agreements.find((a) => a.recipient === 'sbb-stagemarkt')!;
+    const expired: Agreement = {
+      ...sbb,
+      recipient: 'sbb-expired',
+      term: { from: sbb.term.from, to: sbb.term.from + 30 },
+      output: { topic: `${sbb.output.topic}9` },
+    };
+    const all = [...agreements, expired];
+    const keys = createKeyStore(generateTestKeys(all.map((a) => a.recipient)));
+    const config = loadConfig(settings, {
+      KAFKA_BROKERS: brokers.join(','),
+      SCHEMA_REGISTRY_URL: registryUrl,
+      EVENTS_TOPIC: `${id}.events`,
+      EVENTS_DEAD_LETTER_TOPIC: `${id}.dlq`,
+      AUDIT_TOPIC: `${id}.audit`,
+      PSEUDONYMISE_GROUP_ID: `${id}.group`,
+      PSEUDONYM_KEYS_FILE: '/unused',
+    });
+    await publishCanonical(bus, registry, config.eventsTopic, events);
+    const pipeline = await startPseudonymise({
+      config,
+      agreements: all,
+      keys,
+      bus,
+      registry,
+      logger: createLogger({ service: 'test', level: 'warn' }),
+    });
+    try {
+      await groupCaughtUp(admin, config.groupId, config.eventsTopic);
+    } finally {
+      await pipeline.stop();
+    }
+
+    const received = async (recipient: string) => {
+      const agreement = all.find((a) => a.recipient === recipient)!;
+      const messages = await readAll(bus, admin, agreement.output.topic);
+      return Promise.all(
+        messages.map(async (m) => ({ key: m.key!.toString(), value: await registry.decode<Record<string, any>>(m.value!) })),
+      );
+    };
+    const byEvent = (records: Awaited<ReturnType<typeof received>>, n: number) => records.find((r) => r.value.eventId === `${id}-${n}`)!;
+
+    // S-BB: every MBO change, BPV included; its own pseudonym, never the number, the name or the birth date
+    const stagemarkt = await received('sbb-stagemarkt');
+    expect(stagemarkt.map((r) => r.value.eventId).sort()).toEqual([`${id}-1`, `${id}-2`, `${id}-3`]);
+    for (const r of stagemarkt) {
+      expect(Object.keys(r.value.persoon)).toEqual(['pseudonym']);
+      expect(r.key).toBe(r.value.persoon.pseudonym);
+      expect(JSON.stringify(r.value)).not.toContain(seventeen.bsn);
+      expect(JSON.stringify(r.value)).not.toContain('Test');
+    }
+    expect(byEvent(stagemarkt, 1).value.persoon.pseudonym).toBe(byEvent(stagemarkt, 2).value.persoon.pseudonym);
+    expect(byEvent(stagemarkt, 1).value.leeftijden).toEqual([{ label: 'op-datum-wijziging', peildatum: 20332, leeftijd: 17 }]);
+    expect(byEvent(stagemarkt, 2).value.bpv).toMatchObject({
+      bpvVolgnummer: 1,
+      status: 'actueel',
+      omvangUren: 480,
+      leerbedrijf: { id: 'LB77', naam: 'Garage Zuid BV' },
+    });
+
+    // SVB: enrolments only, keyed and identified by the BSN
+    const svb = await received('svb-kostendelersnorm');
+    expect(svb.map((r) => r.value.eventId).sort()).toEqual([`${id}-1`, `${id}-3`]);
+    expect(byEvent(svb, 1).key).toBe(seventeen.bsn);
+    expect(byEvent(svb, 1).value.persoon).toEqual({ nummer: seventeen.bsn, soort: 'BSN' });
+    expect(byEvent(svb, 1).value.inschrijving).toEqual({
+      brin: '25LX',
+      inschrijvingsvolgnummer: '7001',
+      begindatum: 20301,
+      einddatum: null,
+    });
+
+    // GGD: BSN and name for the 17-year-old, neither for the 18-year-old (keyed by GGD's pseudonym instead)
+    const ggd = await received('ggd-jeugdgezondheid');
+    expect(byEvent(ggd, 1).key).toBe(seventeen.bsn);
+    expect(byEvent(ggd, 1).value.persoon).toMatchObject({ nummer: seventeen.bsn, naam: { voornamen: 'Test', achternaam: 'Persoon 101' } });
+    const adult = byEvent(ggd, 3);
+    expect(adult.value.persoon.nummer).toBeNull();
+    expect(adult.value.persoon.naam).toBeNull();
+    expect(adult.key).toBe(adult.value.persoon.pseudonym);
+    expect(JSON.stringify(adult)).not.toContain(eighteen.bsn);
+    expect(byEvent(ggd, 1).value.inschrijving.leerjaar).toBeNull();
+
+    // The Minister and the Inspectie: pseudonyms of their own, unlinkable to each other and to S-BB's; ages at their reference dates
+    const minister = await received('ocw-minister');
+    const inspectie = await received('inspectie-onderwijs');
+    const p = [byEvent(minister, 1), byEvent(inspectie, 1), byEvent(stagemarkt, 1)].map((r) => r.value.persoon.pseudonym);
+    expect(new Set(p).size).toBe(3);
+    expect(byEvent(minister, 1).value.leeftijden.map((a: { leeftijd: number }) => a.leeftijd)).toEqual([17, 17, 17, 17]);
+    expect(byEvent(inspectie, 1).value.leeftijden.map((a: { leeftijd: number }) => a.leeftijd)).toEqual([17, 17, 17, 18]);
+    expect(byEvent(minister, 3).value.leeftijden.map((a: { leeftijd: number }) => a.leeftijd)).toEqual([18, 18, 18, 18]);
+    for (const r of [...minister, ...inspectie]) {
+      expect(r.value.persoon).toEqual({ pseudonym: expect.stringMatching(/^v1\.[A-Za-z0-9_-]{43}$/) });
+      for (const secret of [seventeen.bsn, eighteen.bsn, '"geboortedatum"', '"naam"'])
+        expect(JSON.stringify(r.value)).not.toContain(secret);
+    }
+
+    // outside its term: nothing
+    expect(await received('sbb-expired')).toEqual([]);
+
+    // accountability: one audit entry per delivered record, with the legal basis and purpose of its agreement
+    const audit = await Promise.all(
+      (await readAll(bus, admin, config.auditTopic)).map((m) => registry.decode<Record<string, any>>(m.value!)),
+    );
+    expect(audit).toHaveLength(3 + 2 + 2 + 2 + 2);
+    for (const entry of audit) {
+      const agreement = all.find((a) => a.recipient === entry.recipient)!;
+      expect(entry).toMatchObject({ legalBasis: agreement.legalBasis, purpose: agreement.purpose, outputTopic: agreement.output.topic });
+      expect(entry.fieldsSent.length).toBeGreaterThan(3);
+    }
+    expect(audit.find((e) => e.recipient === 'ggd-jeugdgezondheid' && e.sourceEventId === `${id}-3`)!.fieldsSent).not.toContain(
+      'persoon.nummer',
+    );
+  });
+
+  it('neither loses nor repeats a delivery when killed mid-stream and started again', async () => {
+    const id = uniqueName('pseudo-kill');
+    const version = Math.floor(Math.random() * 1e9);
+    const dir = mkdtempSync(join(tmpdir(), 'agreements-'));
+    cpSync(REPO_AGREEMENTS, dir, { recursive: true });
+    for (const file of readdirSync(dir)) {
+      const path = join(dir, file);
+      writeFileSync(path, readFileSync(path, 'utf8').replace(/topic: recipient\.([a-z-]+)\.v1/, `topic: recipient.$1.v${version}`));
+    }
+    const agreements = loadAgreements(dir);
+    const keysFile = join(dir, 'keys.json.secret');
+    writeFileSync(keysFile, JSON.stringify(generateTestKeys(agreements.map((a) => a.recipient))), { mode: 0o600 });
+    const env = {
+      KAFKA_BROKERS: brokers.join(','),
+      SCHEMA_REGISTRY_URL: registryUrl,
+      EVENTS_TOPIC: `${id}.events`,
+      EVENTS_DEAD_LETTER_TOPIC: `${id}.dlq`,
+      AUDIT_TOPIC: `${id}.audit`,
+      PSEUDONYMISE_GROUP_ID: `${id}.group`,
+      PSEUDONYM_KEYS_FILE: keysFile,
+      AGREEMENTS_DIR: dir,
+      LOG_LEVEL: 'warn',
+    };
+    const events: RegisterEvent[] = rawEvents({ persons: 400, eventsPerPerson: 8, idPrefix: id }).map(canonical);
+    await publishCanonical(bus, registry, env.EVENTS_TOPIC, events);
+
+    const start = (): ChildProcess =>
+      spawn(process.execPath, ['services/pseudonymise/src/main.ts'], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    const first = start();
+    await waitFor(
+      'some committed progress before the kill',
+      async () => (await admin.groupOffsets(env.PSEUDONYMISE_GROUP_ID, env.EVENTS_TOPIC)).some((c) => Number(c.offset) > 0),
+      { timeoutMs: 90_000, intervalMs: 20 },
+    );
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    const atKill = (await admin.groupOffsets(env.PSEUDONYMISE_GROUP_ID, env.EVENTS_TOPIC)).reduce(
+      (n, c) => n + Math.max(0, Number(c.offset)),
+      0,
+    );
+    expect(atKill).toBeLessThan(events.length);
+
+    const second = start();
+    try {
+      await groupCaughtUp(admin, env.PSEUDONYMISE_GROUP_ID, env.EVENTS_TOPIC);
+    } finally {
+      second.kill('SIGTERM');
+    }
+    expect(await new Promise((resolve) => second.once('exit', resolve))).toBe(0);
+
+    // what each recipient must have received, from the pure core (the term check does not depend on the instant here)
+    const keys = createKeyStore(generateTestKeys(agreements.map((a) => a.recipient)));
+    for (const agreement of agreements) {
+      const expected = events
+        .filter((e) => applyAgreement(e, agreement, keys.keyFor(agreement.recipient), Date.now()) !== null)
+        .map((e) => e.eventId);
+      const got = await Promise.all(
+        (await readAll(bus, admin, agreement.output.topic)).map(
+          async (m) => (await registry.decode<{ eventId: string }>(m.value!)).eventId,
+        ),
+      );
+      expect(got.length, `${agreement.recipient}: duplicates or gaps`).toBe(expected.length);
+      expect(new Set(got), agreement.recipient).toEqual(new Set(expected));
+    }
+    const audit = await readAll(bus, admin, env.AUDIT_TOPIC);
+    expect(audit.length).toBe(events.length * 1 + (events.length / 8) * 4); // S-BB gets all 8 per person, the four others the enrolment only
+  });
+});
