@@ -12,12 +12,11 @@ import {
   loadConfig,
   loadConfigOrExit,
 } from '@register-feeds/service-kit';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { settings as ingestSettings } from '../services/ingest/src/config.ts';
 import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
 import { startIngest } from '../services/ingest/src/pipeline.ts';
 import { rawEvents } from '../test/support/raw-events.ts';
-import { measure, report } from './support.ts';
+import { kafkajsPassthrough, measure, report, waitForGroup } from './support.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '50000' } } });
 const total = Number(values.events);
@@ -45,31 +44,16 @@ for (let i = 0; i < lines.length; i += 1000) {
 }
 await producer.disconnect();
 
-async function waitForGroup(groupId: string) {
-  const ends = await admin.topicOffsets(rawTopic);
-  for (;;) {
-    const committed = await admin.groupOffsets(groupId, rawTopic);
-    if (ends.every((e) => committed.find((c) => c.partition === e.partition)?.offset === e.high)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 // Baseline: plain kafkajs, consume and produce each batch as is, commit after each batch.
-const baseline = await measure('kafkajs passthrough', total, async () => {
-  const kafka = new Kafka({ clientId: 'bench-passthrough', brokers: base.kafkaBrokers, logLevel: logLevel.NOTHING });
-  const out = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  const consumer = kafka.consumer({ groupId: `bench-${run}-passthrough` });
-  await Promise.all([out.connect(), consumer.connect()]);
-  await consumer.subscribe({ topic: rawTopic, fromBeginning: true });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      await out.send({ topic: `bench-${run}.passthrough`, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
-    },
-  });
-  await waitForGroup(`bench-${run}-passthrough`);
-  await consumer.disconnect();
-  await out.disconnect();
-});
+const baseline = await measure('kafkajs passthrough', total, () =>
+  kafkajsPassthrough({
+    brokers: base.kafkaBrokers,
+    admin,
+    from: rawTopic,
+    to: `bench-${run}.passthrough`,
+    groupId: `bench-${run}-passthrough`,
+  }),
+);
 
 const config = loadConfig(ingestSettings, {
   ...process.env,
@@ -81,7 +65,7 @@ const config = loadConfig(ingestSettings, {
 });
 const ingest = await measure('ingest', total, async () => {
   const pipeline = await startIngest({ config, bus, registry, logger });
-  await waitForGroup(config.groupId);
+  await waitForGroup(admin, config.groupId, rawTopic);
   await pipeline.stop();
   if (pipeline.counters.published !== total) throw new Error(`ingest published ${pipeline.counters.published} of ${total}`);
 });

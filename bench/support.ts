@@ -31,3 +31,45 @@ export function report(title: string, baseline: Measurement, subject: Measuremen
     `ratio ${subject.label} / ${baseline.label}: throughput ${(rate(subject) / rate(baseline)).toFixed(2)}x, CPU per event ${(cpuPerEvent(subject) / cpuPerEvent(baseline)).toFixed(2)}x`,
   ].join('\n');
 }
+
+import type { Admin } from '@register-feeds/service-kit';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+
+/** Waits until a group has committed to the end of every (non-empty) partition of a topic. */
+export async function waitForGroup(admin: Admin, groupId: string, topic: string): Promise<void> {
+  const ends = await admin.topicOffsets(topic);
+  for (;;) {
+    const committed = await admin.groupOffsets(groupId, topic);
+    if (ends.every((e) => e.high === e.low || committed.find((c) => c.partition === e.partition)?.offset === e.high)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The baseline: plain kafkajs, consume each batch and produce it unchanged, commit after each batch. */
+export async function kafkajsPassthrough({
+  brokers,
+  admin,
+  from,
+  to,
+  groupId,
+}: {
+  brokers: string[];
+  admin: Admin;
+  from: string;
+  to: string;
+  groupId: string;
+}) {
+  const kafka = new Kafka({ clientId: 'bench-passthrough', brokers, logLevel: logLevel.NOTHING });
+  const out = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  const consumer = kafka.consumer({ groupId });
+  await Promise.all([out.connect(), consumer.connect()]);
+  await consumer.subscribe({ topic: from, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      await out.send({ topic: to, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
+    },
+  });
+  await waitForGroup(admin, groupId, from);
+  await consumer.disconnect();
+  await out.disconnect();
+}

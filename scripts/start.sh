@@ -18,6 +18,10 @@ if ! bash stack/stack.sh status >/dev/null 2>&1; then
   started_stack=1
 fi
 
+# TEST pseudonym keys for local runs, made once, kept out of the repo (.local/ is git-ignored)
+export PSEUDONYM_KEYS_FILE="${PSEUDONYM_KEYS_FILE:-$PWD/.local/pseudonym-keys.json}"
+[ -f "$PSEUDONYM_KEYS_FILE" ] || node services/pseudonymise/src/cli/keys.ts generate --file "$PSEUDONYM_KEYS_FILE"
+
 pids=()
 cleanup() {
   trap - EXIT INT TERM
@@ -35,12 +39,18 @@ for service in ingest pseudonymise deliver; do
   echo "start: $service running (pid $!, log .local/logs/$service.log)"
 done
 
-echo "start: waiting for ingest to be ready"
-for _ in $(seq 1 120); do
-  grep -q '"msg":"ingest running"' .local/logs/ingest.log && break
-  kill -0 "${pids[0]}" 2>/dev/null || { echo "start: ingest exited; see .local/logs/ingest.log" >&2; tail -n 5 .local/logs/ingest.log >&2; exit 1; }
-  sleep 0.5
-done
+wait_running() { # $1 = service, $2 = its pid
+  echo "start: waiting for $1 to be ready"
+  for _ in $(seq 1 240); do
+    grep -q "\"msg\":\"$1 running\"" ".local/logs/$1.log" && return 0
+    kill -0 "$2" 2>/dev/null || { echo "start: $1 exited; see .local/logs/$1.log" >&2; tail -n 5 ".local/logs/$1.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "start: $1 not ready after 120s; see .local/logs/$1.log" >&2
+  exit 1
+}
+wait_running ingest "${pids[0]}"
+wait_running pseudonymise "${pids[1]}"
 
 run_id="$(date +%s)"
 # Fresh event ids per run: ingest drops ids it has seen, so a second `npm start` would otherwise show nothing new.

@@ -13,31 +13,42 @@ import {
   loadConfigOrExit,
 } from '@register-feeds/service-kit';
 import { settings as ingestSettings } from '../services/ingest/src/config.ts';
+import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/config.ts';
 
 const { values } = parseArgs({ options: { 'since-ms': { type: 'string' }, 'timeout-s': { type: 'string', default: '120' } } });
 const since = Number(values['since-ms'] ?? 0);
-const config = loadConfigOrExit('summary', { ...commonSettings, ...ingestSettings });
+const config = loadConfigOrExit('summary', {
+  ...commonSettings,
+  ...ingestSettings,
+  auditTopic: pseudonymiseSettings.auditTopic,
+  pseudonymiseGroupId: pseudonymiseSettings.groupId,
+});
 const logger = createLogger({ service: 'summary', level: 'warn', destination: process.stderr as never });
 const bus = createKafkajsBus({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-summary`, logger });
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 const admin = await bus.admin();
 
 const deadline = Date.now() + Number(values['timeout-s']) * 1000;
-const lagOf = async () => {
-  const ends = await admin.topicOffsets(config.rawTopic);
-  const committed = await admin.groupOffsets(config.groupId, config.rawTopic);
+const lagOf = async (groupId: string, topic: string) => {
+  const ends = await admin.topicOffsets(topic);
+  const committed = await admin.groupOffsets(groupId, topic);
   return ends.reduce((lag, end) => {
     const at = committed.find((c) => c.partition === end.partition)?.offset ?? '-1';
     return lag + Number(BigInt(end.high) - (at === '-1' ? BigInt(end.low) : BigInt(at)));
   }, 0);
 };
-for (let lag = await lagOf(); lag > 0; lag = await lagOf()) {
-  if (Date.now() > deadline) {
-    process.stderr.write(`summary: ingest is still ${lag} records behind on ${config.rawTopic}\n`);
-    process.exit(1);
+/** Waits until a service's group has read its input topic to the end. */
+async function caughtUp(service: string, groupId: string, topic: string) {
+  for (let lag = await lagOf(groupId, topic); lag > 0; lag = await lagOf(groupId, topic)) {
+    if (Date.now() > deadline) {
+      process.stderr.write(`summary: ${service} is still ${lag} records behind on ${topic}\n`);
+      process.exit(1);
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
-  await new Promise((r) => setTimeout(r, 250));
 }
+await caughtUp('ingest', config.groupId, config.rawTopic);
+await caughtUp('pseudonymise', config.pseudonymiseGroupId, config.eventsTopic);
 
 async function readAll(topic: string): Promise<ConsumedMessage[]> {
   const read: ConsumedMessage[] = [];
@@ -57,6 +68,9 @@ const deadLetters = await Promise.all(
     ),
   ),
 );
+const deliveries = await Promise.all(
+  (await readAll(config.auditTopic)).map((m) => registry.decode<{ recipient: string; legalBasis: string; outputTopic: string }>(m.value!)),
+);
 await admin.disconnect();
 
 const byType = new Map<string, number>();
@@ -68,5 +82,15 @@ for (const d of deadLetters) {
   out.push(
     `  partition ${d.sourcePartition} offset ${d.sourceOffset}: ${d.reasons.map((r) => `${r.field || '(record)'} ${r.rule}`).join('; ')}`,
   );
+}
+const perRecipient = new Map<string, { n: number; topic: string; legalBasis: string }>();
+for (const d of deliveries) {
+  const entry = perRecipient.get(d.recipient) ?? { n: 0, topic: d.outputTopic, legalBasis: d.legalBasis };
+  entry.n += 1;
+  perRecipient.set(d.recipient, entry);
+}
+out.push(`${config.auditTopic}: ${deliveries.length} records delivered`);
+for (const [recipient, d] of [...perRecipient.entries()].sort()) {
+  out.push(`  ${String(d.n).padStart(5)}  ${recipient} -> ${d.topic} (${d.legalBasis})`);
 }
 process.stdout.write(`${out.join('\n')}\n`);

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asInteger, asString, commonSettings, type Setting, topics } from '@register-feeds/service-kit';
 
-const REPO_AGREEMENTS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../agreements');
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Everything pseudonymise reads from its environment; validated once in main.ts. */
 export const settings = {
@@ -18,9 +18,9 @@ export const settings = {
   groupId: { env: 'PSEUDONYMISE_GROUP_ID', doc: 'consumer group of the pseudonymise service', default: 'pseudonymise', parse: asString },
   agreementsDir: {
     env: 'AGREEMENTS_DIR',
-    doc: 'directory of reviewed agreement files, one per recipient',
-    default: REPO_AGREEMENTS,
-    parse: asString,
+    doc: 'directory of reviewed agreement files, one per recipient (relative paths from the repository root)',
+    default: 'agreements',
+    parse: (raw: string) => resolve(REPO_ROOT, raw),
   },
   keysFile: {
     env: 'PSEUDONYM_KEYS_FILE',

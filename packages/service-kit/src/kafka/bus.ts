@@ -56,6 +56,11 @@ export interface Batch {
   partition: number;
   messages: ConsumedMessage[];
   highWatermark: string;
+  /**
+   * Offset of the last record fetched, transaction markers and aborted records included: commit
+   * lastOffset + 1 so the committed position does not stop in front of a marker (which would read as lag).
+   */
+  lastOffset: string;
 }
 
 export interface BatchContext {

@@ -171,6 +171,7 @@ function wrapConsumer(consumer: KafkaConsumer): Consumer {
             topic: batch.topic,
             partition: batch.partition,
             highWatermark: batch.highWatermark,
+            lastOffset: batch.lastOffset(),
             messages: batch.messages.map(
               (m): ConsumedMessage => ({
                 topic: batch.topic,
@@ -210,15 +211,46 @@ interface Sender {
   sendBatch(batch: { topicMessages: { topic: string; messages: Message[] }[]; compression?: CompressionTypes }): Promise<unknown>;
 }
 
+/**
+ * kafkajs puts everything for one partition in one record batch, and the broker refuses a batch above
+ * message.max.bytes (1 MiB by default): a large fan-out would fail forever. So sends go out in chunks of
+ * at most SEND_CHUNK_BYTES (record bytes, a safe margin below the limit); inside a transaction several
+ * sends are one atomic unit all the same.
+ */
+const SEND_CHUNK_BYTES = 512 * 1024;
+
 async function sendGrouped(sender: Sender | KafkaProducer, messages: OutgoingMessage[]): Promise<void> {
-  if (messages.length === 0) return;
-  await sender.sendBatch({
-    topicMessages: groupByTopic(messages).map(([topic, items]) => ({
-      topic,
-      messages: items.map((m) => ({ key: m.key, value: m.value, headers: m.headers, partition: m.partition })),
-    })),
-  });
+  for (const chunk of chunkByBytes(messages, SEND_CHUNK_BYTES)) {
+    await sender.sendBatch({
+      topicMessages: groupByTopic(chunk).map(([topic, items]) => ({
+        topic,
+        messages: items.map((m) => ({ key: m.key, value: m.value, headers: m.headers, partition: m.partition })),
+      })),
+    });
+  }
 }
+
+export function chunkByBytes(messages: OutgoingMessage[], maxBytes: number): OutgoingMessage[][] {
+  const chunks: OutgoingMessage[][] = [];
+  let current: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size =
+      byteLength(m.key) + byteLength(m.value) + Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + k.length + byteLength(v), 0) + 64;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+const byteLength = (v: Buffer | string | null | undefined): number =>
+  v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 
 function groupByTopic<T extends { topic: string }>(items: T[]): [string, T[]][] {
   const byTopic = new Map<string, T[]>();

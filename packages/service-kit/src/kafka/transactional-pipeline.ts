@@ -48,14 +48,15 @@ export async function startTransactionalPipeline({
   await consumer.run({
     autoCommit: false,
     eachBatch: async (batch, context) => {
-      const last = batch.messages.at(-1);
-      if (!last) return;
+      if (batch.messages.length === 0) return;
       const outcome = await handle(batch, context);
       const producer = await producerFor(batch.partition);
       const tx = await producer.transaction();
       try {
         await tx.send(outcome.messages);
-        await tx.sendOffsets(groupId, [{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        await tx.sendOffsets(groupId, [
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset) + 1n).toString() },
+        ]);
         await tx.commit();
       } catch (error) {
         await tx.abort().catch(() => {});

@@ -1,5 +1,5 @@
 import registryLib from '@kafkajs/confluent-schema-registry';
-import type { Schema as AvscSchema } from 'avsc';
+import avro, { type Schema as AvscSchema } from 'avsc';
 
 const { SchemaRegistry, SchemaType } = registryLib;
 
@@ -59,6 +59,7 @@ export const valueSubject = (topic: string): string => `${topic}-value`;
 
 export function createSchemaRegistryClient({ url }: { url: string }): SchemaRegistryClient {
   const registry = new SchemaRegistry({ host: url, clientId: 'register-feeds' });
+  const readers = new WeakMap<object, { type: avro.Type; resolvers: Map<number, avro.Resolver> }>();
 
   async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     const response = await fetch(`${url}${path}`, {
@@ -114,8 +115,25 @@ export function createSchemaRegistryClient({ url }: { url: string }): SchemaRegi
         throw error;
       }
     },
-    decode: (buffer, readerSchema) =>
-      registry.decode(buffer, readerSchema ? { [SchemaType.AVRO]: { readerSchema: readerSchema as never } } : undefined),
+    async decode(buffer, readerSchema) {
+      if (!readerSchema) return registry.decode(buffer);
+      // The library builds the reader type and the resolver anew for every record (avsc Type.forSchema,
+      // costly); both are cached here: per reader schema object, and per writer schema id.
+      if (buffer.length < 5 || buffer[0] !== 0) throw new RecordInvalidError(-1, ['(not Confluent wire format)']);
+      const writerId = buffer.readInt32BE(1);
+      let reader = readers.get(readerSchema);
+      if (!reader) {
+        reader = { type: avro.Type.forSchema(readerSchema as AvscSchema), resolvers: new Map() };
+        readers.set(readerSchema, reader);
+      }
+      let resolver = reader.resolvers.get(writerId);
+      if (!resolver) {
+        const writer = (await registry.getSchema(writerId)) as unknown as avro.Type;
+        resolver = reader.type.createResolver(writer);
+        reader.resolvers.set(writerId, resolver);
+      }
+      return reader.type.fromBuffer(buffer.subarray(5), resolver);
+    },
     async compatibilityOf(subject) {
       const result = await api('GET', `/config/${encodeURIComponent(subject)}`);
       if (result.status === 404) return undefined;
