@@ -1,3 +1,4 @@
+export * from './amsterdam-date.ts';
 export * from './calendar.ts';
 export * from './register-event.ts';
 export * from './vocabulary.ts';

@@ -4,6 +4,7 @@ export * from './kafka/bus.ts';
 export { type FollowedTopic, followTopic } from './kafka/follow-topic.ts';
 export { createKafkajsBus, type KafkajsBusOptions } from './kafka/kafkajs-bus.ts';
 export { type BatchOutcome, startTransactionalPipeline, type TransactionalPipeline } from './kafka/transactional-pipeline.ts';
+export { waitForTopic } from './kafka/wait-for-topic.ts';
 export { assertStackReachable } from './lifecycle/reachability.ts';
 export { onShutdown } from './lifecycle/shutdown.ts';
 export { createLogger, type Logger, type LoggerOptions } from './log/logger.ts';

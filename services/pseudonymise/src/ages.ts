@@ -3,8 +3,7 @@
  * so a replay of the same events gives the same ages.
  */
 
-import { type EpochDay, type EpochMillis, fromEpochDay, parseIsoDate, toEpochDay } from '@register-feeds/register-model';
-import { amsterdamEpochDay } from './amsterdam-date.ts';
+import { amsterdamEpochDay, type EpochDay, type EpochMillis, fromEpochDay, parseIsoDate, toEpochDay } from '@register-feeds/register-model';
 
 /** When an age is taken: on the event's own date, or on a month-day of the study year the event falls in. */
 export type AgeAt = { kind: 'event-date' } | { kind: 'month-day'; month: number; day: number };

@@ -3,6 +3,7 @@
  * schemas and the register of processing. No Kafka, no clock; main.ts and the pipeline build on this.
  */
 
+export { amsterdamEpochDay, amsterdamOffsetMillis } from '@register-feeds/register-model';
 export {
   type AgeAt,
   type AgeReference,
@@ -14,7 +15,6 @@ export {
   studyYearOf,
 } from './ages.ts';
 export { type Agreement, AgreementError, type Condition, IDENTITIES, type Identity } from './agreement.ts';
-export { amsterdamEpochDay, amsterdamOffsetMillis } from './amsterdam-date.ts';
 export {
   createKeyStore,
   generateTestKeys,

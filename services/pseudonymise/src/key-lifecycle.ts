@@ -1,5 +1,5 @@
+import { amsterdamEpochDay } from '@register-feeds/register-model';
 import type { Agreement } from './agreement.ts';
-import { amsterdamEpochDay } from './amsterdam-date.ts';
 import type { KeyStore } from './keys.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.ts';
-import type { Batch, BatchContext, Consumer, MessageBus, OutgoingMessage, TransactionalProducer } from './bus.ts';
+import type { Batch, BatchContext, Consumer, MessageBus, OutgoingMessage, PartitionProgress, TransactionalProducer } from './bus.ts';
 
 export interface BatchOutcome {
   /** everything the batch produces, sent in the batch's transaction */
@@ -26,12 +26,15 @@ export async function startTransactionalPipeline({
   topic,
   logger,
   handle,
+  onProgress,
 }: {
   bus: MessageBus;
   groupId: string;
   topic: string;
   logger: Logger;
   handle: (batch: Batch, context: BatchContext) => Promise<BatchOutcome>;
+  /** position and lag after every fetched batch (for metrics) */
+  onProgress?: (progress: PartitionProgress) => void;
 }): Promise<TransactionalPipeline> {
   const producers = new Map<number, TransactionalProducer>();
   const producerFor = async (partition: number) => {
@@ -44,6 +47,7 @@ export async function startTransactionalPipeline({
   };
 
   const consumer: Consumer = await bus.consumer({ groupId });
+  if (onProgress) consumer.onProgress(onProgress);
   await consumer.subscribe([topic], { fromBeginning: true });
   await consumer.run({
     autoCommit: false,

@@ -58,6 +58,14 @@ export const topics = {
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
     description: 'canonical events pseudonymise could not read (should stay empty: ingest validated them)',
   },
+  deliverDeadLetter: {
+    name: 'register.deliver.dlq.v1',
+    key: '"<source topic>/<partition>/<offset>"',
+    value: 'Avro nl.onderwijs.register.v1.DeadLetter (schemas/dead-letter.avsc)',
+    partitions: 1,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
+    description: 'recipient records deliver could not read or apply (should stay empty)',
+  },
   audit: {
     name: 'audit.deliveries.v1',
     key: 'recipient id',
@@ -66,6 +74,30 @@ export const topics = {
     // accountability must outlive every recipient's retention: kept for 7 years, like other records of processing
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * 365 * DAY_MS) },
     description: 'one record per delivered record: recipient, legal basis, purpose, fields sent, source event, time',
+  },
+  feedStagemarkt: {
+    name: 'feed.sbb-stagemarkt.v1',
+    key: 'row key "<pseudonym>|<brin>|<inschrijvingsvolgnummer>|<bpvVolgnummer>"',
+    value: 'JSON row of the Stagemarkt projection; null (tombstone) when a row leaves',
+    partitions: 3,
+    config: { 'cleanup.policy': 'compact' },
+    description: 'S-BB feed: the current BPV status rows, upserts and tombstones',
+  },
+  feedSvb: {
+    name: 'feed.svb-kostendelersnorm.v1',
+    key: 'BSN',
+    value: 'JSON row: the person’s enrolments with dates of enrolment and de-enrolment; null when none is left',
+    partitions: 3,
+    config: { 'cleanup.policy': 'compact' },
+    description: 'SVB feed: enrolment spans per BSN',
+  },
+  feedGgd: {
+    name: 'feed.ggd-jeugdgezondheid.v1',
+    key: 'school "<brin>|<brinVestiging>|<locatiecodeMbo>"',
+    value: 'JSON row: the school’s students under 18 with their permitted fields; null when none is left',
+    partitions: 3,
+    config: { 'cleanup.policy': 'compact' },
+    description: 'GGD feed: under-18 lists per school',
   },
 } as const satisfies Record<string, TopicEntry>;
 

@@ -10,7 +10,8 @@
  * If the Netherlands leaves summer time, this rule needs a dated cut-over, not a switch to Intl.
  */
 
-import { daysInMonth, type EpochDay, type EpochMillis, fromEpochDay, toEpochDay } from '@register-feeds/register-model';
+import { daysInMonth, fromEpochDay, toEpochDay } from './calendar.ts';
+import type { EpochDay, EpochMillis } from './register-event.ts';
 
 const MS_PER_DAY = 86_400_000;
 const MS_PER_HOUR = 3_600_000;
