@@ -22,6 +22,16 @@ fi
 export PSEUDONYM_KEYS_FILE="${PSEUDONYM_KEYS_FILE:-$PWD/.local/pseudonym-keys.json}"
 [ -f "$PSEUDONYM_KEYS_FILE" ] || node services/pseudonymise/src/cli/keys.ts generate --file "$PSEUDONYM_KEYS_FILE"
 
+# read-API tokens for local runs, one per recipient, made once (.local/ is git-ignored)
+if [ ! -f .local/api-tokens ]; then
+  t() { node -e "process.stdout.write(require('node:crypto').randomBytes(24).toString('base64url'))"; }
+  echo "sbb-stagemarkt:$(t),svb-kostendelersnorm:$(t),ggd-jeugdgezondheid:$(t)" > .local/api-tokens
+  chmod 600 .local/api-tokens
+fi
+export DELIVER_API_TOKENS="${DELIVER_API_TOKENS:-$(cat .local/api-tokens)}"
+export DELIVER_HTTP_PORT="${DELIVER_HTTP_PORT:-8090}"
+api="http://127.0.0.1:$DELIVER_HTTP_PORT"
+
 pids=()
 cleanup() {
   trap - EXIT INT TERM
@@ -51,6 +61,7 @@ wait_running() { # $1 = service, $2 = its pid
 }
 wait_running ingest "${pids[0]}"
 wait_running pseudonymise "${pids[1]}"
+wait_running deliver "${pids[2]}"
 
 run_id="$(date +%s)"
 # Fresh event ids per run: ingest drops ids it has seen, so a second `npm start` would otherwise show nothing new.
@@ -59,7 +70,15 @@ cat services/ingest/fixtures/bad-events.jsonl >>".local/sample-$run_id.jsonl"
 node services/ingest/src/cli/publish-jsonl.ts ".local/sample-$run_id.jsonl"
 rm -f ".local/sample-$run_id.jsonl"
 node scripts/summary.ts --since-ms "$((run_id * 1000))"
+node scripts/show-stagemarkt.ts --api "$api"
 
 if [ "$once" = 1 ]; then exit 0; fi
-echo "start: running. Kafka 127.0.0.1:9092, registry http://127.0.0.1:8080/apis/ccompat/v7. Ctrl-C stops."
+cat <<EOF
+start: running. Ctrl-C stops everything this command started.
+  read API      $api/v1/<recipient>/rows   (tokens in .local/api-tokens: Authorization: Bearer <token>)
+  metrics       $api/metrics
+  feeds         feed.sbb-stagemarkt.v1, feed.svb-kostendelersnorm.v1, feed.ggd-jeugdgezondheid.v1 (compacted)
+  Kafka         127.0.0.1:9092, registry http://127.0.0.1:8080/apis/ccompat/v7
+  more events   npm run generate -- --total 10000 --topic register.raw.v1
+EOF
 wait "${pids[@]}"

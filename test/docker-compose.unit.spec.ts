@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { settings as deliverSettings } from '../services/deliver/src/config.ts';
 import { settings as ingestSettings } from '../services/ingest/src/config.ts';
 import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/config.ts';
+import { loadAgreements } from '../services/pseudonymise/src/core.ts';
 
 // docker-compose.yml cannot run here (no Docker engine); this keeps it honest: it parses, each service
 // runs its own entry point, and every variable and topic it names is one the services know.
@@ -24,7 +25,11 @@ const known = {
   pseudonymise: pseudonymiseSettings,
   deliver: deliverSettings,
 } as const;
-const topicNames = new Set<string>(Object.values(topics).map((t) => t.name));
+// the topics the services know: the catalogue, and each agreement's recipient topic
+const topicNames = new Set<string>([
+  ...Object.values(topics).map((t) => t.name),
+  ...loadAgreements(new URL('../agreements', import.meta.url).pathname).map((a) => a.output.topic),
+]);
 
 describe('docker-compose.yml', () => {
   it('has the broker, the registry and the three services', () => {
@@ -47,7 +52,7 @@ describe('docker-compose.yml', () => {
     });
   }
 
-  it('gives every service the same defaults as the local run, apart from addresses', () => {
+  it('gives every service the same defaults as the local run, apart from addresses and paths', () => {
     for (const [service, settings] of Object.entries(known)) {
       const env = compose.services[service]!.environment ?? {};
       for (const setting of Object.values(settings)) {
@@ -55,7 +60,7 @@ describe('docker-compose.yml', () => {
         if (
           value === undefined ||
           !('default' in setting) ||
-          ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'AGREEMENTS_DIR'].includes(setting.env)
+          ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'AGREEMENTS_DIR', 'DELIVER_HTTP_HOST'].includes(setting.env)
         )
           continue;
         expect(String(value), `${service} ${setting.env}`).toBe(setting.default);

@@ -1,3 +1,4 @@
+export * from './age.ts';
 export * from './amsterdam-date.ts';
 export * from './calendar.ts';
 export * from './register-event.ts';

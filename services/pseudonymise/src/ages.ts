@@ -3,7 +3,16 @@
  * so a replay of the same events gives the same ages.
  */
 
-import { amsterdamEpochDay, type EpochDay, type EpochMillis, fromEpochDay, parseIsoDate, toEpochDay } from '@register-feeds/register-model';
+import {
+  ageOn,
+  amsterdamEpochDay,
+  civilDate,
+  type EpochDay,
+  type EpochMillis,
+  toEpochDay,
+} from '@register-feeds/register-model';
+
+export { ageOn };
 
 /** When an age is taken: on the event's own date, or on a month-day of the study year the event falls in. */
 export type AgeAt = { kind: 'event-date' } | { kind: 'month-day'; month: number; day: number };
@@ -22,26 +31,6 @@ export interface ResolvedAgeReference {
 /** The first month of the study year (studiejaar): 1 August to 31 July. */
 const STUDY_YEAR_FIRST_MONTH = 8;
 
-function civil(epochDay: EpochDay): { year: number; month: number; day: number } {
-  const parsed = parseIsoDate(fromEpochDay(epochDay));
-  if (!parsed.ok) throw new RangeError(`epoch day ${epochDay} is outside the years 0000-9999`);
-  return parsed.date;
-}
-
-/**
- * Completed years on a date. Compared as (month, day) pairs, so someone born on 29 February turns a year
- * older on 1 March in a year without 29 February: a year counted from 29 February has not ended on
- * 28 February. That is the rule for a leap-day birthday in Dutch law (issue 4), e.g. 18 on 1 March.
- * Throws when the date is before the birth: there is no age then, and the caller decides what that means.
- */
-export function ageOn(birthEpochDay: EpochDay, onEpochDay: EpochDay): number {
-  if (onEpochDay < birthEpochDay) throw new RangeError('ageOn: the date is before the birth date');
-  const birth = civil(birthEpochDay);
-  const on = civil(onEpochDay);
-  const hadBirthday = on.month > birth.month || (on.month === birth.month && on.day >= birth.day);
-  return on.year - birth.year - (hadBirthday ? 0 : 1);
-}
-
 /** The date of an event: the calendar date of occurredAt in Europe/Amsterdam (see amsterdam-date.ts). */
 export function eventDate(epochMillis: EpochMillis): EpochDay {
   return amsterdamEpochDay(epochMillis);
@@ -49,7 +38,7 @@ export function eventDate(epochMillis: EpochMillis): EpochDay {
 
 /** The first calendar year of the study year (1 Aug - 31 Jul) that contains the date: 2025 for 2026-03-02. */
 export function studyYearOf(epochDay: EpochDay): number {
-  const { year, month } = civil(epochDay);
+  const { year, month } = civilDate(epochDay);
   return month >= STUDY_YEAR_FIRST_MONTH ? year : year - 1;
 }
 

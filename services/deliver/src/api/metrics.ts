@@ -1,0 +1,47 @@
+import type { RunningProjection } from '../projection-runner.ts';
+
+/** Prometheus text exposition of what deliver does: records folded, feed changes, lag, projection sizes. */
+export function renderMetrics(projections: ReadonlyMap<string, RunningProjection>): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: string, help: string, values: Array<[string, number]>) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of values) lines.push(`${name}{${labels}} ${value}`);
+  };
+  const all = [...projections.values()];
+  metric(
+    'deliver_records_processed_total',
+    'counter',
+    'recipient records folded into a projection',
+    all.map((p) => [`recipient="${p.recipient}"`, p.metrics.records]),
+  );
+  metric(
+    'deliver_feed_changes_total',
+    'counter',
+    'upserts and tombstones written to the feed',
+    all.map((p) => [`recipient="${p.recipient}"`, p.metrics.feedChanges]),
+  );
+  metric(
+    'deliver_dead_letters_total',
+    'counter',
+    'recipient records sent to the dead-letter topic',
+    all.map((p) => [`recipient="${p.recipient}"`, p.metrics.deadLettered]),
+  );
+  metric(
+    'deliver_consumer_lag',
+    'gauge',
+    'records behind the end of the recipient topic, per partition, at the last fetch',
+    all.flatMap((p) =>
+      [...p.metrics.lag.entries()].map(([partition, lag]): [string, number] => [
+        `recipient="${p.recipient}",partition="${partition}"`,
+        lag,
+      ]),
+    ),
+  );
+  metric(
+    'deliver_projection_rows',
+    'gauge',
+    'rows in the projection',
+    all.map((p) => [`recipient="${p.recipient}"`, p.projection.size(p.state())]),
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,25 @@
+// Prints the checksum of a projection as its compacted feed holds it, so two builds (e.g. before and
+// after a rebuild from scratch) can be compared. Reads the feed to its end; changes nothing.
+//   npm run projection:checksum -- <sbb-stagemarkt|svb-kostendelersnorm|ggd-jeugdgezondheid> [--feed <topic>]
+import { parseArgs } from 'node:util';
+import { commonSettings, createKafkajsBus, createLogger, loadConfigOrExit } from '@register-feeds/service-kit';
+import { settings } from '../config.ts';
+import { restoreProjection } from '../projection-runner.ts';
+import { ggd, stagemarkt, svb } from '../projections/index.ts';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { feed: { type: 'string' } } });
+const projection = [stagemarkt, svb, ggd].find((p) => p.recipient === positionals[0]);
+if (!projection) {
+  process.stderr.write(
+    'usage: npm run projection:checksum -- <sbb-stagemarkt|svb-kostendelersnorm|ggd-jeugdgezondheid> [--feed <topic>]\n',
+  );
+  process.exit(2);
+}
+const config = loadConfigOrExit('checksum', { ...commonSettings, feedPrefix: settings.feedPrefix });
+const feedTopic = values.feed ?? `${config.feedPrefix}${projection.recipient}.v1`;
+const logger = createLogger({ service: 'checksum', level: 'warn', destination: process.stderr as never });
+const bus = createKafkajsBus({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-checksum`, logger });
+const admin = await bus.admin();
+const { state, rows } = await restoreProjection({ bus, admin, projection, feedTopic, groupPrefix: 'checksum' });
+await admin.disconnect();
+process.stdout.write(`${projection.checksum(state as never)}  ${feedTopic} (${rows} rows)\n`);

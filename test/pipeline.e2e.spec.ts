@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settings as deliverSettings } from '../services/deliver/src/config.ts';
+import { type Deliver, startDeliver } from '../services/deliver/src/deliver.ts';
+import { settings as ingestSettings } from '../services/ingest/src/config.ts';
+import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
+import { type IngestPipeline, startIngest } from '../services/ingest/src/pipeline.ts';
+import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/config.ts';
+import { createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
+import { type PseudonymisePipeline, startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
+import { testBsn } from './support/raw-events.ts';
+import { readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
+
+// End to end on the real stack, all three services running: raw register events in, recipient
+// projections out through the read API and the compacted feeds. Then the rebuild: deliver's state wiped,
+// the recipient topics replayed from the beginning, and the checksums match.
+
+const { bus, registry, brokers, registryUrl } = testStack();
+const logger = createLogger({ service: 'e2e', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+const id = uniqueName('e2e');
+const version = Math.floor(Math.random() * 1e9);
+const tokens = { stagemarkt: randomBytes(16).toString('hex'), svb: randomBytes(16).toString('hex'), ggd: randomBytes(16).toString('hex') };
+const base = { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, LOG_LEVEL: 'warn' };
+const topic = {
+  raw: `${id}.raw`,
+  events: `${id}.events`,
+  stagemarkt: `recipient.sbb-stagemarkt.v${version}`,
+  svb: `recipient.svb-kostendelersnorm.v${version}`,
+  ggd: `recipient.ggd-jeugdgezondheid.v${version}`,
+};
+
+// "today" for the GGD sweep: fixed, so the lists do not depend on the day the test runs
+const today = () => Date.UTC(2026, 9, 1);
+let admin: Admin;
+let ingest: IngestPipeline;
+let pseudonymise: PseudonymisePipeline;
+let deliver: Deliver;
+let agreementsDir: string;
+
+const deliverConfig = (feedPrefix: string, groupPrefix: string) =>
+  loadConfig(deliverSettings, {
+    ...base,
+    STAGEMARKT_TOPIC: topic.stagemarkt,
+    SVB_TOPIC: topic.svb,
+    GGD_TOPIC: topic.ggd,
+    FEED_TOPIC_PREFIX: feedPrefix,
+    DELIVER_GROUP_PREFIX: groupPrefix,
+    DELIVER_HTTP_PORT: '0',
+    DELIVER_API_TOKENS: `sbb-stagemarkt:${tokens.stagemarkt},svb-kostendelersnorm:${tokens.svb},ggd-jeugdgezondheid:${tokens.ggd}`,
+  });
+
+beforeAll(async () => {
+  admin = await bus.admin();
+  agreementsDir = mkdtempSync(join(tmpdir(), 'e2e-agreements-'));
+  cpSync(new URL('../agreements', import.meta.url).pathname, agreementsDir, { recursive: true });
+  for (const file of readdirSync(agreementsDir)) {
+    const path = join(agreementsDir, file);
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/topic: recipient\.([a-z-]+)\.v1/, `topic: recipient.$1.v${version}`));
+  }
+  const agreements = loadAgreements(agreementsDir);
+  ingest = await startIngest({
+    config: loadConfig(ingestSettings, {
+      ...base,
+      RAW_TOPIC: topic.raw,
+      EVENTS_TOPIC: topic.events,
+      RAW_DEAD_LETTER_TOPIC: `${id}.raw-dlq`,
+      INGEST_SEEN_TOPIC: `${id}.seen`,
+      INGEST_GROUP_ID: `${id}.ingest`,
+    }),
+    bus,
+    registry,
+    logger,
+  });
+  pseudonymise = await startPseudonymise({
+    config: loadConfig(pseudonymiseSettings, {
+      ...base,
+      EVENTS_TOPIC: topic.events,
+      EVENTS_DEAD_LETTER_TOPIC: `${id}.events-dlq`,
+      AUDIT_TOPIC: `${id}.audit`,
+      PSEUDONYMISE_GROUP_ID: `${id}.pseudonymise`,
+      PSEUDONYM_KEYS_FILE: '/unused',
+    }),
+    agreements,
+    keys: createKeyStore(generateTestKeys(agreements.map((a) => a.recipient))),
+    bus,
+    registry,
+    logger,
+  });
+  deliver = await startDeliver({ config: deliverConfig(`${id}.feed.`, `${id}.deliver`), bus, registry, logger, clock: today });
+});
+
+afterAll(async () => {
+  await deliver?.stop();
+  await pseudonymise?.stop();
+  await ingest?.stop();
+  await admin?.disconnect();
+});
+
+async function publish(...events: Array<Record<string, unknown>>) {
+  const producer = await bus.producer();
+  await producer.send(events.map((e) => ({ topic: topic.raw, key: rawPersonKey(JSON.stringify(e)), value: JSON.stringify(e) })));
+  await producer.disconnect();
+}
+
+async function api(path: string, token?: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${deliver.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const type = response.headers.get('content-type') ?? '';
+  return { status: response.status, body: type.includes('json') ? await response.json() : await response.text() };
+}
+
+const student = { bsn: testBsn(501), geboortedatum: '2008-10-15', naam: { voornamen: 'Test', achternaam: 'Student' } };
+const inschrijving = {
+  brin: '30AB',
+  inschrijvingsvolgnummer: 'E2E1',
+  opleidingscode: '25180',
+  leerweg: 'BBL',
+  niveau: 2,
+  locatiecodeMbo: 'L1',
+  begindatum: '2025-08-01',
+};
+const bpv = {
+  bpvVolgnummer: 1,
+  leerbedrijf: { id: 'LB500', naam: 'Bakkerij Noord' },
+  begindatum: '2025-09-01',
+  geplandeEinddatum: '2026-06-30',
+  omvangUren: 400,
+};
+let n = 0;
+const event = (eventType: string, extra: Record<string, unknown> = {}) => ({
+  eventId: `${id}-${++n}`,
+  eventType,
+  occurredAt: new Date(Date.UTC(2025, 8, 1, 8, n)).toISOString(),
+  sector: 'MBO',
+  persoon: student,
+  inschrijving,
+  ...extra,
+});
+
+describe('the pipeline, end to end', () => {
+  it('shows a BPV’s life in the Stagemarkt API and feed, an SVB enrolment span, and GGD lists by reference date', async () => {
+    const bpvRows = async () =>
+      (await api('/v1/sbb-stagemarkt/rows?kind=bpv&brin=30AB', tokens.stagemarkt)).body.rows as Array<{ key: string; row: any }>;
+    const statusIs = (status: string, extra: (row: any) => boolean = () => true) =>
+      waitFor(`the Stagemarkt row to be ${status}`, async () => {
+        const rows = await bpvRows();
+        return rows.length === 1 && rows[0]!.row.status === status && extra(rows[0]!.row) ? rows[0] : undefined;
+      });
+
+    await publish(event('InschrijvingGeregistreerd'), event('BpvGeregistreerd', { bpv }));
+    const registered = await statusIs('actueel');
+    expect(registered!.row).toMatchObject({
+      brin: '30AB',
+      inschrijvingsvolgnummer: 'E2E1',
+      leertraject: 'BBL',
+      niveau: 2,
+      omvangUren: 400,
+      bpvVolgnummer: 1,
+    });
+    expect(JSON.stringify(registered)).not.toContain(student.bsn);
+
+    await publish(event('BpvGewijzigd', { bpv: { ...bpv, omvangUren: 480 } }));
+    await statusIs('actueel', (row) => row.omvangUren === 480);
+
+    await publish(event('InschrijvingGewijzigd', { inschrijving: { ...inschrijving, niveau: 3 } }));
+    await statusIs('actueel', (row) => row.niveau === 3);
+
+    await publish(event('BpvBeeindigd', { bpv: { ...bpv, omvangUren: 480, werkelijkeEinddatum: '2026-03-31' } }));
+    const ended = await statusIs('beeindigd');
+    expect(ended!.row.werkelijkeEinddatum).toBe(20543);
+
+    await publish(event('BpvVerwijderd', { bpv: { bpvVolgnummer: 1 } }));
+    const removed = await statusIs('verwijderd');
+
+    // the feed says the same, last value per key
+    const feed = await readAll(bus, admin, `${id}.feed.sbb-stagemarkt.v1`);
+    const lastForKey = feed.filter((m) => m.key?.toString() === removed!.key).at(-1);
+    expect(JSON.parse(String(lastForKey?.value))).toMatchObject({ status: 'verwijderd', bpvVolgnummer: 1 });
+
+    // one row on its own, and who may read it
+    expect((await api(`/v1/sbb-stagemarkt/rows/${encodeURIComponent(removed!.key)}`, tokens.stagemarkt)).body.row.status).toBe(
+      'verwijderd',
+    );
+    expect((await api('/v1/sbb-stagemarkt/rows')).status).toBe(401);
+    expect((await api('/v1/sbb-stagemarkt/rows', 'not-a-token')).status).toBe(401);
+    expect((await api('/v1/sbb-stagemarkt/rows', tokens.svb)).status).toBe(403);
+    expect((await api('/v1/svb-kostendelersnorm/rows', tokens.stagemarkt)).status).toBe(403);
+
+    // SVB: the enrolment with its dates of enrolment and de-enrolment
+    await publish(event('InschrijvingBeeindigd', { inschrijving: { ...inschrijving, niveau: 3, einddatum: '2026-07-31' } }));
+    const span = await waitFor('the SVB enrolment span', async () => {
+      const { body } = await api(`/v1/svb-kostendelersnorm/rows/${student.bsn}`, tokens.svb);
+      return body.row?.enrolments?.find((e: any) => e.einddatum !== null);
+    });
+    expect(span).toMatchObject({ brin: '30AB', inschrijvingsvolgnummer: 'E2E1', begindatum: 20301, einddatum: 20665 });
+
+    // GGD: a school's under-18 list on a reference date; a student leaves it on the 18th birthday
+    const older = { bsn: testBsn(502), geboortedatum: '2008-10-15', naam: { voornamen: 'Test', achternaam: 'Ouder' } }; // 18 on 2026-10-15
+    const younger = { bsn: testBsn(503), geboortedatum: '2010-01-01', naam: { voornamen: 'Test', achternaam: 'Jonger' } };
+    await publish(
+      { ...event('InschrijvingGeregistreerd'), persoon: older, inschrijving: { ...inschrijving, inschrijvingsvolgnummer: 'E2E2' } },
+      { ...event('InschrijvingGeregistreerd'), persoon: younger, inschrijving: { ...inschrijving, inschrijvingsvolgnummer: 'E2E3' } },
+    );
+    const onDate = async (peildatum: string) =>
+      JSON.stringify((await api(`/v1/ggd-jeugdgezondheid/rows?brin=30AB&peildatum=${peildatum}`, tokens.ggd)).body);
+    await waitFor('both students at the GGD', async () => ((await onDate('2026-10-14')).includes(younger.bsn) ? true : undefined));
+    expect(await onDate('2026-10-14')).toContain(older.bsn);
+    expect(await onDate('2026-10-15')).not.toContain(older.bsn);
+    expect(await onDate('2026-10-15')).toContain(younger.bsn);
+
+    const metrics = (await api('/metrics')).body as string;
+    expect(metrics).toMatch(/deliver_projection_rows\{recipient="sbb-stagemarkt"\} [1-9]/);
+    expect(metrics).toMatch(/deliver_consumer_lag\{recipient="svb-kostendelersnorm",partition="\d+"\} \d+/);
+    expect((await api('/ready')).status).toBe(200);
+  });
+
+  it('rebuilds every projection from scratch to the same checksum', async () => {
+    const before = new Map([...deliver.projections.values()].map((p) => [p.recipient, p.projection.checksum(p.state())]));
+    const sizes = new Map([...deliver.projections.values()].map((p) => [p.recipient, p.projection.size(p.state())]));
+    await deliver.stop();
+    // wiped: new feeds and new consumer groups, so everything is replayed from the recipient topics
+    deliver = await startDeliver({ config: deliverConfig(`${id}.rebuilt.`, `${id}.rebuild`), bus, registry, logger, clock: today });
+    for (const p of deliver.projections.values()) {
+      await waitFor(
+        `${p.recipient} rebuilt`,
+        () => p.projection.size(p.state()) === sizes.get(p.recipient) && p.projection.checksum(p.state()) === before.get(p.recipient),
+      );
+    }
+    for (const p of deliver.projections.values()) expect(p.projection.checksum(p.state())).toBe(before.get(p.recipient));
+  });
+});
