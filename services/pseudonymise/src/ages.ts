@@ -3,14 +3,7 @@
  * so a replay of the same events gives the same ages.
  */
 
-import {
-  ageOn,
-  amsterdamEpochDay,
-  civilDate,
-  type EpochDay,
-  type EpochMillis,
-  toEpochDay,
-} from '@register-feeds/register-model';
+import { ageOn, amsterdamEpochDay, civilDate, type EpochDay, type EpochMillis, toEpochDay } from '@register-feeds/register-model';
 
 export { ageOn };
 

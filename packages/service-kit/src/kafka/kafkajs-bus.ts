@@ -36,12 +36,14 @@ export function createKafkajsBus({ brokers, clientId, logger }: KafkajsBusOption
   const kafka = new Kafka({
     clientId,
     brokers,
-    // retriable broker trouble: exponential backoff with jitter, as kafkajs does, bounded to ~1 minute
-    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 30_000 },
+    // retriable broker trouble: exponential backoff with jitter, as kafkajs does, about 50 s in all. A short
+    // first step matters: the broker answers back-to-back transactions with CONCURRENT_TRANSACTIONS until
+    // the previous one's markers are written, a matter of milliseconds.
+    retry: { initialRetryTime: 50, retries: 10, maxRetryTime: 30_000 },
     logLevel: KafkaLogLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry.log;
-      log[kafkajsLevel(entry.level, message)]({ namespace: entry.namespace, ...extra }, message);
+      log[kafkajsLevel(entry.level, `${message} ${String(extra.error ?? '')}`)]({ namespace: entry.namespace, ...extra }, message);
     },
   });
 
@@ -142,12 +144,14 @@ export function createKafkajsBus({ brokers, clientId, logger }: KafkajsBusOption
 }
 
 /**
- * kafkajs logs a normal rebalance as errors ("The group is rebalancing"), and warns on every idempotent
- * producer because our retries are bounded on purpose (a dead broker must surface as an error, not hang
- * a shutdown). Those become debug; everything else keeps its level.
+ * kafkajs logs a normal rebalance as errors ("The group is rebalancing"), the broker's retriable "wait for
+ * the previous transaction to finish" (CONCURRENT_TRANSACTIONS) as errors too, and warns on every
+ * idempotent producer because our retries are bounded on purpose (a dead broker must surface as an error,
+ * not hang a shutdown). Those become debug; everything else keeps its level.
  */
 function kafkajsLevel(level: KafkaLogLevel, message: string): 'error' | 'warn' | 'debug' {
-  if (/rebalancing|Limiting retries for the idempotent producer/.test(message)) return 'debug';
+  if (/rebalancing|Limiting retries for the idempotent producer|another concurrent operation on the same transaction/.test(message))
+    return 'debug';
   if (level <= KafkaLogLevel.ERROR) return 'error';
   return level === KafkaLogLevel.WARN ? 'warn' : 'debug';
 }
