@@ -6,6 +6,7 @@ import { type Admin, createLogger, loadConfig } from '@register-feeds/service-ki
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settings as deliverSettings } from '../services/deliver/src/config.ts';
 import { type Deliver, startDeliver } from '../services/deliver/src/deliver.ts';
+import { restoreProjection } from '../services/deliver/src/projection-runner.ts';
 import { settings as ingestSettings } from '../services/ingest/src/config.ts';
 import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
 import { type IngestPipeline, startIngest } from '../services/ingest/src/pipeline.ts';
@@ -230,5 +231,30 @@ describe('the pipeline, end to end', () => {
       );
     }
     for (const p of deliver.projections.values()) expect(p.projection.checksum(p.state())).toBe(before.get(p.recipient));
+  });
+
+  it('resumes after a restart from its feed and committed offsets; the checksum command reads the same projection', async () => {
+    const before = new Map([...deliver.projections.values()].map((p) => [p.recipient, p.projection.checksum(p.state())]));
+    await deliver.stop();
+    deliver = await startDeliver({ config: deliverConfig(`${id}.rebuilt.`, `${id}.rebuild`), bus, registry, logger, clock: today });
+    // restored from the feed before it reads anything: the same projection at once, nothing read again
+    for (const p of deliver.projections.values()) expect(p.projection.checksum(p.state()), p.recipient).toBe(before.get(p.recipient));
+    for (const p of deliver.projections.values()) expect(p.metrics.records, p.recipient).toBe(0);
+    const stagemarkt = deliver.projections.get('sbb-stagemarkt')!;
+    const fromFeed = await restoreProjection({
+      bus,
+      admin,
+      projection: stagemarkt.projection,
+      feedTopic: `${id}.rebuilt.sbb-stagemarkt.v1`,
+      groupPrefix: 'e2e-checksum',
+    });
+    expect(stagemarkt.projection.checksum(fromFeed.state)).toBe(before.get('sbb-stagemarkt'));
+
+    // and it goes on with new changes
+    await publish(event('BpvGeregistreerd', { bpv: { ...bpv, bpvVolgnummer: 2 } }));
+    await waitFor('the new BPV after the restart', async () => {
+      const { body } = await api('/v1/sbb-stagemarkt/rows?kind=bpv&bpvVolgnummer=2', tokens.stagemarkt);
+      return body.rows?.length === 1 ? true : undefined;
+    });
   });
 });
