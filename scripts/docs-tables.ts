@@ -5,6 +5,7 @@ import { catalogueMarkdown, describeSettings } from '@register-feeds/service-kit
 import { settings as deliver } from '../services/deliver/src/config.ts';
 import { settings as ingest } from '../services/ingest/src/config.ts';
 import { settings as pseudonymise } from '../services/pseudonymise/src/config.ts';
+import { camelCaseId, loadAgreements, RECIPIENT_NAMESPACE } from '../services/pseudonymise/src/core.ts';
 
 export function configurationTables(): string {
   const services = { ingest, pseudonymise, deliver };
@@ -19,6 +20,15 @@ export function topicCatalogue(): string {
   return catalogueMarkdown();
 }
 
+/** One topic per agreement, made by pseudonymise with the agreement's retention. */
+export function recipientTopics(): string {
+  const rows = loadAgreements(new URL('../agreements', import.meta.url).pathname).map(
+    (a) =>
+      `| \`${a.output.topic}\` | ${a.identity === 'bsn' ? 'BSN or onderwijsnummer (GGD: its pseudonym when the number is withheld)' : 'the recipient’s pseudonym'} | Avro \`${RECIPIENT_NAMESPACE}.${camelCaseId(a.recipient)}Record\`, made from the agreement | 6 | delete | ${a.retention.days} days | ${a.name} |`,
+  );
+  return ['| topic | key | value | partitions | cleanup | retention | recipient |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.stdout.write(`${configurationTables()}\n\n${topicCatalogue()}\n`);
+  process.stdout.write(`${configurationTables()}\n\n${topicCatalogue()}\n\n${recipientTopics()}\n`);
 }

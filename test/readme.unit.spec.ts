@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configurationTables, topicCatalogue } from '../scripts/docs-tables.ts';
+import { configurationTables, recipientTopics, topicCatalogue } from '../scripts/docs-tables.ts';
 
 // The README's configuration tables and topic catalogue are generated from the code (node scripts/docs-tables.ts);
 // this keeps the copy in the README identical to what the services actually read and create.
@@ -13,6 +13,10 @@ describe('README', () => {
 
   it('has the topic catalogue the services create', () => {
     expect(readme).toContain(topicCatalogue());
+  });
+
+  it('has the recipient topics the agreements define', () => {
+    expect(readme).toContain(recipientTopics());
   });
 
   it('names the two commands that .ci/run and a new user rely on', () => {
