@@ -107,13 +107,32 @@ export function createKafkajsBus({ brokers, clientId, logger }: KafkajsBusOption
     async admin() {
       const admin = kafka.admin();
       await admin.connect();
+      // A new topic's metadata reaches the broker's cache a moment after creation; under load kafkajs's own
+      // waitForLeaders can give up with "does not host this topic-partition". Poll until every partition
+      // has a leader, up to 30 s.
+      const waitForLeaders = async (names: string[]) => {
+        const deadline = Date.now() + 30_000;
+        for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+          try {
+            const { topics } = await admin.fetchTopicMetadata({ topics: names });
+            if (topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+              return;
+          } catch (error) {
+            if (Date.now() > deadline) throw error;
+          }
+          if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leader after 30 s`);
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      };
       return {
         async ensureTopics(topics) {
           const existingNames = new Set(await admin.listTopics());
           const missing = topics.filter((t) => !existingNames.has(t.name));
           if (missing.length > 0) {
+            // another service may create the same topic at the same moment: that is fine (kafkajs
+            // answers false for topics that already exist)
             await admin.createTopics({
-              waitForLeaders: true,
+              waitForLeaders: false,
               topics: missing.map((t) => ({
                 topic: t.name,
                 numPartitions: t.partitions,
@@ -121,6 +140,7 @@ export function createKafkajsBus({ brokers, clientId, logger }: KafkajsBusOption
                 configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
               })),
             });
+            await waitForLeaders(missing.map((t) => t.name));
           }
           return {
             created: missing.map((t) => t.name),
