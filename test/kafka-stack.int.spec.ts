@@ -223,3 +223,14 @@ describe('transactions', () => {
     await txProducer.disconnect();
   });
 });
+
+describe('registering concurrently', () => {
+  it('lets several services register the same subject at the same moment', async () => {
+    const subject = valueSubject(uniqueName('race'));
+    const ids = await Promise.all(
+      Array.from({ length: 6 }, () => registry.register(subject, structuredClone(greeting) as never, 'BACKWARD_TRANSITIVE')),
+    );
+    expect(new Set(ids).size).toBe(1);
+    expect(await registry.compatibilityOf(subject)).toBe('BACKWARD_TRANSITIVE');
+  });
+});

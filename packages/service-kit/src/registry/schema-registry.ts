@@ -71,16 +71,29 @@ export function createSchemaRegistryClient({ url }: { url: string }): SchemaRegi
     return { status: response.status, json: text ? JSON.parse(text) : undefined };
   }
 
+  /**
+   * Two services (or two projections of one) may set the same subject's level at the same moment; Apicurio
+   * then answers 409 to one of them. What counts is the level the subject ends up with, so on a refusal
+   * it is read back, and set once more if it differs.
+   */
+  async function ensureCompatibility(subject: string, compatibility: Compatibility): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const put = await api('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility });
+      if (put.status === 200) return;
+      const current = await api('GET', `/config/${encodeURIComponent(subject)}`);
+      if ((current.json as { compatibilityLevel?: string } | undefined)?.compatibilityLevel === compatibility) return;
+      if (attempt === 3) {
+        throw new Error(`registry refused compatibility ${compatibility} for ${subject}: HTTP ${put.status} ${JSON.stringify(put.json)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+
   return {
     async register(subject, schema, compatibility) {
       // Set the level first: the library compares the subject's level with the one passed and throws on a
       // mismatch, and a registry's default for a new subject differs between products.
-      const config = await api('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility });
-      if (config.status !== 200) {
-        throw new Error(
-          `registry refused compatibility ${compatibility} for ${subject}: HTTP ${config.status} ${JSON.stringify(config.json)}`,
-        );
-      }
+      await ensureCompatibility(subject, compatibility);
       try {
         const { id } = await registry.register(
           { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
