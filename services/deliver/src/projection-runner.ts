@@ -2,16 +2,15 @@ import {
   type Admin,
   type Batch,
   type BatchOutcome,
+  createDeadLetterWriter,
   followTopic,
   type Logger,
-  loadAvroSchema,
   type MessageBus,
   type OutgoingMessage,
   type SchemaRegistryClient,
   startTransactionalPipeline,
   type TopicEntry,
   topicSpec,
-  valueSubject,
   waitForTopic,
 } from '@register-feeds/service-kit';
 import type { Change, Projection } from './projections/index.ts';
@@ -69,11 +68,7 @@ export async function startProjection({
   const log = logger.child({ component: 'projection', recipient: projection.recipient, topic: inputTopic });
   await admin.ensureTopics([topicSpec(feed, replicationFactor)]);
   await waitForTopic(admin, inputTopic, log);
-  const deadLetterSchemaId = await registry.register(
-    valueSubject(deadLetterTopic),
-    loadAvroSchema('dead-letter.avsc'),
-    'BACKWARD_TRANSITIVE',
-  );
+  const deadLetter = await createDeadLetterWriter({ registry, topic: deadLetterTopic, service: 'deliver' });
 
   let state = await restoreFromFeed();
   let uncommitted = false;
@@ -109,21 +104,9 @@ export async function startProjection({
         for (const change of projection.apply(state, record)) changes.set(change.key, change.row);
       } catch (error) {
         deadLettered += 1;
-        messages.push({
-          topic: deadLetterTopic,
-          key: `${m.topic}/${m.partition}/${m.offset}`,
-          value: await registry.encode(deadLetterSchemaId, {
-            service: 'deliver',
-            sourceTopic: m.topic,
-            sourcePartition: m.partition,
-            sourceOffset: Number(m.offset),
-            sourceTimestamp: Number(m.timestamp),
-            originalKey: m.key,
-            originalValue: m.value,
-            reasons: [{ field: '', rule: 'projection', message: `cannot read or apply the record: ${(error as Error).name}` }],
-            refusedAt: Date.now(),
-          }),
-        });
+        messages.push(
+          await deadLetter(m, [{ field: '', rule: 'projection', message: `cannot read or apply the record: ${(error as Error).name}` }]),
+        );
       }
     }
     for (const [key, row] of changes) messages.push({ topic: feed.name, key, value: row === null ? null : JSON.stringify(row) });

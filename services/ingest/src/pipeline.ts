@@ -2,6 +2,7 @@ import type { ConfigOf } from '@register-feeds/service-kit';
 import {
   type Batch,
   type BatchOutcome,
+  createDeadLetterWriter,
   type Logger,
   loadAvroSchema,
   type MessageBus,
@@ -14,9 +15,8 @@ import {
   valueSubject,
 } from '@register-feeds/service-kit';
 import type { settings } from './config.ts';
-import { type Decision, decideBatch, type Source, sourceRef } from './decide.ts';
+import { type Decision, decideBatch, sourceRef } from './decide.ts';
 import { loadSeenEventIds } from './seen-event-ids.ts';
-import type { Reason } from './validate/index.ts';
 
 export type IngestConfig = ConfigOf<typeof settings>;
 
@@ -63,31 +63,11 @@ export async function startIngest({
     loadAvroSchema('register-event.avsc'),
     'BACKWARD_TRANSITIVE',
   );
-  const deadLetterSchemaId = await registry.register(
-    valueSubject(config.deadLetterTopic),
-    loadAvroSchema('dead-letter.avsc'),
-    'BACKWARD_TRANSITIVE',
-  );
+  const deadLetter = await createDeadLetterWriter({ registry, topic: config.deadLetterTopic, service: 'ingest' });
   const seen = await loadSeenEventIds({ bus, admin, topic: config.seenTopic, logger: log });
   await admin.disconnect();
 
   const counters: IngestCounters = { published: 0, deadLettered: 0, duplicates: 0, batches: 0 };
-  const deadLetter = async (source: Source, reasons: Reason[]): Promise<OutgoingMessage> => ({
-    topic: config.deadLetterTopic,
-    key: sourceRef(source),
-    value: await registry.encode(deadLetterSchemaId, {
-      service: 'ingest',
-      sourceTopic: source.topic,
-      sourcePartition: source.partition,
-      sourceOffset: Number(source.offset),
-      sourceTimestamp: Number(source.timestamp),
-      originalKey: source.key,
-      originalValue: source.value,
-      reasons,
-      refusedAt: Date.now(),
-    }),
-  });
-
   /** Encodes the decisions; an event that does not fit the canonical schema becomes a dead letter itself. */
   const toMessages = async (decisions: Decision[]): Promise<{ messages: OutgoingMessage[]; final: Decision[] }> => {
     const messages: OutgoingMessage[] = [];

@@ -3,6 +3,7 @@ import {
   type Batch,
   type BatchOutcome,
   type ConfigOf,
+  createDeadLetterWriter,
   type Logger,
   loadAvroSchema,
   type MessageBus,
@@ -80,11 +81,7 @@ export async function startPseudonymise({
     loadAvroSchema('audit-delivery.avsc'),
     'BACKWARD_TRANSITIVE',
   );
-  const deadLetterSchemaId = await registry.register(
-    valueSubject(config.deadLetterTopic),
-    loadAvroSchema('dead-letter.avsc'),
-    'BACKWARD_TRANSITIVE',
-  );
+  const deadLetter = await createDeadLetterWriter({ registry, topic: config.deadLetterTopic, service: 'pseudonymise', clock });
   const recipientSchemaIds = new Map<string, number>();
   for (const agreement of agreements) {
     const id = await registry.register(valueSubject(agreement.output.topic), recipientSchema(agreement) as never, 'BACKWARD_TRANSITIVE');
@@ -110,21 +107,11 @@ export async function startPseudonymise({
         // only a registry outage is worth retrying; anything else about this record will not get better
         if (isRegistryUnavailable(error)) throw error;
         deadLettered += 1;
-        messages.push({
-          topic: config.deadLetterTopic,
-          key: `${message.topic}/${message.partition}/${message.offset}`,
-          value: await registry.encode(deadLetterSchemaId, {
-            service: 'pseudonymise',
-            sourceTopic: message.topic,
-            sourcePartition: message.partition,
-            sourceOffset: Number(message.offset),
-            sourceTimestamp: Number(message.timestamp),
-            originalKey: message.key,
-            originalValue: message.value,
-            reasons: [{ field: '', rule: 'canonical-decode', message: `not a readable canonical event: ${(error as Error).name}` }],
-            refusedAt: now,
-          }),
-        });
+        messages.push(
+          await deadLetter(message, [
+            { field: '', rule: 'canonical-decode', message: `not a readable canonical event: ${(error as Error).name}` },
+          ]),
+        );
         continue;
       }
       for (const d of deliveriesFor(event, message, agreements, keys, now)) {

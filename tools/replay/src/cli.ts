@@ -1,0 +1,70 @@
+// The replay tool: export a topic to JSON Lines, import such a file, replay one topic into another, reset a
+// consumer group. Progress and summaries go to stderr. Exit codes: 0 done, 1 failed, 2 usage, 3 refused
+// (person data without --allow-personal-data or --rekey; a group with active members).
+//
+//   npm run replay -- export --topic register.raw.v1 --out raw.jsonl
+import { commonSettings, createKafkajsBus, createLogger, createSchemaRegistryClient, loadConfigOrExit } from '@register-feeds/service-kit';
+import { type ParsedCommand, parseCommand, USAGE } from './cli-options.ts';
+import { exportTopic } from './commands/export.ts';
+import { importFile } from './commands/import.ts';
+import { replayTopic } from './commands/replay.ts';
+import { GroupActiveError, resetGroup } from './commands/reset-group.ts';
+import { type ReplayContext, UsageError } from './context.ts';
+import { PersonDataRefused } from './person-data.ts';
+import { CannotRekey } from './rekey.ts';
+
+function commandOrExit(): ParsedCommand {
+  try {
+    return parseCommand(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`replay: ${error.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const parsed = commandOrExit();
+if (parsed.command === 'help') {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const config = loadConfigOrExit('replay', commonSettings);
+const brokers = parsed.brokers ?? config.kafkaBrokers;
+const logger = createLogger({ service: 'replay', level: 'warn', destination: process.stderr as never });
+const ctx: ReplayContext = {
+  bus: createKafkajsBus({ brokers, clientId: `${config.kafkaClientId}-replay`, logger }),
+  registry: createSchemaRegistryClient({ url: config.schemaRegistryUrl }),
+  brokers,
+  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => process.stdout.write(text),
+  tty: process.stderr.isTTY === true,
+};
+
+try {
+  switch (parsed.command) {
+    case 'export':
+      await exportTopic(ctx, parsed);
+      break;
+    case 'import':
+      await importFile(ctx, parsed);
+      break;
+    case 'replay':
+      await replayTopic(ctx, parsed);
+      break;
+    case 'reset-group':
+      await resetGroup(ctx, parsed);
+      break;
+  }
+  process.exit(0);
+} catch (error) {
+  if (error instanceof PersonDataRefused || error instanceof GroupActiveError || error instanceof CannotRekey) {
+    process.stderr.write(`replay: ${error.message}\n`);
+    process.exit(3);
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`replay: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`replay: ${parsed.command} failed: ${(error as Error).message}\n`);
+  process.exit(1);
+}
