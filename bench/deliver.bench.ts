@@ -5,19 +5,12 @@
 //  2. rebuild: deliver restarted with its state wiped replays the S-BB recipient topic; records/s against a
 //     plain kafkajs consumer reading the same topic to its end.
 //   npm run bench:deliver -- [--rate 50] [--seconds 20]
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  commonSettings,
-  createKafkajsBus,
-  createLogger,
-  createSchemaRegistryClient,
-  loadConfig,
-  loadConfigOrExit,
-} from '@register-feeds/service-kit';
+import { loadConfig } from '@register-feeds/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
 import { settings as deliverSettings } from '../services/deliver/src/config.ts';
 import { startDeliver } from '../services/deliver/src/deliver.ts';
@@ -28,16 +21,12 @@ import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/c
 import { createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
 import { startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
 import { testBsn } from '../test/support/raw-events.ts';
+import { benchStack } from './support.ts';
 
 const { values } = parseArgs({ options: { rate: { type: 'string', default: '50' }, seconds: { type: 'string', default: '20' } } });
 const rate = Number(values.rate);
 const total = rate * Number(values.seconds);
-const base = loadConfigOrExit('bench', commonSettings);
-const logger = createLogger({ service: 'bench', level: 'warn' });
-const bus = createKafkajsBus({ brokers: base.kafkaBrokers, clientId: 'bench', logger });
-const registry = createSchemaRegistryClient({ url: base.schemaRegistryUrl });
-const admin = await bus.admin();
-const run = randomUUID().slice(0, 8);
+const { base, logger, bus, registry, admin, run } = await benchStack();
 const version = Math.floor(Math.random() * 1e9);
 const env = { KAFKA_BROKERS: base.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: base.schemaRegistryUrl, LOG_LEVEL: 'warn' };
 const dir = mkdtempSync(join(tmpdir(), 'bench-agreements-'));

@@ -1,32 +1,15 @@
-// Ingest throughput on the local stack: N synthetic raw events through the ingest pipeline (validate,
-// normalise, Avro, transactions) against a plain kafkajs consume-and-produce passthrough of the same
-// records (no validation, no Avro, no transactions), measured in the same run.
-//   npm run bench:ingest -- [--events 50000]
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import {
-  commonSettings,
-  createKafkajsBus,
-  createLogger,
-  createSchemaRegistryClient,
-  loadConfig,
-  loadConfigOrExit,
-} from '@register-feeds/service-kit';
+import { loadConfig } from '@register-feeds/service-kit';
 import { settings as ingestSettings } from '../services/ingest/src/config.ts';
 import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
 import { startIngest } from '../services/ingest/src/pipeline.ts';
 import { rawEvents } from '../test/support/raw-events.ts';
-import { kafkajsPassthrough, measure, report, waitForGroup } from './support.ts';
+import { benchStack, kafkajsPassthrough, measure, report, waitForGroup } from './support.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '50000' } } });
 const total = Number(values.events);
 const perPerson = 10;
-const base = loadConfigOrExit('bench', commonSettings);
-const logger = createLogger({ service: 'bench', level: 'warn' });
-const bus = createKafkajsBus({ brokers: base.kafkaBrokers, clientId: 'bench', logger });
-const registry = createSchemaRegistryClient({ url: base.schemaRegistryUrl });
-const admin = await bus.admin();
-const run = randomUUID().slice(0, 8);
+const { base, logger, bus, registry, admin, run } = await benchStack();
 const rawTopic = `bench-${run}.raw`;
 const PARTITIONS = 6;
 

@@ -1,33 +1,15 @@
-// Pseudonymise throughput on the local stack: N canonical events fanned out to the five recipients
-// (decode, minimise, HMAC pseudonyms, ages, five recipient records + five audit entries per enrolment
-// event, one transaction per batch) against a plain kafkajs consume-and-produce passthrough of the same
-// records, measured in the same run.
-//   npm run bench:pseudonymise -- [--events 20000]
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import {
-  commonSettings,
-  createKafkajsBus,
-  createLogger,
-  createSchemaRegistryClient,
-  loadConfig,
-  loadConfigOrExit,
-} from '@register-feeds/service-kit';
+import { loadConfig } from '@register-feeds/service-kit';
 import { settings } from '../services/pseudonymise/src/config.ts';
 import { createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
 import { startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
 import { canonical, publishCanonical } from '../test/support/canonical.ts';
 import { rawEvents } from '../test/support/raw-events.ts';
-import { kafkajsPassthrough, measure, report, waitForGroup } from './support.ts';
+import { benchStack, kafkajsPassthrough, measure, report, waitForGroup } from './support.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' } } });
 const total = Number(values.events);
-const base = loadConfigOrExit('bench', commonSettings);
-const logger = createLogger({ service: 'bench', level: 'warn' });
-const bus = createKafkajsBus({ brokers: base.kafkaBrokers, clientId: 'bench', logger });
-const registry = createSchemaRegistryClient({ url: base.schemaRegistryUrl });
-const admin = await bus.admin();
-const run = randomUUID().slice(0, 8);
+const { base, logger, bus, registry, admin, run } = await benchStack();
 const eventsTopic = `bench-${run}.events`;
 const version = Math.floor(Math.random() * 1e9);
 const agreements = loadAgreements(new URL('../agreements', import.meta.url).pathname).map((a) => ({

@@ -32,8 +32,26 @@ export function report(title: string, baseline: Measurement, subject: Measuremen
   ].join('\n');
 }
 
-import type { Admin } from '@register-feeds/service-kit';
+import { randomUUID } from 'node:crypto';
+import {
+  type Admin,
+  commonSettings,
+  createKafkajsBus,
+  createLogger,
+  createSchemaRegistryClient,
+  loadConfigOrExit,
+} from '@register-feeds/service-kit';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+
+/** What every benchmark starts from: the stack's config, clients wired as services wire them, and a run id for its topics. */
+export async function benchStack() {
+  const base = loadConfigOrExit('bench', commonSettings);
+  const logger = createLogger({ service: 'bench', level: 'warn' });
+  const bus = createKafkajsBus({ brokers: base.kafkaBrokers, clientId: 'bench', logger });
+  const registry = createSchemaRegistryClient({ url: base.schemaRegistryUrl });
+  const admin = await bus.admin();
+  return { base, logger, bus, registry, admin, run: randomUUID().slice(0, 8) };
+}
 
 /** Waits until a group has committed to the end of every (non-empty) partition of a topic. */
 export async function waitForGroup(admin: Admin, groupId: string, topic: string): Promise<void> {
