@@ -46,7 +46,7 @@ trap 'exit 130' INT TERM
 for service in ingest pseudonymise deliver; do
   node "services/$service/src/main.ts" >".local/logs/$service.log" 2>&1 &
   pids+=($!)
-  echo "start: $service running (pid $!, log .local/logs/$service.log)"
+  echo "start: $service started (pid $!, log .local/logs/$service.log)"
 done
 
 wait_running() { # $1 = service, $2 = its pid
