@@ -62,7 +62,19 @@ function envelopeSlot(name: EnvelopeFieldName, nullable: boolean): FieldSlot {
   return { kind: 'field', name, leaf: name.split('.').at(-1)!, doc, type, nullable, conditions: [] };
 }
 
+/** The layout depends on the agreement alone, which is fixed once loaded: made once per agreement, not per event. */
+const layouts = new WeakMap<Agreement, Slot[]>();
+
 export function recordLayout(agreement: Agreement): Slot[] {
+  let layout = layouts.get(agreement);
+  if (!layout) {
+    layout = makeRecordLayout(agreement);
+    layouts.set(agreement, layout);
+  }
+  return layout;
+}
+
+function makeRecordLayout(agreement: Agreement): Slot[] {
   const fieldSlot = (name: OutputFieldName): FieldSlot => {
     const spec = OUTPUT_FIELDS[name];
     const conditions = agreement.conditions.filter((condition) => condition.fields.includes(name));
