@@ -28,8 +28,9 @@ export default defineConfig({
           globalSetup: ['test/setup/stack.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          // two cores here: the broker, the registry and the tests share them
-          maxWorkers: 2,
+          // one test file at a time: on two cores the broker, the registry, the services under test and
+          // the kill-and-restart child processes already compete; parallel files made timings flaky
+          maxWorkers: 1,
         },
       },
     ],

@@ -226,9 +226,12 @@ describe('the pipeline, end to end', () => {
     deliver = await startDeliver({ config: deliverConfig(`${id}.rebuilt.`, `${id}.rebuild`), bus, registry, logger, clock: today });
     for (const p of deliver.projections.values()) {
       await waitFor(
-        `${p.recipient} rebuilt`,
+        `${p.recipient} rebuilt (${sizes.get(p.recipient)} rows)`,
         () => p.projection.size(p.state()) === sizes.get(p.recipient) && p.projection.checksum(p.state()) === before.get(p.recipient),
-      );
+        { timeoutMs: 90_000 },
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; it has ${p.projection.size(p.state())} rows, read ${p.metrics.records} records`);
+      });
     }
     for (const p of deliver.projections.values()) expect(p.projection.checksum(p.state())).toBe(before.get(p.recipient));
   });
