@@ -1,16 +1,9 @@
-import type { ConsumedMessage } from '@register-feeds/service-kit';
+import type { ConsumedMessage, DeadLetterSource } from '@register-feeds/service-kit';
 import { normalise, partitionKey, type RegisterEvent } from './normalise.ts';
 import { parseRegisterEvent, type Reason } from './validate/index.ts';
 
 /** Where a raw record came from; travels with every decision so a dead letter can point back at it. */
-export interface Source {
-  topic: string;
-  partition: number;
-  offset: string;
-  timestamp: string;
-  key: Buffer | null;
-  value: Buffer | null;
-}
+export type Source = DeadLetterSource;
 
 export type Decision =
   | { kind: 'publish'; event: RegisterEvent; key: string; source: Source }
