@@ -13,6 +13,12 @@ export interface OutgoingMessage {
   headers?: Record<string, HeaderValue>;
   /** explicit partition; otherwise the key decides (murmur2, like the Java client) */
   partition?: number;
+  /**
+   * record timestamp, epoch milliseconds as a string; otherwise the producer's clock. Recipient-facing
+   * records set it themselves: the production instant is shared by every recipient of one event and
+   * would join their records (see README, Privacy guarantees).
+   */
+  timestamp?: string;
 }
 
 export interface ConsumedMessage {

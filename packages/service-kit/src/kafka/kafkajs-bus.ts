@@ -248,7 +248,7 @@ async function sendGrouped(sender: Sender | KafkaProducer, messages: OutgoingMes
     await sender.sendBatch({
       topicMessages: groupByTopic(chunk).map(([topic, items]) => ({
         topic,
-        messages: items.map((m) => ({ key: m.key, value: m.value, headers: m.headers, partition: m.partition })),
+        messages: items.map((m) => ({ key: m.key, value: m.value, headers: m.headers, partition: m.partition, timestamp: m.timestamp })),
       })),
     });
   }
