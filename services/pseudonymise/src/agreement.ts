@@ -13,6 +13,15 @@ import type { Predicate } from './predicates.ts';
 export type Identity = 'bsn' | 'pseudonym';
 export const IDENTITIES = ['bsn', 'pseudonym'] as const satisfies readonly Identity[];
 
+/**
+ * How precisely a recipient learns when a change happened. date (the default): the calendar date in
+ * Europe/Amsterdam, with an order token for changes on one day (order-token.ts); second and millisecond add
+ * the instant, truncated. Finer than the date is a join key between recipients that both get it, so an
+ * agreement asks for it only when its purpose needs it.
+ */
+export type TimePrecision = 'date' | 'second' | 'millisecond';
+export const TIME_PRECISIONS = ['date', 'second', 'millisecond'] as const satisfies readonly TimePrecision[];
+
 export interface Condition {
   fields: readonly OutputFieldName[];
   when: Predicate;
@@ -32,6 +41,9 @@ export interface Agreement {
   fields: readonly OutputFieldName[];
   /** a field listed in several conditions is sent only when all of them hold */
   conditions: readonly Condition[];
+  /** the whole record is delivered only when this holds (GGD: only about minors); null: always */
+  recordWhen: Predicate | null;
+  timePrecision: TimePrecision;
   ages: readonly AgeReference[];
   retention: { days: number };
   output: { topic: string };

@@ -1,20 +1,27 @@
 import { fromEpochDay, type RegisterEvent } from '@register-feeds/register-model';
 import type { Agreement } from './agreement.ts';
 import type { KeyStore } from './keys.ts';
-import { applyAgreement } from './minimise.ts';
+import { applyAgreement, type RecipientRecord } from './minimise.ts';
 
-/** Where a canonical event was read; the audit record points back at it. */
+/** Where a canonical event was read; the audit entry points back at it. */
 export interface EventSource {
   topic: string;
   partition: number;
   offset: string;
 }
 
-export interface Delivery {
+export interface Delivery extends RecipientRecord {
   agreement: Agreement;
-  key: string;
-  record: Record<string, unknown>;
-  audit: {
+}
+
+/** One entry of the audit topic (schemas/audit-event.avsc): one canonical event and everyone who got it. */
+export interface AuditEntry {
+  eventId: string;
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: number;
+  deliveredAt: number;
+  deliveries: {
     recipient: string;
     legalBasis: string;
     purpose: string;
@@ -22,19 +29,24 @@ export interface Delivery {
     outputTopic: string;
     fieldsSent: string[];
     identity: string;
-    keyVersion: string | null;
-    sourceEventId: string;
-    sourceTopic: string;
-    sourcePartition: number;
-    sourceOffset: number;
-    deliveredAt: number;
-  };
+    keyVersion: string;
+  }[];
+}
+
+export interface FanOut {
+  deliveries: Delivery[];
+  /** null when no recipient got anything */
+  audit: AuditEntry | null;
 }
 
 /**
  * The fan-out of one canonical event, pure: for every agreement, the record that recipient may receive
- * (or nothing) and the audit entry that accounts for it. `now` is the instant of delivery: the agreement
- * term is checked against it and the audit says it.
+ * (or nothing), and one audit entry that accounts for all of them. `now` is the instant of delivery: the
+ * agreement terms and delivery-date conditions are checked against it and the audit says it.
+ *
+ * One entry per event rather than per delivered record: it answers the same questions (which data went to
+ * whom, when, on which legal basis, from which event) with a fifth of the records for five recipients, and
+ * it holds nothing of the recipient's own identifiers, so it cannot undo a crypto-shredding.
  */
 export function deliveriesFor(
   event: RegisterEvent,
@@ -42,31 +54,31 @@ export function deliveriesFor(
   agreements: readonly Agreement[],
   keys: KeyStore,
   now: number,
-): Delivery[] {
-  const out: Delivery[] = [];
+): FanOut {
+  const deliveries: Delivery[] = [];
   for (const agreement of agreements) {
     const made = applyAgreement(event, agreement, keys.keyFor(agreement.recipient), now);
-    if (!made) continue;
-    out.push({
-      agreement,
-      key: made.key,
-      record: made.record,
-      audit: {
+    if (made) deliveries.push({ agreement, ...made });
+  }
+  if (deliveries.length === 0) return { deliveries, audit: null };
+  return {
+    deliveries,
+    audit: {
+      eventId: event.eventId,
+      sourceTopic: source.topic,
+      sourcePartition: source.partition,
+      sourceOffset: Number(source.offset),
+      deliveredAt: now,
+      deliveries: deliveries.map(({ agreement, fieldsSent, keyVersion }) => ({
         recipient: agreement.recipient,
         legalBasis: agreement.legalBasis,
         purpose: agreement.purpose,
         agreementTermFrom: fromEpochDay(agreement.term.from),
         outputTopic: agreement.output.topic,
-        fieldsSent: made.fieldsSent,
+        fieldsSent,
         identity: agreement.identity,
-        keyVersion: made.keyVersion,
-        sourceEventId: event.eventId,
-        sourceTopic: source.topic,
-        sourcePartition: source.partition,
-        sourceOffset: Number(source.offset),
-        deliveredAt: now,
-      },
-    });
-  }
-  return out;
+        keyVersion,
+      })),
+    },
+  };
 }

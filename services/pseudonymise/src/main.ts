@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { createKafkajsBus, createLogger, createSchemaRegistryClient, loadConfigOrExit, onShutdown } from '@register-feeds/service-kit';
 import { AgreementError } from './agreement.ts';
 import { settings } from './config.ts';
-import { retireEndedAgreements } from './key-lifecycle.ts';
-import { KeyFileError, parseKeyFile } from './keys.ts';
+import { keyFileSource } from './key-source.ts';
+import { KeyFileError } from './keys.ts';
 import { loadAgreements } from './load-agreements.ts';
 import { startPseudonymise } from './pipeline.ts';
 
@@ -28,11 +27,18 @@ function loadOrExit<T>(what: string, load: () => T): T {
 }
 
 const agreements = loadOrExit('agreements', () => loadAgreements(config.agreementsDir));
-const keyFile = loadOrExit('keys', () => parseKeyFile(readFileSync(config.keysFile, 'utf8')));
 const logger = createLogger({ service: 'pseudonymise', level: config.logLevel });
-const { keys, retired } = retireEndedAgreements(keyFile, agreements, Date.now());
-if (retired.length > 0)
-  logger.warn({ retired }, 'agreements ended: their keys are not used (run `npm run keys -- retire-ended` to shred them)');
+// Read again whenever the file changes: a key retired while the service runs is not used from the next batch on.
+const keys = keyFileSource({
+  path: config.keysFile,
+  agreements,
+  onLoad: (withKey, retired) => {
+    logger.info({ withKey }, 'pseudonym keys loaded');
+    if (retired.length > 0)
+      logger.warn({ retired }, 'agreements ended: their keys are not used (run `npm run keys -- retire-ended` to shred them)');
+  },
+});
+loadOrExit('keys', () => keys.current());
 const bus = createKafkajsBus({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-pseudonymise`, logger });
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 

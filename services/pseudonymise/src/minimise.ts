@@ -1,23 +1,44 @@
 /**
  * One canonical event and one agreement to what that recipient may receive (DOMAIN.md rules 1-4), or
- * null when it receives nothing. Pure: the time (for the term) and the key come in as arguments, and ages
- * come from the event's own date, so a replay gives the same records.
+ * null when it receives nothing. Pure: the time (for the term and the delivery date) and the key come in
+ * as arguments, and ages come from the event's own date, so a replay on the same day gives the same records.
  *
- * Always in a record: eventId, eventType and occurredAt (to order and deduplicate), and persoon.pseudonym
- * whenever the record is keyed by the recipient's pseudonym. Every other field is one the agreement lists;
- * a field whose condition does not hold, or that the event does not have, is null (the Avro schema has a
- * place for it) and is left out of fieldsSent, which lists only the fields that carried a value.
+ * Always in a record: recordId, eventType, occurredOn and order (to order and deduplicate), each the
+ * recipient's own (no value another recipient gets for the same change), and persoon.pseudonym whenever the
+ * record is keyed by the recipient's pseudonym. Every other field is one the agreement lists; a field whose
+ * condition does not hold, or that the event does not have, is null (the Avro schema has a place for it)
+ * and is left out of fieldsSent, which lists only the fields that carried a value.
+ *
+ * Every record needs the recipient's key (its record id is made with it), so a recipient without a key,
+ * never issued or retired (crypto-shredded), receives nothing.
  */
 
-import type { EpochMillis, RegisterEvent } from '@register-feeds/register-model';
+import { amsterdamEpochDay, type EpochMillis, type RegisterEvent } from '@register-feeds/register-model';
 import { ageOn, eventDate, referenceDates } from './ages.ts';
-import type { Agreement } from './agreement.ts';
+import type { Agreement, TimePrecision } from './agreement.ts';
 import type { RecipientKey } from './keys.ts';
+import { orderTokenFor } from './order-token.ts';
 import { type ExtractContext, OUTPUT_FIELDS } from './output-fields.ts';
 import { holds, type PredicateFacts } from './predicates.ts';
-import { pseudonymFor } from './pseudonym.ts';
+import { enrolmentPseudonymFor, pseudonymFor, recordIdFor } from './pseudonym.ts';
 import { type FieldSlot, pseudonymUse, recordLayout } from './record-layout.ts';
 import { isForRecipient, isWithinTerm } from './term.ts';
+
+const DAY_MS = 86_400_000;
+
+/** The instant truncated to a precision finer than the date. */
+function truncate(epochMillis: EpochMillis, precision: TimePrecision): EpochMillis {
+  return precision === 'second' ? Math.floor(epochMillis / 1000) * 1000 : epochMillis;
+}
+
+/**
+ * The Kafka timestamp of a recipient record: the start (UTC) of the delivery date. The production instant
+ * would be the same, to the millisecond, in every recipient's record of one event; the delivery date is
+ * shared by everything delivered that day, and retention still counts from it.
+ */
+export function recordTimestamp(now: EpochMillis): string {
+  return String(amsterdamEpochDay(now) * DAY_MS);
+}
 
 export interface RecipientRecord {
   /** the Kafka key: the BSN or onderwijsnummer when it is sent in this record, otherwise the pseudonym */
@@ -26,8 +47,8 @@ export interface RecipientRecord {
   record: Record<string, unknown>;
   /** names (catalogue and envelope) of the fields that carried a value, for the audit trail */
   fieldsSent: string[];
-  /** the key version that made the pseudonym, or null when no pseudonym was made */
-  keyVersion: string | null;
+  /** the key version that made the record id and any pseudonym */
+  keyVersion: string;
 }
 
 export function applyAgreement(
@@ -42,9 +63,18 @@ export function applyAgreement(
     throw new Error(`applyAgreement: a key of ${key.recipient} was given for ${agreement.recipient}`);
   }
 
+  // Every record needs the key: without it (retired or never issued) nothing about this person goes out.
+  if (key === undefined) return null;
+
   const birth = event.persoon.geboortedatum;
   const ageAt = (day: number): number | null => (day < birth ? null : ageOn(birth, day));
-  const facts: PredicateFacts = { sector: event.sector, ageOnEventDate: ageAt(eventDate(event.occurredAt)) ?? 0 };
+  const occurredOn = eventDate(event.occurredAt);
+  const facts: PredicateFacts = {
+    sector: event.sector,
+    ageOnEventDate: ageAt(occurredOn) ?? 0,
+    ageOnDeliveryDate: ageAt(amsterdamEpochDay(now)) ?? 0,
+  };
+  if (agreement.recordWhen !== null && !holds(agreement.recordWhen, facts)) return null;
   const allowed = (slot: FieldSlot) => slot.conditions.every((condition) => holds(condition.when, facts));
 
   const layout = recordLayout(agreement);
@@ -53,9 +83,8 @@ export function applyAgreement(
     .flatMap((slot) => (slot.kind === 'group' ? slot.fields : [slot]))
     .find((slot) => slot.name === 'persoon.nummer');
   const sendsNumber = use !== 'always' && numberSlot !== undefined && allowed(numberSlot);
-  // Retired (crypto-shredded) or never issued: without a key nothing about this person can go out.
-  if (!sendsNumber && key === undefined) return null;
-  const pseudonym = !sendsNumber && key !== undefined ? pseudonymFor(event.persoon.identificatie, key) : null;
+  const { identificatie } = event.persoon;
+  const pseudonym = sendsNumber ? null : pseudonymFor(identificatie, key);
 
   const context: ExtractContext = {
     event,
@@ -64,13 +93,22 @@ export function applyAgreement(
       peildatum: epochDay,
       leeftijd: ageAt(epochDay),
     })),
+    inschrijvingPseudonym: () =>
+      enrolmentPseudonymFor(identificatie, event.inschrijving.brin, event.inschrijving.inschrijvingsvolgnummer, key),
+  };
+  const envelope = {
+    recordId: () => recordIdFor(event.eventId, key),
+    eventType: () => event.eventType,
+    occurredOn: () => occurredOn,
+    order: () => orderTokenFor(event.occurredAt, occurredOn, key),
+    occurredAt: () => truncate(event.occurredAt, agreement.timePrecision),
+    'persoon.pseudonym': () => pseudonym,
   };
   const fieldsSent: string[] = [];
   const value = (slot: FieldSlot): unknown => {
     let found: unknown;
-    if (slot.name === 'eventId' || slot.name === 'eventType' || slot.name === 'occurredAt') found = event[slot.name];
-    else if (slot.name === 'persoon.pseudonym') found = pseudonym;
-    else found = allowed(slot) ? OUTPUT_FIELDS[slot.name].extract(context) : null;
+    if (Object.hasOwn(envelope, slot.name)) found = envelope[slot.name as keyof typeof envelope]();
+    else found = allowed(slot) ? OUTPUT_FIELDS[slot.name as keyof typeof OUTPUT_FIELDS].extract(context) : null;
     if (found !== null) fieldsSent.push(slot.name);
     return found;
   };
@@ -87,9 +125,9 @@ export function applyAgreement(
   }
 
   return {
-    key: pseudonym ?? event.persoon.identificatie.nummer,
+    key: pseudonym ?? identificatie.nummer,
     record,
     fieldsSent,
-    keyVersion: pseudonym === null ? null : (key?.version ?? null),
+    keyVersion: key.version,
   };
 }

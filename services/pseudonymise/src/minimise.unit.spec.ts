@@ -8,7 +8,7 @@ const NOW = Date.parse('2026-09-01T10:00:00Z');
 const keys = createKeyStore(generateTestKeys(agreements.map((a) => a.recipient)));
 const apply = (event: RegisterEvent, recipient: string, now = NOW) =>
   applyAgreement(event, agreement(recipient), keys.keyFor(recipient), now);
-const ENVELOPE = ['eventId', 'eventType', 'occurredAt', 'persoon.pseudonym'];
+const ENVELOPE = ['recordId', 'eventType', 'occurredOn', 'order', 'persoon.pseudonym'];
 
 /** Leaf paths of a record ('inschrijving.brin'), stopping at catalogue values such as persoon.naam and leeftijden. */
 function paths(record: Record<string, unknown>): string[] {
@@ -48,8 +48,10 @@ describe('applyAgreement: exactly the permitted fields, for every agreement and 
   )('given %s and the samples, when applied, then only its event types and sectors come through', (recipient) => {
     const a = agreement(recipient);
     for (const event of sampleEvents) {
-      const result = apply(event, recipient);
-      expect(result !== null).toBe(a.events.includes(event.eventType) && a.sectors.includes(event.sector));
+      // a moment when every sample student is still a minor, so the GGD's recordWhen does not decide
+      const result = apply(event, recipient, Date.parse('2025-09-01T10:00:00Z'));
+      const minorThen = a.recordWhen === null || event.persoon.geboortedatum > toEpochDay('2007-09-01');
+      expect(result !== null).toBe(a.events.includes(event.eventType) && a.sectors.includes(event.sector) && minorThen);
     }
   });
 });
@@ -138,11 +140,12 @@ describe('SVB kostendelersnorm', () => {
   it('given an enrolment, when applied, then the SVB gets the BSN as key and in the record, and no pseudonym', () => {
     const result = apply(sample('sample-011'), 'svb-kostendelersnorm')!;
     expect(result.key).toBe('123456782');
-    expect(result.keyVersion).toBeNull();
+    expect(result.keyVersion).toBe('v1');
     expect(result.record).toEqual({
-      eventId: 'sample-011',
+      recordId: expect.stringMatching(/^v1\.[A-Za-z0-9_-]{43}$/),
       eventType: 'InschrijvingBeeindigd',
-      occurredAt: Date.parse('2026-07-17T10:00:00Z'),
+      occurredOn: toEpochDay('2026-07-17'),
+      order: expect.any(Number),
       sector: 'VO',
       persoon: { nummer: '123456782', soort: 'BSN' },
       inschrijving: {
@@ -158,8 +161,8 @@ describe('SVB kostendelersnorm', () => {
     expect(apply(sample('sample-004'), 'svb-kostendelersnorm')!.record.persoon).toEqual({ nummer: '101000012', soort: 'ONDERWIJSNUMMER' });
   });
 
-  it('given no SVB key at all, when applied, then the SVB still gets its record (it needs none)', () => {
-    expect(applyAgreement(sample('sample-001'), agreement('svb-kostendelersnorm'), undefined, NOW)?.key).toBe('111222333');
+  it('given no SVB key (retired or never issued), when applied, then nothing is sent: its record id needs the key', () => {
+    expect(applyAgreement(sample('sample-001'), agreement('svb-kostendelersnorm'), undefined, NOW)).toBeNull();
   });
 });
 
@@ -170,35 +173,38 @@ describe('GGD jeugdgezondheid', () => {
     event.persoon.geboortedatum = toEpochDay(birth);
     return event;
   };
+  /** delivered the day after the change */
+  const DELIVERED = Date.parse('2025-08-29T10:00:00Z');
 
-  it('given a student who is 17 on the event date, when applied, then the GGD gets the BSN as key and the name', () => {
-    const result = apply(withBirth('2007-08-29'), 'ggd-jeugdgezondheid')!;
+  it('given a student who is 17 on the event date and on the delivery date, when applied, then the GGD gets the BSN as key and the name', () => {
+    const result = apply(withBirth('2007-08-30'), 'ggd-jeugdgezondheid', DELIVERED)!;
     expect(result.key).toBe('999999990');
-    expect(result.record.persoon).toMatchObject({
-      pseudonym: null,
+    expect(result.record.persoon).toEqual({
       nummer: '999999990',
       naam: { voornamen: 'Test Jan', voorvoegsel: null, achternaam: 'Voorbeeld' },
+      geboortedatum: toEpochDay('2007-08-30'),
     });
     expect(result.fieldsSent).toEqual(expect.arrayContaining(['persoon.nummer', 'persoon.naam']));
-    expect(result.fieldsSent).not.toContain('persoon.pseudonym');
   });
 
-  it('given a student who turns 18 on the event date, when applied, then neither BSN nor name is sent, and the key is a GGD pseudonym', () => {
-    const result = apply(withBirth('2007-08-28'), 'ggd-jeugdgezondheid')!;
-    expect(result.record.persoon).toMatchObject({ nummer: null, naam: null, geboortedatum: toEpochDay('2007-08-28') });
-    expect(result.key).toMatch(/^v1\./);
-    expect((result.record.persoon as { pseudonym: string }).pseudonym).toBe(result.key);
-    expect(result.fieldsSent).not.toContain('persoon.nummer');
-    expect(result.fieldsSent).not.toContain('persoon.naam');
-    expect(JSON.stringify(result)).not.toContain('999999990');
+  it('given a student who turns 18 on the event date, when applied, then the GGD gets nothing at all', () => {
+    expect(apply(withBirth('2007-08-28'), 'ggd-jeugdgezondheid', DELIVERED)).toBeNull();
   });
 
-  it('given an 18-year-old and no GGD key, when applied, then nothing is sent (the BSN must not become the key)', () => {
-    expect(applyAgreement(withBirth('2000-01-01'), agreement('ggd-jeugdgezondheid'), undefined, NOW)).toBeNull();
+  it('given a student who was 17 on the event date but turned 18 before delivery (a replay or backfill), when applied, then the GGD gets nothing', () => {
+    // 17 on 2025-08-28, 18 on 2025-08-29
+    expect(apply(withBirth('2007-08-29'), 'ggd-jeugdgezondheid', Date.parse('2025-08-28T10:00:00Z'))).not.toBeNull();
+    expect(apply(withBirth('2007-08-29'), 'ggd-jeugdgezondheid', DELIVERED)).toBeNull();
+    // years later, as a replay of history would deliver it
+    expect(apply(withBirth('2010-01-01'), 'ggd-jeugdgezondheid', Date.parse('2030-01-01T10:00:00Z'))).toBeNull();
+  });
+
+  it('given no GGD key, when applied, then nothing is sent', () => {
+    expect(applyAgreement(withBirth('2010-01-01'), agreement('ggd-jeugdgezondheid'), undefined, DELIVERED)).toBeNull();
   });
 
   it('given an MBO student, when applied, then leerjaar and groep are absent and leerweg is there', () => {
-    const result = apply(sample('sample-003'), 'ggd-jeugdgezondheid')!;
+    const result = apply(withBirth('2009-01-01'), 'ggd-jeugdgezondheid', DELIVERED)!;
     expect(result.record.inschrijving).toMatchObject({ leerweg: 'BOL', leerjaar: null, groep: null, locatiecodeMbo: 'LOC01' });
     expect(result.fieldsSent).not.toContain('inschrijving.leerjaar');
   });
@@ -217,10 +223,67 @@ describe('GGD jeugdgezondheid', () => {
     expect(result.fieldsSent).not.toContain('inschrijving.groep');
   });
 
-  it('given an event at 23:30 UTC on the eve of the 18th birthday (already the birthday in Amsterdam), when applied, then the student counts as 18', () => {
-    const event = withBirth('2007-08-01');
-    event.occurredAt = Date.parse('2025-07-31T23:30:00Z');
-    expect((apply(event, 'ggd-jeugdgezondheid')!.record.persoon as { nummer: string | null }).nummer).toBeNull();
+  it('given an event at 22:30 UTC on the eve of the 18th birthday (already the birthday in Amsterdam), when applied, then the student counts as 18', () => {
+    const event = withBirth('2007-09-01');
+    event.occurredAt = Date.parse('2025-08-31T22:30:00Z');
+    expect(apply(event, 'ggd-jeugdgezondheid', Date.parse('2025-08-31T22:40:00Z'))).toBeNull();
+    event.occurredAt = Date.parse('2025-08-31T21:30:00Z');
+    expect(apply(event, 'ggd-jeugdgezondheid', Date.parse('2025-08-31T21:40:00Z'))).not.toBeNull();
+  });
+});
+
+describe('no join key between recipients', () => {
+  const all = (event: RegisterEvent) =>
+    agreements.map((a) => applyAgreement(event, a, keys.keyFor(a.recipient), NOW)).filter((r): r is RecipientRecord => r !== null);
+
+  it('given one event delivered to several recipients, when applied, then record ids, orders, pseudonyms and keys differ between every two', () => {
+    const event = sample('sample-001'); // PO: SVB and GGD
+    const mbo = sample('sample-003'); // MBO: S-BB, SVB, Minister, Inspectie (GGD if a minor)
+    for (const results of [all(event), all(mbo)]) {
+      expect(results.length).toBeGreaterThan(1);
+      for (const field of ['recordId', 'order'] as const) {
+        expect(new Set(results.map((r) => r.record[field])).size).toBe(results.length);
+      }
+      const pseudonyms = results.map((r) => (r.record.persoon as { pseudonym?: string }).pseudonym).filter((p) => p !== undefined);
+      expect(new Set(pseudonyms).size).toBe(pseudonyms.length);
+      // the register's event id and exact time reach no one
+      expect(JSON.stringify(results)).not.toContain(event.eventId);
+      expect(JSON.stringify(results)).not.toContain(String(event.occurredAt));
+    }
+  });
+
+  it('given the Minister and the Inspectie, when applied, then each gets its own enrolment pseudonym and no inschrijvingsvolgnummer', () => {
+    const event = sample('sample-003');
+    const minister = apply(event, 'ocw-minister')!.record.inschrijving as Record<string, unknown>;
+    const inspectie = apply(event, 'inspectie-onderwijs')!.record.inschrijving as Record<string, unknown>;
+    expect(minister).not.toHaveProperty('inschrijvingsvolgnummer');
+    expect(minister.inschrijvingPseudonym).toMatch(/^v1\.[A-Za-z0-9_-]{43}$/);
+    expect(minister.inschrijvingPseudonym).not.toBe(inspectie.inschrijvingPseudonym);
+    // the same enrolment, a later change: the same pseudonym
+    const later = { ...structuredClone(event), eventId: 'later', occurredAt: event.occurredAt + 3_600_000 };
+    expect((apply(later, 'ocw-minister')!.record.inschrijving as Record<string, unknown>).inschrijvingPseudonym).toBe(
+      minister.inschrijvingPseudonym,
+    );
+    expect(JSON.stringify([minister, inspectie])).not.toContain(event.inschrijving.inschrijvingsvolgnummer);
+  });
+
+  it('given two changes of one day, when applied, then each recipient orders them as they happened, and the date is the Amsterdam date', () => {
+    const first = sample('sample-003');
+    const second = { ...structuredClone(first), eventId: 'second', occurredAt: first.occurredAt + 1 };
+    for (const recipient of ['sbb-stagemarkt', 'ocw-minister', 'svb-kostendelersnorm']) {
+      const a = apply(first, recipient)!.record;
+      const b = apply(second, recipient)!.record;
+      expect(a.occurredOn).toBe(b.occurredOn);
+      expect(b.order as number).toBeGreaterThan(a.order as number);
+    }
+  });
+
+  it('given an agreement asking for the second, when applied, then occurredAt is there, truncated', () => {
+    const precise = { ...agreement('svb-kostendelersnorm'), timePrecision: 'second' as const };
+    const event = sample('sample-011');
+    event.occurredAt += 123;
+    const result = applyAgreement(event, precise, keys.keyFor('svb-kostendelersnorm'), NOW)!;
+    expect(result.record.occurredAt).toBe(Math.floor(event.occurredAt / 1000) * 1000);
   });
 });
 
@@ -236,8 +299,9 @@ describe('term and keys', () => {
 
   it('given a term that ended, when applied on its last day and the day after, then only the last day delivers', () => {
     const ended = { ...agreement('svb-kostendelersnorm'), term: { from: toEpochDay('2025-08-01'), to: toEpochDay('2026-07-31') } };
-    expect(applyAgreement(sample('sample-003'), ended, undefined, Date.parse('2026-07-31T21:59:59Z'))).not.toBeNull();
-    expect(applyAgreement(sample('sample-003'), ended, undefined, Date.parse('2026-07-31T22:00:00Z'))).toBeNull();
+    const key = keys.keyFor('svb-kostendelersnorm');
+    expect(applyAgreement(sample('sample-003'), ended, key, Date.parse('2026-07-31T21:59:59Z'))).not.toBeNull();
+    expect(applyAgreement(sample('sample-003'), ended, key, Date.parse('2026-07-31T22:00:00Z'))).toBeNull();
   });
 
   it('given a retired (crypto-shredded) recipient, when applied, then nothing is delivered', () => {

@@ -18,6 +18,8 @@ export interface ExtractContext {
   event: RegisterEvent;
   /** the agreement's ages for this event; the age is null when the person was not yet born on that date */
   leeftijden: { label: string; peildatum: number; leeftijd: number | null }[];
+  /** the recipient's pseudonym of the enrolment, when its agreement lists it (pseudonym.ts) */
+  inschrijvingPseudonym: () => string;
 }
 
 export interface OutputFieldSpec {
@@ -158,6 +160,14 @@ export const OUTPUT_FIELDS = {
     'string',
     false,
     ({ event }) => event.inschrijving.inschrijvingsvolgnummer,
+  ),
+  'inschrijving.inschrijvingPseudonym': spec(
+    'inschrijving',
+    'inschrijvingPseudonym',
+    "This recipient's own pseudonym of the enrolment (person, institution and the institution's sequence number): the same enrolment gets the same value, so enrolments can be told apart and followed, without the inschrijvingsvolgnummer that the institution and other recipients hold. '<key version>.<base64url HMAC-SHA-256>'.",
+    'string',
+    false,
+    ({ inschrijvingPseudonym }) => inschrijvingPseudonym(),
   ),
   'inschrijving.opleidingscode': spec(
     'inschrijving',
@@ -315,20 +325,30 @@ export function isOutputFieldName(name: string): name is OutputFieldName {
 
 /**
  * Fields every record carries, whatever the agreement says, so a recipient can order, deduplicate and
- * interpret what it gets: they are not listed in an agreement. persoon.pseudonym is added when the record
- * is keyed by the recipient's own pseudonym (see minimise.ts).
+ * interpret what it gets: they are not listed in an agreement. Each is the recipient's own: nothing here
+ * equals what another recipient gets for the same change (README, Privacy guarantees). occurredAt only
+ * when the agreement's timePrecision is finer than the date; persoon.pseudonym when the record is keyed by
+ * the recipient's own pseudonym (see minimise.ts).
  */
 export const ENVELOPE_FIELDS = {
-  eventId: {
-    doc: "The register's id of the change this record comes from; the same id means the same change (idempotence).",
+  recordId: {
+    doc: "This recipient's own id of the change this record comes from: the same id means the same change (idempotence). '<key version>.<base64url HMAC-SHA-256>' of the register's event id under this recipient's key, so it cannot be matched with another recipient's records and dies with the key.",
     type: 'string',
   },
   eventType: {
     doc: 'What happened: an enrolment or a BPV registered, changed, ended or removed.',
     type: { type: 'enum', name: 'EventType', doc: 'The eight kinds of change in the register.', symbols: [...EVENT_TYPES] },
   },
+  occurredOn: {
+    doc: 'The date of the change in the register (Europe/Amsterdam), days since 1970-01-01.',
+    type: { type: 'int', logicalType: 'date' },
+  },
+  order: {
+    doc: "Orders this recipient's changes within one occurredOn: a later change of that day has a higher order, the same instant the same order (then recordId decides). Not a time: a keyed, strictly increasing function of the time of day, drawn anew per day; comparable only within one occurredOn.",
+    type: 'long',
+  },
   occurredAt: {
-    doc: 'When the change happened in the register, UTC epoch milliseconds.',
+    doc: "When the change happened in the register, UTC epoch milliseconds, truncated to the agreement's time precision.",
     type: { type: 'long', logicalType: 'timestamp-millis' },
   },
   'persoon.pseudonym': {

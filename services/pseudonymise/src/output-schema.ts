@@ -48,7 +48,7 @@ export function recipientSchema(agreement: Agreement): Record<string, unknown> {
     type: 'record',
     name: `${id}Record`,
     namespace: RECIPIENT_NAMESPACE,
-    doc: `What ${agreement.name} receives from the education register under ${agreement.legalBasis}, for: ${agreement.purpose}. Made from agreements/${basename(agreement.source)}: only the fields that agreement allows.`,
+    doc: `What ${agreement.name} receives from the education register under ${agreement.legalBasis}, for: ${agreement.purpose}. Made from agreements/${basename(agreement.source)}: only the fields that agreement allows.${agreement.recordWhen === null ? '' : ` A record is delivered only when ${describePredicate(agreement.recordWhen)}.`}`,
     fields,
   };
 }

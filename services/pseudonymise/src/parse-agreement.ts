@@ -9,7 +9,15 @@ import { basename } from 'node:path';
 import { EVENT_TYPES, type EventType, parseIsoDate, SECTORS, type Sector, toEpochDay } from '@register-feeds/register-model';
 import { parseDocument } from 'yaml';
 import type { AgeAt, AgeReference } from './ages.ts';
-import { type Agreement, AgreementError, type Condition, IDENTITIES, type Identity } from './agreement.ts';
+import {
+  type Agreement,
+  AgreementError,
+  type Condition,
+  IDENTITIES,
+  type Identity,
+  TIME_PRECISIONS,
+  type TimePrecision,
+} from './agreement.ts';
 import { OUTPUT_FIELD_NAMES, OUTPUT_FIELDS, type OutputFieldName } from './output-fields.ts';
 import type { Predicate } from './predicates.ts';
 
@@ -28,11 +36,13 @@ const TOP_LEVEL_KEYS = [
   'sectors',
   'fields',
   'conditions',
+  'recordWhen',
+  'timePrecision',
   'ages',
   'retention',
   'output',
 ] as const;
-const OPTIONAL_KEYS: readonly string[] = ['conditions', 'ages'];
+const OPTIONAL_KEYS: readonly string[] = ['conditions', 'recordWhen', 'timePrecision', 'ages'];
 /** Far above any human age, so a typo such as 180 for 18 is caught. */
 const MAX_AGE_BELOW = 120;
 
@@ -218,6 +228,13 @@ export function parseAgreement(text: string, fileName: string): Agreement {
   const sectors = r.choices(top.sectors, 'sectors', SECTORS, 'sectors');
   const fieldNames = r.choices(top.fields, 'fields', OUTPUT_FIELD_NAMES, 'output fields');
   const conditions = readConditions(r, top.conditions, fieldNames, sectors);
+  const recordWhen = top.recordWhen === undefined ? null : readPredicate(r, top.recordWhen, 'recordWhen', sectors);
+  const timePrecision =
+    top.timePrecision === undefined
+      ? 'date'
+      : TIME_PRECISIONS.includes(top.timePrecision as TimePrecision)
+        ? (top.timePrecision as TimePrecision)
+        : r.problem('timePrecision', `must be ${TIME_PRECISIONS.join(', ')}, not ${show(top.timePrecision)}`);
   const ages = readAges(r, top.ages);
   checkFieldRules(r, { identity, fields: fieldNames, events, ages });
 
@@ -242,6 +259,8 @@ export function parseAgreement(text: string, fileName: string): Agreement {
     sectors === undefined ||
     fieldNames === undefined ||
     conditions === undefined ||
+    recordWhen === undefined ||
+    timePrecision === undefined ||
     ages === undefined ||
     days === undefined ||
     topic === undefined
@@ -259,6 +278,8 @@ export function parseAgreement(text: string, fileName: string): Agreement {
     sectors,
     fields: fieldNames,
     conditions,
+    recordWhen,
+    timePrecision,
     ages,
     retention: { days },
     output: { topic },

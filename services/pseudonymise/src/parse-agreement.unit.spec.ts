@@ -45,7 +45,8 @@ describe('loadAgreements with the reviewed files', () => {
     expect(ggd.identity).toBe('bsn');
     expect(fromEpochDay(ggd.term.from)).toBe('2025-08-01');
     expect(ggd.term.to).toBeNull();
-    expect(ggd.conditions).toContainEqual({ fields: ['persoon.nummer', 'persoon.naam'], when: { ageBelow: 18 } });
+    expect(ggd.recordWhen).toEqual({ ageBelow: 18 });
+    expect(ggd.timePrecision).toBe('date');
     expect(ggd.conditions).toContainEqual({ fields: ['inschrijving.groep'], when: { sectorIn: ['PO'] } });
   });
 
@@ -134,6 +135,16 @@ describe('parseAgreement refuses a bad agreement, naming the file and the proble
       /ageBelow: must be a whole number/,
     ],
     ['a bad identity', (a: Record<string, unknown>) => Object.assign(a, { identity: 'name' }), /identity: must be bsn or pseudonym/],
+    [
+      'an unknown time precision',
+      (a: Record<string, unknown>) => Object.assign(a, { timePrecision: 'minute' }),
+      /timePrecision: must be date, second, millisecond/,
+    ],
+    [
+      'a record condition that is not a predicate',
+      (a: Record<string, unknown>) => Object.assign(a, { recordWhen: { olderThan: 3 } }),
+      /recordWhen/,
+    ],
     ['a missing purpose', (a: Record<string, unknown>) => delete a.purpose, /purpose: is missing/],
     [
       'a field listed twice',

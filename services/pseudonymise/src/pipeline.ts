@@ -17,7 +17,9 @@ import {
 import type { Agreement } from './agreement.ts';
 import type { settings } from './config.ts';
 import { deliveriesFor } from './deliveries.ts';
+import { fixedKeys, type KeySource } from './key-source.ts';
 import type { KeyStore } from './keys.ts';
+import { recordTimestamp } from './minimise.ts';
 import { recipientSchema } from './output-schema.ts';
 
 export type PseudonymiseConfig = ConfigOf<typeof settings>;
@@ -52,7 +54,8 @@ export async function startPseudonymise({
 }: {
   config: PseudonymiseConfig;
   agreements: readonly Agreement[];
-  keys: KeyStore;
+  /** a fixed store, or the key file read again when it changes (key-source.ts) */
+  keys: KeyStore | KeySource;
   bus: MessageBus;
   registry: SchemaRegistryClient;
   logger: Logger;
@@ -60,6 +63,7 @@ export async function startPseudonymise({
   clock?: () => number;
 }): Promise<PseudonymisePipeline> {
   const log = logger.child({ component: 'pseudonymise', topic: config.eventsTopic });
+  const keySource: KeySource = 'current' in keys ? keys : fixedKeys(keys);
   const admin = await bus.admin();
   await admin.ensureTopics([
     topicSpec({ ...topics.events, name: config.eventsTopic }, config.replicationFactor),
@@ -76,11 +80,7 @@ export async function startPseudonymise({
   await admin.disconnect();
 
   const eventSchema = loadAvroSchema('register-event.avsc');
-  const auditSchemaId = await registry.register(
-    valueSubject(config.auditTopic),
-    loadAvroSchema('audit-delivery.avsc'),
-    'BACKWARD_TRANSITIVE',
-  );
+  const auditSchemaId = await registry.register(valueSubject(config.auditTopic), loadAvroSchema('audit-event.avsc'), 'BACKWARD_TRANSITIVE');
   const deadLetter = await createDeadLetterWriter({ registry, topic: config.deadLetterTopic, service: 'pseudonymise', clock });
   const recipientSchemaIds = new Map<string, number>();
   for (const agreement of agreements) {
@@ -96,6 +96,9 @@ export async function startPseudonymise({
 
   const handle = async (batch: Batch): Promise<BatchOutcome> => {
     const now = clock();
+    // read per batch, so a retired key stops deliveries at the next batch (crypto-shredding)
+    const keyStore = keySource.current();
+    const timestamp = recordTimestamp(now);
     const messages: OutgoingMessage[] = [];
     const delivered: string[] = [];
     let deadLettered = 0;
@@ -114,17 +117,20 @@ export async function startPseudonymise({
         );
         continue;
       }
-      for (const d of deliveriesFor(event, message, agreements, keys, now)) {
+      const { deliveries, audit } = deliveriesFor(event, message, agreements, keyStore, now);
+      for (const d of deliveries) {
         const schemaId = recipientSchemaIds.get(d.agreement.recipient) as number;
         messages.push({
           topic: d.agreement.output.topic,
           key: d.key,
           value: await registry.encode(schemaId, d.record),
           headers: { recipient: d.agreement.recipient },
+          timestamp,
         });
-        messages.push({ topic: config.auditTopic, key: d.agreement.recipient, value: await registry.encode(auditSchemaId, d.audit) });
         delivered.push(d.agreement.recipient);
       }
+      if (audit !== null)
+        messages.push({ topic: config.auditTopic, key: audit.eventId, value: await registry.encode(auditSchemaId, audit) });
     }
     return {
       messages,
@@ -138,7 +144,7 @@ export async function startPseudonymise({
   };
 
   const pipeline = await startTransactionalPipeline({ bus, groupId: config.groupId, topic: config.eventsTopic, logger: log, handle });
-  log.info({ recipients: agreements.map((a) => a.recipient), withKey: keys.recipients() }, 'pseudonymise running');
+  log.info({ recipients: agreements.map((a) => a.recipient), withKey: keySource.current().recipients() }, 'pseudonymise running');
   return { counters, stop: () => pipeline.stop() };
 }
 

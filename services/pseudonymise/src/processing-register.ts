@@ -40,10 +40,12 @@ function renderAgreement(agreement: Agreement): string {
   const term = `${fromEpochDay(agreement.term.from)} to ${agreement.term.to === null ? 'open-ended' : fromEpochDay(agreement.term.to)} (inclusive, Europe/Amsterdam)`;
   const use = pseudonymUse(agreement);
   const envelope: [keyof typeof ENVELOPE_FIELDS, string][] = [
-    ['eventId', 'always (envelope)'],
+    ['recordId', 'always (envelope)'],
     ['eventType', 'always (envelope)'],
-    ['occurredAt', 'always (envelope)'],
+    ['occurredOn', 'always (envelope)'],
+    ['order', 'always (envelope)'],
   ];
+  if (agreement.timePrecision !== 'date') envelope.push(['occurredAt', `always (envelope), to the ${agreement.timePrecision}`]);
   if (use === 'always') envelope.push(['persoon.pseudonym', 'always (envelope)']);
   if (use === 'when-number-withheld') envelope.push(['persoon.pseudonym', 'instead of persoon.nummer, when that is withheld']);
   const lines = [
@@ -54,6 +56,8 @@ function renderAgreement(agreement: Agreement): string {
     `- **Term:** ${term}; outside it nothing is delivered`,
     `- **Person identified by:** ${describeIdentity(agreement)}`,
     `- **Changes delivered:** ${agreement.events.join(', ')}`,
+    ...(agreement.recordWhen === null ? [] : [`- **Delivered only when:** ${describePredicate(agreement.recordWhen)}`]),
+    `- **Time of a change:** to the ${agreement.timePrecision}`,
     `- **Sectors:** ${agreement.sectors.join(', ')}`,
     `- **Retention:** ${agreement.retention.days} days, then destroyed`,
     `- **Output topic:** \`${agreement.output.topic}\``,

@@ -24,8 +24,9 @@ describe('renderProcessingRegister', () => {
 
   it('given the GGD, when rendered, then its conditions are in words', () => {
     expect(text).toContain(
-      "| `persoon.naam` | The student's name as registered. | only when the student is younger than 18 on the date of the change (Europe/Amsterdam) |",
+      '- **Delivered only when:** the student is younger than 18 on the date of the change and on the date of delivery (Europe/Amsterdam)',
     );
+    expect(text).toContain('- **Time of a change:** to the date');
     expect(text).toContain(
       '| `inschrijving.groep` | PO group 1 to 8; null outside PO or when not given. | only when the enrolment is in PO |',
     );

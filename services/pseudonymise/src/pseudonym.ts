@@ -1,19 +1,43 @@
 /**
- * A recipient's own pseudonym for a person (DOMAIN.md rule 1). The BSN space is about 10^8 numbers, so an
- * unkeyed hash is reversed by trying them all; a keyed HMAC is not, as long as the key stays secret.
+ * A recipient's own identifiers (DOMAIN.md rule 1), all keyed HMAC-SHA-256 under that recipient's key:
+ * - the pseudonym of a person: the BSN space is about 10^8 numbers, so an unkeyed hash is reversed by
+ *   trying them all; a keyed HMAC is not, as long as the key stays secret;
+ * - the record id of a change, instead of the register's eventId: an eventId is the same in every
+ *   recipient's record of one change and would join them (README, Privacy guarantees);
+ * - the pseudonym of an enrolment, instead of the institution-issued inschrijvingsvolgnummer, for a
+ *   recipient that must tell enrolments apart without the number that the institution and other recipients
+ *   also hold.
+ * Each dies with the key (crypto-shredding): without it none can be made again or linked to its source.
  *
- * MAC input: '<recipient>|<soort>:<nummer>'. The soort keeps a BSN and an equal onderwijsnummer apart; the
- * recipient id separates domains, so a key reused by mistake for two recipients still gives unlinkable
- * pseudonyms. Output: '<key version>.<base64url of the 32-byte MAC>', so a pseudonym says which key made it.
+ * MAC input: '<recipient>|<domain>|<value>'. The recipient id separates recipients, so a key reused by
+ * mistake for two recipients still gives unlinkable values; the domain separates the kinds, so a record id
+ * can never equal a pseudonym. The soort keeps a BSN and an equal onderwijsnummer apart. Output:
+ * '<key version>.<base64url of the 32-byte MAC>', so a value says which key made it.
  */
 
 import { createHmac } from 'node:crypto';
 import type { Identificatie } from '@register-feeds/register-model';
 import type { RecipientKey } from './keys.ts';
 
-export function pseudonymFor(identificatie: Identificatie, key: RecipientKey): string {
-  const mac = createHmac('sha256', key.secret)
-    .update(`${key.recipient}|${identificatie.soort}:${identificatie.nummer}`, 'utf8')
-    .digest('base64url');
+function keyed(key: RecipientKey, domain: string, value: string): string {
+  const mac = createHmac('sha256', key.secret).update(`${key.recipient}|${domain}|${value}`, 'utf8').digest('base64url');
   return `${key.version}.${mac}`;
+}
+
+export function pseudonymFor(identificatie: Identificatie, key: RecipientKey): string {
+  return keyed(key, 'persoon', `${identificatie.soort}:${identificatie.nummer}`);
+}
+
+export function recordIdFor(eventId: string, key: RecipientKey): string {
+  return keyed(key, 'record', eventId);
+}
+
+/** One enrolment is one person at one institution with one sequence number there. */
+export function enrolmentPseudonymFor(
+  identificatie: Identificatie,
+  brin: string,
+  inschrijvingsvolgnummer: string,
+  key: RecipientKey,
+): string {
+  return keyed(key, 'inschrijving', `${identificatie.soort}:${identificatie.nummer}|${brin}|${inschrijvingsvolgnummer}`);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Identificatie } from '@register-feeds/register-model';
 import { describe, expect, it } from 'vitest';
 import { createKeyStore, generateTestKeys, type KeyFile } from './keys.ts';
-import { pseudonymFor } from './pseudonym.ts';
+import { enrolmentPseudonymFor, pseudonymFor, recordIdFor } from './pseudonym.ts';
 
 const bsn: Identificatie = { soort: 'BSN', nummer: '999999990' };
 const store = createKeyStore(generateTestKeys(['ocw-minister', 'inspectie-onderwijs']));
@@ -68,5 +68,27 @@ describe('pseudonymFor', () => {
     }
     // then
     expect(matches).toEqual([]);
+  });
+});
+
+describe('recordIdFor and enrolmentPseudonymFor', () => {
+  const keys = createKeyStore(generateTestKeys(['ocw-minister', 'inspectie-onderwijs']));
+  const m = keys.keyFor('ocw-minister')!;
+  const i = keys.keyFor('inspectie-onderwijs')!;
+  const person = { soort: 'BSN' as const, nummer: '999999990' };
+
+  it('given one event id, when made for two recipients, then the record ids differ, and neither is a pseudonym of anything', () => {
+    expect(recordIdFor('e-1', m)).toMatch(/^v1\.[A-Za-z0-9_-]{43}$/);
+    expect(recordIdFor('e-1', m)).toBe(recordIdFor('e-1', m));
+    expect(recordIdFor('e-1', m)).not.toBe(recordIdFor('e-1', i));
+    expect(recordIdFor('BSN:999999990', m)).not.toBe(pseudonymFor(person, m));
+  });
+
+  it('given one enrolment, when made for two recipients, then the pseudonyms differ; another sequence number gives another', () => {
+    const a = enrolmentPseudonymFor(person, '25LX', '1', m);
+    expect(a).toBe(enrolmentPseudonymFor(person, '25LX', '1', m));
+    expect(a).not.toBe(enrolmentPseudonymFor(person, '25LX', '1', i));
+    expect(a).not.toBe(enrolmentPseudonymFor(person, '25LX', '2', m));
+    expect(a).not.toBe(pseudonymFor(person, m));
   });
 });

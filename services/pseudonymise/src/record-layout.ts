@@ -2,7 +2,8 @@
  * The shape of one recipient's records, worked out once from its agreement and shared by minimise.ts (which
  * fills it) and output-schema.ts (which declares it), so a record always fits its schema.
  *
- * Order: the envelope (eventId, eventType, occurredAt), then top-level fields, then the persoon,
+ * Order: the envelope (recordId, eventType, occurredOn, order, and occurredAt when the agreement's time
+ * precision is finer than the date), then top-level fields, then the persoon,
  * inschrijving and bpv sub-records, each in catalogue order whatever the order in the agreement file.
  */
 
@@ -98,9 +99,11 @@ function makeRecordLayout(agreement: Agreement): Slot[] {
   const hasInschrijvingEvents = agreement.events.some((event) => (INSCHRIJVING_EVENT_TYPES as readonly string[]).includes(event));
 
   return [
-    envelopeSlot('eventId', false),
+    envelopeSlot('recordId', false),
     envelopeSlot('eventType', false),
-    envelopeSlot('occurredAt', false),
+    envelopeSlot('occurredOn', false),
+    envelopeSlot('order', false),
+    ...(agreement.timePrecision === 'date' ? [] : [envelopeSlot('occurredAt', false)]),
     ...inGroup(null),
     { kind: 'group', group: 'persoon', nullable: false, fields: persoon },
     ...(inschrijving.length > 0 ? [{ kind: 'group', group: 'inschrijving', nullable: false, fields: inschrijving } as const] : []),

@@ -1,0 +1,83 @@
+/**
+ * The order of a recipient's records within one day, without the time of day.
+ *
+ * A recipient gets the date of a change (or a coarser or finer precision its agreement states), not the
+ * register's millisecond: that instant is the same in every recipient's record of one change and would
+ * join them. But two changes of one enrolment on one day must still be applied in the order they happened,
+ * so each record carries an order token: a strictly increasing function of the time of day, drawn at random
+ * per recipient key and per day.
+ *
+ * The function is piecewise linear over ten-second segments. A segment's slope (token units per
+ * millisecond) is the product of three random factors of 2^0 to 2^7: one of the segment, one of its quarter
+ * of an hour and one of its three hours, from a keyed pseudo-random stream (HMAC-SHA-256 of the key and
+ * the day, expanded by SHAKE-256). Independent slopes per segment alone would average out over a long gap
+ * (a sum of hundreds of random widths is close to its mean), so tokens would keep the ratios of long gaps;
+ * the coarse factors, few per day and each up to 2^7, keep long gaps scrambled too.
+ *
+ * What it keeps: the order of the day's changes, and that equal instants get equal tokens (ties are then
+ * broken by the record id). What it hides: the distances between changes, which are the same for every
+ * recipient and would otherwise act as a fingerprint between one recipient's tokens and another's. What it
+ * does not hide (README, Privacy guarantees, limits): the order itself, and changes that lie within one
+ * quarter of an hour keep their distances roughly (only the ten-second factors differ), exactly so within
+ * one ten-second segment. Two tokens of different days are not comparable: the day comes first.
+ *
+ * Pure and deterministic: the same key, day and instant give the same token, so a replay or a rebuild
+ * gives the same order.
+ */
+
+import { createHash, createHmac } from 'node:crypto';
+import type { EpochDay, EpochMillis } from '@register-feeds/register-model';
+import type { RecipientKey } from './keys.ts';
+
+const SEGMENT_MS = 10_000;
+/**
+ * The day's instants are counted from 02:00 the previous evening UTC: Amsterdam's midnight is at 22:00 or
+ * 23:00 UTC, and its longest day (the end of summer time) has 25 hours, so every instant of an Amsterdam
+ * date lies within 26 hours of that point.
+ */
+const DAY_START_OFFSET_MS = 2 * 3_600_000;
+const SEGMENTS = (26 * 3_600_000) / SEGMENT_MS;
+/** segments per quarter of an hour and per three hours */
+const QUARTER = (15 * 60_000) / SEGMENT_MS;
+const THREE_HOURS = (3 * 3_600_000) / SEGMENT_MS;
+const QUARTERS = Math.ceil(SEGMENTS / QUARTER);
+const BLOCKS = Math.ceil(SEGMENTS / THREE_HOURS);
+
+/** Prefix sums of the segments' widths in token units, per key and day; a small cache, as days repeat. */
+const cache = new Map<string, Float64Array>();
+const CACHE_LIMIT = 64;
+
+function segmentStarts(key: RecipientKey, day: EpochDay): Float64Array {
+  const id = `${key.recipient}|${key.version}|${day}`;
+  let starts = cache.get(id);
+  if (starts !== undefined) return starts;
+  const seed = createHmac('sha256', key.secret).update(`${key.recipient}|order|${day}`, 'utf8').digest();
+  const bytes = createHash('shake256', { outputLength: SEGMENTS + QUARTERS + BLOCKS })
+    .update(seed)
+    .digest();
+  const factor = (index: number) => 2 ** ((bytes[index] as number) % 8);
+  starts = new Float64Array(SEGMENTS + 1);
+  for (let i = 0; i < SEGMENTS; i++) {
+    const slope = factor(i) * factor(SEGMENTS + Math.floor(i / QUARTER)) * factor(SEGMENTS + QUARTERS + Math.floor(i / THREE_HOURS));
+    starts[i + 1] = (starts[i] as number) + SEGMENT_MS * slope;
+  }
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  cache.set(id, starts);
+  return starts;
+}
+
+/**
+ * The token of an instant on its Amsterdam date `day`: an integer below 26 h in ms * 2^21 (about 2 * 10^14),
+ * exact in a double and in an Avro long. A slope of at least 1 keeps it strictly increasing.
+ */
+export function orderTokenFor(occurredAt: EpochMillis, day: EpochDay, key: RecipientKey): number {
+  const sinceStart = occurredAt - (day * 86_400_000 - DAY_START_OFFSET_MS);
+  if (!(sinceStart >= 0 && sinceStart < SEGMENTS * SEGMENT_MS)) {
+    throw new RangeError('orderTokenFor: the instant is not on the given day');
+  }
+  const segment = Math.floor(sinceStart / SEGMENT_MS);
+  const starts = segmentStarts(key, day);
+  const from = starts[segment] as number;
+  const slope = ((starts[segment + 1] as number) - from) / SEGMENT_MS;
+  return from + (sinceStart - segment * SEGMENT_MS) * slope;
+}
