@@ -3,7 +3,7 @@
  * the whole system: someone born on 29 February turns 18 on 1 March in a year without 29 February).
  */
 
-import { ageOn, amsterdamEpochDay, type EpochDay, type EpochMillis } from '@register-feeds/register-model';
+import { ageOn, type EpochDay } from '@register-feeds/register-model';
 
 /** The age of majority: the GGD may receive the BSN and name only of younger students. */
 export const ADULT_AGE = 18;
@@ -11,9 +11,4 @@ export const ADULT_AGE = 18;
 /** 18 or older on the day; a day before the birth is no age at all, so not adult. */
 export function isAdultOn(birth: EpochDay, day: EpochDay): boolean {
   return day >= birth && ageOn(birth, day) >= ADULT_AGE;
-}
-
-/** The date of a record, as pseudonymise takes it for its age conditions: the Europe/Amsterdam date of occurredAt. */
-export function recordDay(occurredAt: EpochMillis): EpochDay {
-  return amsterdamEpochDay(occurredAt);
 }

@@ -4,12 +4,10 @@
  * records. Row key "<brin>|<brinVestiging>|<locatiecodeMbo>" (an absent part is empty, e.g. "25LX|25LX01|");
  * a school without students is a tombstone.
  *
- * Who a student is: the GGD gets the BSN (or onderwijsnummer) and name only while the student is under 18
- * on the date of the change; for an older student pseudonymise withholds them and keys the record by a GGD
- * pseudonym instead. A record has one or the other, never both, and the pseudonym cannot be linked to the
- * number (that is its purpose). So students are listed and matched by nummer only, and a record without a
- * nummer lists nobody: it shows that its date has come, and everyone listed who is 18 or older on that
- * date leaves the lists (see the horizon below). That includes the person of the record, without linking.
+ * Who a student is: the GGD gets a record, with the BSN (or onderwijsnummer) and name, only about a student
+ * under 18 on the date of the change and on the date of delivery (agreements/ggd-jeugdgezondheid.yaml,
+ * recordWhen); about an older student it gets nothing at all. So students are listed and matched by nummer,
+ * and they leave the lists on their 18th birthday by the horizon below (no record says so).
  *
  * Matching is per institution: the GGD's records carry no inschrijvingsvolgnummer (not in the agreement),
  * so a student is listed at most once per brin, at the school of their newest record there. A change that
@@ -23,14 +21,14 @@
  * in that school's list. So after a rebuild from the feed, a late older record of a student who left could
  * list them again. A removal is forgotten when the student turns 18: the age rule keeps them out from then.
  *
- * The horizon: the latest date the projection knows has come, the newest of the dates of its records and
- * of the sweeps. Whenever it moves on, everyone 18 or older on it leaves the lists, and no one 18 or older
+ * The horizon: the latest date the projection knows has come, the newest of the dates of its records
+ * (occurredOn) and of the sweeps (deliver runs one on a timer, against today). Whenever it moves on, everyone 18 or older on it leaves the lists, and no one 18 or older
  * on it is listed again. Taking the newest date of all records makes the rows independent of the order the
  * records came in. The horizon is not in the rows: after a load the edge sweeps with today before applying.
  */
 
 import type { EpochDay, Leerweg, Naam, Sector } from '@register-feeds/register-model';
-import { isAdultOn, recordDay } from './age.ts';
+import { isAdultOn } from './age.ts';
 import { checksumOf } from './canonical-json.ts';
 import { type Change, changeList, type Projection, type RecordEnvelope, sortedEntries } from './projection.ts';
 import { compareVersions, isNewer, type Version, versionOf } from './version.ts';
@@ -40,12 +38,10 @@ export const RECIPIENT = 'ggd-jeugdgezondheid';
 /** A GGD record as decoded with its Avro schema (recipientSchema of the agreement). */
 export interface GgdRecord extends RecordEnvelope {
   sector: Sector;
+  /** pseudonymise delivers a GGD record only about a student under 18 on the date of the change and of delivery */
   persoon: {
-    /** only when the number is withheld (18 or older on the date of the change) */
-    pseudonym: string | null;
-    /** only under 18 on the date of the change */
-    nummer: string | null;
-    naam: Naam | null;
+    nummer: string;
+    naam: Naam;
     geboortedatum: EpochDay;
   };
   inschrijving: {
@@ -182,10 +178,8 @@ function rowOf(school: School | undefined): GgdRow | null {
 
 export function apply(state: GgdState, record: GgdRecord): Change<GgdRow>[] {
   const touched = new Set<string>();
-  advance(state, recordDay(record.occurredAt), touched);
-  const { nummer } = record.persoon;
-  // Without a nummer the person is 18 or older on the record's date: the horizon did what there is to do.
-  if (nummer !== null) applyStudent(state, record, nummer, touched);
+  advance(state, record.occurredOn, touched);
+  applyStudent(state, record, record.persoon.nummer, touched);
   return changesOf(state, touched);
 }
 

@@ -5,7 +5,7 @@
  * row read back from it into an empty state, so a restart rebuilds the state from the feed alone.
  */
 
-import type { EpochMillis, EventType } from '@register-feeds/register-model';
+import type { EpochDay, EventType } from '@register-feeds/register-model';
 import { canonicalJson } from './canonical-json.ts';
 
 /** One changed row of the feed. row null: the row left the projection (a tombstone in the compacted feed). */
@@ -16,9 +16,10 @@ export interface Change<Row> {
 
 /** The fields every recipient record carries (ENVELOPE_FIELDS in services/pseudonymise/src/output-fields.ts). */
 export interface RecordEnvelope {
-  eventId: string;
+  recordId: string;
   eventType: EventType;
-  occurredAt: EpochMillis;
+  occurredOn: EpochDay;
+  order: number;
 }
 
 /**

@@ -12,8 +12,8 @@ import { applyAgreement, createKeyStore, generateTestKeys, loadAgreements } from
 
 const agreements = loadAgreements(new URL('../../../../agreements', import.meta.url).pathname);
 const keys = createKeyStore(generateTestKeys(agreements.map((a) => a.recipient)));
-/** Inside every agreement's term; ages come from the events, never from this. */
-const NOW = Date.UTC(2026, 0, 1);
+/** Inside every agreement's term; records are delivered on the day of their change, or on this day if later. */
+const TERM_STARTED = Date.UTC(2025, 7, 1, 12);
 
 export const BSN = testBsn(1);
 export const OTHER_BSN = testBsn(2);
@@ -97,7 +97,8 @@ export function canonical(raw: Record<string, unknown>): RegisterEvent {
 export function recordFor<Rec>(recipient: string, options: RawOptions): Rec {
   const agreement = agreements.find((a) => a.recipient === recipient);
   if (agreement === undefined) throw new Error(`no agreement ${recipient}`);
-  const result = applyAgreement(canonical(rawEvent(options)), agreement, keys.keyFor(recipient), NOW);
+  const now = Math.max(TERM_STARTED, Date.parse(`${options.on}T12:00:00Z`));
+  const result = applyAgreement(canonical(rawEvent(options)), agreement, keys.keyFor(recipient), now);
   if (result === null) throw new Error(`${recipient} gets no record for ${options.eventId}`);
   return result.record as Rec;
 }

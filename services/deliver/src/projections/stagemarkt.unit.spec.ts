@@ -16,6 +16,7 @@ import {
   type StagemarktState,
   size,
 } from './stagemarkt.ts';
+import { versionOf } from './version.ts';
 
 const record = (options: RawOptions) => recordFor<StagemarktRecord>('sbb-stagemarkt', options);
 
@@ -82,7 +83,7 @@ describe('stagemarkt: the life of a BPV', () => {
       werkelijkeEinddatum: null,
       omvangUren: 400,
       status: 'actueel',
-      version: { occurredAt: bpvRegistered.occurredAt, eventId: 'b1' },
+      version: versionOf(bpvRegistered),
       removedVersion: null,
     });
     expect(BPV_KEY).toBe(`${pseudonym}|25LX|A1|1`);
@@ -102,7 +103,7 @@ describe('stagemarkt: the life of a BPV', () => {
       codeKeuzedeel: 'K0125',
       werkelijkeEinddatum: toEpochDay('2026-01-31'),
       leerbedrijf: { id: 'LB1000', naam: 'Leerbedrijf BV' },
-      removedVersion: { occurredAt: bpvRemoved.occurredAt, eventId: 'b4' },
+      removedVersion: versionOf(bpvRemoved),
     });
   });
 

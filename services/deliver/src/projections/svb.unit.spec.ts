@@ -2,6 +2,7 @@ import { toEpochDay } from '@register-feeds/register-model';
 import { describe, expect, it } from 'vitest';
 import { BSN, permutations, type RawOptions, recordFor } from './records.test-support.ts';
 import { apply, checksum, emptyState, load, rows, type SvbRecord, type SvbState, size } from './svb.ts';
+import { versionOf } from './version.ts';
 
 const record = (options: RawOptions) => recordFor<SvbRecord>('svb-kostendelersnorm', options);
 
@@ -62,7 +63,7 @@ describe('svb: enrolments with their span', () => {
               sector: 'VO',
               begindatum: toEpochDay('2025-08-01'),
               einddatum: toEpochDay('2026-07-17'),
-              version: { occurredAt: voEnded.occurredAt, eventId: 'v3' },
+              version: versionOf(voEnded),
             },
           ],
           verwijderd: [],
@@ -100,9 +101,7 @@ describe('svb: removal', () => {
     // then
     expect(changes).toHaveLength(1);
     expect(changes[0]!.row?.enrolments.map((e) => e.brin)).toEqual(['25LX']);
-    expect(changes[0]!.row?.verwijderd).toEqual([
-      { brin: '30AB', inschrijvingsvolgnummer: 'A1', version: { occurredAt: mboRemoved.occurredAt, eventId: 'm2' } },
-    ]);
+    expect(changes[0]!.row?.verwijderd).toEqual([{ brin: '30AB', inschrijvingsvolgnummer: 'A1', version: versionOf(mboRemoved) }]);
     expect(late).toEqual([]);
   });
 

@@ -1,33 +1,40 @@
 /**
- * The version of a change: (occurredAt, eventId), compared in that order. Every row, or every part of a row
- * that different events update, keeps the version of the last change applied to it, and a record whose
- * version is not newer is ignored. That makes a projection idempotent (a duplicate has the same version)
- * and order-tolerant (an older record that arrives late loses to the newer state).
+ * The version of a change: (occurredOn, order, recordId), compared in that order. Every row, or every part
+ * of a row that different records update, keeps the version of the last change applied to it, and a
+ * record whose version is not newer is ignored. That makes a projection idempotent (a duplicate has the
+ * same version) and order-tolerant (an older record that arrives late loses to the newer state), so it
+ * converges to the same rows whatever the arrival order.
+ *
+ * All three are the recipient's own (README, Privacy guarantees): occurredOn is the date of the change,
+ * order is a keyed, strictly increasing function of the time of day (pseudonymise's order-token.ts), so
+ * two changes of one day keep the order they happened in, and recordId, the recipient's keyed id of the
+ * change, breaks a tie between changes at the same instant, deterministically (same records, same winner).
+ * The register's own eventId and instant are not used: they would be the same for every recipient.
  *
  * Why not the Kafka offset: a recipient topic is keyed per person, so one person's records are in
  * partition order, but offsets only order what was produced, not what happened. A replay after a crash of
  * pseudonymise produces the same changes again at new offsets, a correction in the register can arrive
  * after a later change, and a rebuild reads the feed (not the recipient topic) and has no offsets at all.
- * occurredAt is the register's own time of the change; the eventId breaks ties between two changes in the
- * same millisecond, deterministically (same records, same winner, whatever the arrival order).
  */
 
-import type { EpochMillis } from '@register-feeds/register-model';
+import type { EpochDay } from '@register-feeds/register-model';
 
 export interface Version {
-  occurredAt: EpochMillis;
-  eventId: string;
+  occurredOn: EpochDay;
+  order: number;
+  recordId: string;
 }
 
-export function versionOf(record: { occurredAt: EpochMillis; eventId: string }): Version {
-  return { occurredAt: record.occurredAt, eventId: record.eventId };
+export function versionOf(record: { occurredOn: EpochDay; order: number; recordId: string }): Version {
+  return { occurredOn: record.occurredOn, order: record.order, recordId: record.recordId };
 }
 
-/** Negative when a is older, 0 when the same change, positive when a is newer. eventIds by code unit, never by locale. */
+/** Negative when a is older, 0 when the same change, positive when a is newer. recordIds by code unit, never by locale. */
 export function compareVersions(a: Version, b: Version): number {
-  if (a.occurredAt !== b.occurredAt) return a.occurredAt < b.occurredAt ? -1 : 1;
-  if (a.eventId === b.eventId) return 0;
-  return a.eventId < b.eventId ? -1 : 1;
+  if (a.occurredOn !== b.occurredOn) return a.occurredOn < b.occurredOn ? -1 : 1;
+  if (a.order !== b.order) return a.order < b.order ? -1 : 1;
+  if (a.recordId === b.recordId) return 0;
+  return a.recordId < b.recordId ? -1 : 1;
 }
 
 /** True when candidate is strictly newer than every known version (undefined or null: nothing known yet). */
