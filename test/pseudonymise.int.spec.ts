@@ -8,14 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '../services/pseudonymise/src/config.ts';
 import { type Agreement, applyAgreement, createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
 import { startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
+import { recordIdFor } from '../services/pseudonymise/src/pseudonym.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
 import { rawEvents, testBsn } from './support/raw-events.ts';
 import { groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
 // Pseudonymise on the real stack: one enrolment and one BPV event fan out to the five recipients, each
-// with exactly its fields, its own pseudonym and correct ages; GGD gets no BSN or name for an 18-year-old;
-// a recipient outside its term gets nothing; every delivery is in the audit topic; and a killed service
-// neither loses nor repeats a delivery.
+// with exactly its fields, its own pseudonym, record ids and correct ages; the GGD gets nothing about a
+// student who is 18 on the date of the change or on the date of delivery; a recipient outside its term
+// gets nothing; every event delivered has one audit entry; and a killed service neither loses nor repeats
+// a delivery. (test/privacy.e2e.spec.ts joins recipients against each other.)
 
 const { bus, registry, brokers, registryUrl } = testStack();
 const REPO_AGREEMENTS = new URL('../agreements', import.meta.url).pathname;
@@ -50,8 +52,10 @@ const mboInschrijving = {
 describe('pseudonymise', () => {
   it('fans one enrolment and one BPV event out to the five recipients, each with exactly what its agreement allows', async () => {
     const id = uniqueName('pseudo');
-    const seventeen = person(101, '2008-03-01'); // 17 on 2025-09-01
+    // delivered today (2026 or later): the GGD rule looks at the date of the change and of delivery
+    const seventeen = person(101, `${new Date().getUTCFullYear() - 17}-01-01`); // a minor on both dates
     const eighteen = person(102, '2007-08-01'); // 18 on 2025-09-01
+    const grownUp = person(103, '2008-03-01'); // 17 on 2025-09-01, 18 since 2026-03-01: adult when delivered
     const events = [
       canonical({
         eventId: `${id}-1`,
@@ -83,6 +87,14 @@ describe('pseudonymise', () => {
         sector: 'MBO',
         persoon: eighteen,
         inschrijving: mboInschrijving,
+      }),
+      canonical({
+        eventId: `${id}-4`,
+        eventType: 'InschrijvingGeregistreerd',
+        occurredAt: '2025-09-01T10:00:00Z',
+        sector: 'MBO',
+        persoon: grownUp,
+        inschrijving: { ...mboInschrijving, inschrijvingsvolgnummer: '7002' },
       }),
     ];
     const agreements = isolatedAgreements();
@@ -124,22 +136,37 @@ describe('pseudonymise', () => {
       const agreement = all.find((a) => a.recipient === recipient)!;
       const messages = await readAll(bus, admin, agreement.output.topic);
       return Promise.all(
-        messages.map(async (m) => ({ key: m.key!.toString(), value: await registry.decode<Record<string, any>>(m.value!) })),
+        messages.map(async (m) => ({
+          key: m.key!.toString(),
+          timestamp: m.timestamp,
+          value: await registry.decode<Record<string, any>>(m.value!),
+          recipient,
+        })),
       );
     };
-    const byEvent = (records: Awaited<ReturnType<typeof received>>, n: number) => records.find((r) => r.value.eventId === `${id}-${n}`)!;
+    // the test holds the keys, so it can tell which event a record id stands for; a recipient cannot
+    const eventOf = (r: { recipient: string; value: { recordId: string } }) =>
+      events.find((e) => recordIdFor(e.eventId, keys.keyFor(r.recipient)!) === r.value.recordId)?.eventId;
+    const byEvent = (records: Awaited<ReturnType<typeof received>>, n: number) => records.find((r) => eventOf(r) === `${id}-${n}`)!;
+    const eventsOf = (records: Awaited<ReturnType<typeof received>>) => records.map(eventOf).sort();
 
     // S-BB: every MBO change, BPV included; its own pseudonym, never the number, the name or the birth date
     const stagemarkt = await received('sbb-stagemarkt');
-    expect(stagemarkt.map((r) => r.value.eventId).sort()).toEqual([`${id}-1`, `${id}-2`, `${id}-3`]);
+    expect(eventsOf(stagemarkt)).toEqual([`${id}-1`, `${id}-2`, `${id}-3`, `${id}-4`]);
     for (const r of stagemarkt) {
+      expect(r.value).not.toHaveProperty('eventId');
+      expect(r.value).not.toHaveProperty('occurredAt');
+      expect(JSON.stringify(r.value)).not.toContain(id);
       expect(Object.keys(r.value.persoon)).toEqual(['pseudonym']);
       expect(r.key).toBe(r.value.persoon.pseudonym);
       expect(JSON.stringify(r.value)).not.toContain(seventeen.bsn);
       expect(JSON.stringify(r.value)).not.toContain('Test');
     }
     expect(byEvent(stagemarkt, 1).value.persoon.pseudonym).toBe(byEvent(stagemarkt, 2).value.persoon.pseudonym);
-    expect(byEvent(stagemarkt, 1).value.leeftijden).toEqual([{ label: 'op-datum-wijziging', peildatum: 20332, leeftijd: 17 }]);
+    expect(byEvent(stagemarkt, 1).value.leeftijden).toEqual([{ label: 'op-datum-wijziging', peildatum: 20332, leeftijd: 2025 - Number(seventeen.geboortedatum.slice(0, 4)) }]);
+    expect(byEvent(stagemarkt, 1).value.occurredOn).toBe(20332);
+    // the two changes of 2025-09-01 keep their order (08:00 before 09:00)
+    expect(byEvent(stagemarkt, 3).value.order).toBeGreaterThan(byEvent(stagemarkt, 1).value.order);
     expect(byEvent(stagemarkt, 2).value.bpv).toMatchObject({
       bpvVolgnummer: 1,
       status: 'actueel',
@@ -149,7 +176,7 @@ describe('pseudonymise', () => {
 
     // SVB: enrolments only, keyed and identified by the BSN
     const svb = await received('svb-kostendelersnorm');
-    expect(svb.map((r) => r.value.eventId).sort()).toEqual([`${id}-1`, `${id}-3`]);
+    expect(eventsOf(svb)).toEqual([`${id}-1`, `${id}-3`, `${id}-4`]);
     expect(byEvent(svb, 1).key).toBe(seventeen.bsn);
     expect(byEvent(svb, 1).value.persoon).toEqual({ nummer: seventeen.bsn, soort: 'BSN' });
     expect(byEvent(svb, 1).value.inschrijving).toEqual({
@@ -159,15 +186,13 @@ describe('pseudonymise', () => {
       einddatum: null,
     });
 
-    // GGD: BSN and name for the 17-year-old, neither for the 18-year-old (keyed by GGD's pseudonym instead)
+    // GGD: BSN and name of the minor; nothing at all about the student who was 18 on the date of the change,
+    // nor about the one who was 17 then but is 18 on the date of delivery
     const ggd = await received('ggd-jeugdgezondheid');
+    expect(eventsOf(ggd)).toEqual([`${id}-1`]);
     expect(byEvent(ggd, 1).key).toBe(seventeen.bsn);
     expect(byEvent(ggd, 1).value.persoon).toMatchObject({ nummer: seventeen.bsn, naam: { voornamen: 'Test', achternaam: 'Persoon 101' } });
-    const adult = byEvent(ggd, 3);
-    expect(adult.value.persoon.nummer).toBeNull();
-    expect(adult.value.persoon.naam).toBeNull();
-    expect(adult.key).toBe(adult.value.persoon.pseudonym);
-    expect(JSON.stringify(adult)).not.toContain(eighteen.bsn);
+    for (const adult of [eighteen, grownUp]) expect(JSON.stringify(ggd)).not.toContain(adult.bsn);
     expect(byEvent(ggd, 1).value.inschrijving.leerjaar).toBeNull();
 
     // The Minister and the Inspectie: pseudonyms of their own, unlinkable to each other and to S-BB's; ages at their reference dates
@@ -175,11 +200,25 @@ describe('pseudonymise', () => {
     const inspectie = await received('inspectie-onderwijs');
     const p = [byEvent(minister, 1), byEvent(inspectie, 1), byEvent(stagemarkt, 1)].map((r) => r.value.persoon.pseudonym);
     expect(new Set(p).size).toBe(3);
-    expect(byEvent(minister, 1).value.leeftijden.map((a: { leeftijd: number }) => a.leeftijd)).toEqual([17, 17, 17, 17]);
-    expect(byEvent(inspectie, 1).value.leeftijden.map((a: { leeftijd: number }) => a.leeftijd)).toEqual([17, 17, 17, 18]);
+    const born = Number(seventeen.geboortedatum.slice(0, 4));
+    expect(byEvent(minister, 1).value.leeftijden.map((a: { leeftijd: number }) => a.leeftijd)).toEqual(Array(4).fill(2025 - born));
+    expect(byEvent(inspectie, 1).value.leeftijden.map((a: { leeftijd: number }) => a.leeftijd)).toEqual([
+      2025 - born,
+      2025 - born,
+      2026 - born,
+      2026 - born,
+    ]);
     expect(byEvent(minister, 3).value.leeftijden.map((a: { leeftijd: number }) => a.leeftijd)).toEqual([18, 18, 18, 18]);
+    // enrolments told apart by a pseudonym of each one's own, not by the institution's number
+    expect(byEvent(minister, 3).value.inschrijving.inschrijvingPseudonym).not.toBe(
+      byEvent(minister, 4).value.inschrijving.inschrijvingPseudonym,
+    );
+    expect(byEvent(minister, 1).value.inschrijving.inschrijvingPseudonym).not.toBe(
+      byEvent(inspectie, 1).value.inschrijving.inschrijvingPseudonym,
+    );
     for (const r of [...minister, ...inspectie]) {
       expect(r.value.persoon).toEqual({ pseudonym: expect.stringMatching(/^v1\.[A-Za-z0-9_-]{43}$/) });
+      expect(r.value.inschrijving).not.toHaveProperty('inschrijvingsvolgnummer');
       for (const secret of [seventeen.bsn, eighteen.bsn, '"geboortedatum"', '"naam"'])
         expect(JSON.stringify(r.value)).not.toContain(secret);
     }
@@ -187,19 +226,39 @@ describe('pseudonymise', () => {
     // outside its term: nothing
     expect(await received('sbb-expired')).toEqual([]);
 
-    // accountability: one audit entry per delivered record, with the legal basis and purpose of its agreement
+    // Kafka timestamps: the start of the delivery date, not the production instant every recipient shares
+    for (const r of [...stagemarkt, ...svb, ...ggd, ...minister, ...inspectie]) expect(Number(r.timestamp) % 86_400_000).toBe(0);
+
+    // accountability: one audit entry per event, naming every recipient with the legal basis, purpose and fields of its delivery
     const audit = await Promise.all(
       (await readAll(bus, admin, config.auditTopic)).map((m) => registry.decode<Record<string, any>>(m.value!)),
     );
-    expect(audit).toHaveLength(3 + 2 + 2 + 2 + 2);
+    expect(audit.map((e) => e.eventId).sort()).toEqual([`${id}-1`, `${id}-2`, `${id}-3`, `${id}-4`]);
+    const recipientsOf = (n: number) =>
+      audit.find((e) => e.eventId === `${id}-${n}`)!.deliveries.map((d: { recipient: string }) => d.recipient);
+    expect(recipientsOf(1).sort()).toEqual([
+      'ggd-jeugdgezondheid',
+      'inspectie-onderwijs',
+      'ocw-minister',
+      'sbb-stagemarkt',
+      'svb-kostendelersnorm',
+    ]);
+    expect(recipientsOf(2)).toEqual(['sbb-stagemarkt']);
+    expect(recipientsOf(4)).not.toContain('ggd-jeugdgezondheid');
     for (const entry of audit) {
-      const agreement = all.find((a) => a.recipient === entry.recipient)!;
-      expect(entry).toMatchObject({ legalBasis: agreement.legalBasis, purpose: agreement.purpose, outputTopic: agreement.output.topic });
-      expect(entry.fieldsSent.length).toBeGreaterThan(3);
+      for (const d of entry.deliveries) {
+        const agreement = all.find((a) => a.recipient === d.recipient)!;
+        expect(d).toMatchObject({
+          legalBasis: agreement.legalBasis,
+          purpose: agreement.purpose,
+          outputTopic: agreement.output.topic,
+          keyVersion: 'v1',
+        });
+        expect(d.fieldsSent.length).toBeGreaterThan(3);
+      }
+      // nothing of a recipient's own identifiers: they would undo crypto-shredding
+      expect(JSON.stringify(entry)).not.toMatch(/v1\.[A-Za-z0-9_-]{43}/);
     }
-    expect(audit.find((e) => e.recipient === 'ggd-jeugdgezondheid' && e.sourceEventId === `${id}-3`)!.fieldsSent).not.toContain(
-      'persoon.nummer',
-    );
   });
 
   it('neither loses nor repeats a delivery when killed mid-stream and started again', async () => {
@@ -209,7 +268,7 @@ describe('pseudonymise', () => {
     cpSync(REPO_AGREEMENTS, dir, { recursive: true });
     for (const file of readdirSync(dir)) {
       const path = join(dir, file);
-      writeFileSync(path, readFileSync(path, 'utf8').replace(/topic: recipient\.([a-z-]+)\.v1/, `topic: recipient.$1.v${version}`));
+      writeFileSync(path, readFileSync(path, 'utf8').replace(/topic: recipient\.([a-z-]+)\.v\d+/, `topic: recipient.$1.v${version}`));
     }
     const agreements = loadAgreements(dir);
     const keysFile = join(dir, 'keys.json.secret');
@@ -255,21 +314,21 @@ describe('pseudonymise', () => {
     }
     expect(await new Promise((resolve) => second.once('exit', resolve))).toBe(0);
 
-    // what each recipient must have received, from the pure core (the term check does not depend on the instant here)
-    const keys = createKeyStore(generateTestKeys(agreements.map((a) => a.recipient)));
+    // what each recipient must have received, from the pure core with the service's own keys (the term and
+    // age checks on the delivery date do not depend on the instant within today)
+    const keys = createKeyStore(JSON.parse(readFileSync(keysFile, 'utf8')));
     for (const agreement of agreements) {
-      const expected = events
-        .filter((e) => applyAgreement(e, agreement, keys.keyFor(agreement.recipient), Date.now()) !== null)
-        .map((e) => e.eventId);
+      const key = keys.keyFor(agreement.recipient)!;
+      const expected = events.filter((e) => applyAgreement(e, agreement, key, Date.now()) !== null).map((e) => recordIdFor(e.eventId, key));
       const got = await Promise.all(
         (await readAll(bus, admin, agreement.output.topic)).map(
-          async (m) => (await registry.decode<{ eventId: string }>(m.value!)).eventId,
+          async (m) => (await registry.decode<{ recordId: string }>(m.value!)).recordId,
         ),
       );
       expect(got.length, `${agreement.recipient}: duplicates or gaps`).toBe(expected.length);
       expect(new Set(got), agreement.recipient).toEqual(new Set(expected));
     }
     const audit = await readAll(bus, admin, env.AUDIT_TOPIC);
-    expect(audit.length).toBe(events.length * 1 + (events.length / 8) * 4); // S-BB gets all 8 per person, the four others the enrolment only
+    expect(audit.length).toBe(events.length); // one entry per event: S-BB gets every one of them
   });
 });
