@@ -34,7 +34,7 @@ cpSync(new URL('../agreements', import.meta.url).pathname, dir, { recursive: tru
 for (const file of readdirSync(dir)) {
   writeFileSync(
     join(dir, file),
-    readFileSync(join(dir, file), 'utf8').replace(/topic: recipient\.([a-z-]+)\.v1/, `topic: recipient.$1.v${version}`),
+    readFileSync(join(dir, file), 'utf8').replace(/topic: recipient\.([a-z-]+)\.v\d+/, `topic: recipient.$1.v${version}`),
   );
 }
 const agreements = loadAgreements(dir);

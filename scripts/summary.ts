@@ -68,9 +68,13 @@ const deadLetters = await Promise.all(
     ),
   ),
 );
-const deliveries = await Promise.all(
-  (await readAll(config.auditTopic)).map((m) => registry.decode<{ recipient: string; legalBasis: string; outputTopic: string }>(m.value!)),
+// one audit entry per event, listing every recipient that got a record of it
+const audited = await Promise.all(
+  (await readAll(config.auditTopic)).map((m) =>
+    registry.decode<{ deliveries: { recipient: string; legalBasis: string; outputTopic: string }[] }>(m.value!),
+  ),
 );
+const deliveries = audited.flatMap((entry) => entry.deliveries);
 await admin.disconnect();
 
 const byType = new Map<string, number>();
@@ -89,7 +93,7 @@ for (const d of deliveries) {
   entry.n += 1;
   perRecipient.set(d.recipient, entry);
 }
-out.push(`${config.auditTopic}: ${deliveries.length} records delivered`);
+out.push(`${config.auditTopic}: ${deliveries.length} records delivered (${audited.length} events)`);
 for (const [recipient, d] of [...perRecipient.entries()].sort()) {
   out.push(`  ${String(d.n).padStart(5)}  ${recipient} -> ${d.topic} (${d.legalBasis})`);
 }

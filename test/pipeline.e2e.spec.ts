@@ -34,7 +34,7 @@ const topic = {
   ggd: `recipient.ggd-jeugdgezondheid.v${version}`,
 };
 
-// "today" for the GGD sweep: fixed, so the lists do not depend on the day the test runs
+// "today" for pseudonymise's delivery date and deliver's GGD sweep: fixed, so the lists do not depend on the day the test runs
 const today = () => Date.UTC(2026, 9, 1);
 let admin: Admin;
 let ingest: IngestPipeline;
@@ -60,7 +60,7 @@ beforeAll(async () => {
   cpSync(new URL('../agreements', import.meta.url).pathname, agreementsDir, { recursive: true });
   for (const file of readdirSync(agreementsDir)) {
     const path = join(agreementsDir, file);
-    writeFileSync(path, readFileSync(path, 'utf8').replace(/topic: recipient\.([a-z-]+)\.v1/, `topic: recipient.$1.v${version}`));
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/topic: recipient\.([a-z-]+)\.v\d+/, `topic: recipient.$1.v${version}`));
   }
   const agreements = loadAgreements(agreementsDir);
   ingest = await startIngest({
@@ -90,6 +90,7 @@ beforeAll(async () => {
     bus,
     registry,
     logger,
+    clock: today,
   });
   deliver = await startDeliver({ config: deliverConfig(`${id}.feed.`, `${id}.deliver`), bus, registry, logger, clock: today });
 });
