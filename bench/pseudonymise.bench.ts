@@ -62,5 +62,5 @@ await admin.deleteTopics([
 ]);
 await admin.disconnect();
 process.stdout.write(
-  `${report(`pseudonymise, ${total} events, ${delivered} recipient records (+ as many audit entries), one process (${process.version})`, baseline, subject)}\n`,
+  `${report(`pseudonymise, ${total} events, ${delivered} recipient records (+ one audit entry per event), one process (${process.version})`, baseline, subject)}\n`,
 );
