@@ -2,7 +2,13 @@
  * Configuration as a schema: every setting has an env name, a doc, a default (or none: required) and a
  * parser that says what is wrong. Validated once, at start; a service that cannot read its config exits
  * with one line naming the setting (see `exitOnConfigError`).
+ *
+ * Secrets (`secret: true`: tokens, keys) are never echoed: an error about one names the variable and what
+ * is wrong, never its value, because error lines end up in terminals, CI logs and log collectors. Their
+ * parsers must keep to the same rule (say which entry, never quote it).
  */
+
+export { replaceSecretFile, writeNewSecretFile } from './secret-file.ts';
 
 export interface Setting<T> {
   /** environment variable that sets it */
@@ -12,6 +18,8 @@ export interface Setting<T> {
   /** used when the variable is unset or empty; no default means the setting is required */
   default?: string;
   parse: (raw: string) => T;
+  /** the value is a secret: never shown in an error or a log, and its parser never quotes its input */
+  secret?: boolean;
 }
 
 export type Settings = Record<string, Setting<unknown>>;
@@ -39,10 +47,19 @@ export function loadConfig<S extends Settings>(settings: S, env: Record<string, 
       config[key] = setting.parse(raw);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      throw new ConfigError(setting.env, `${setting.env}=${JSON.stringify(raw)} is invalid: ${why}`);
+      if (setting.secret) {
+        // the parser promises not to quote its input; should one forget, the value is still cut out
+        throw new ConfigError(setting.env, `${setting.env} (secret, value not shown) is invalid: ${why.split(raw).join('[secret]')}`);
+      }
+      throw new ConfigError(setting.env, `${setting.env}=${JSON.stringify(withoutUserinfo(raw))} is invalid: ${why}`);
     }
   }
   return config as ConfigOf<S>;
+}
+
+/** A URL's user:password is a secret even in a setting that is not: shown as ***@. */
+function withoutUserinfo(raw: string): string {
+  return raw.replace(/(\/\/)[^/?#@\s]*@/g, '$1***@');
 }
 
 /** Loads the config or ends the process with one clear line on stderr (exit code 78, EX_CONFIG). */
@@ -105,5 +122,6 @@ export function asBrokerList(raw: string): string[] {
 
 /** Lists the settings as Markdown table rows, so the README table can be checked against the code. */
 export function describeSettings(settings: Settings): string[] {
-  return Object.values(settings).map((s) => `| \`${s.env}\` | ${s.default === undefined ? '(required)' : `\`${s.default}\``} | ${s.doc} |`);
+  const shown = (s: Setting<unknown>) => (s.default === undefined ? '(required)' : s.default === '' ? '(unset)' : `\`${s.default}\``);
+  return Object.values(settings).map((s) => `| \`${s.env}\` | ${shown(s)} | ${s.secret ? '**secret**: ' : ''}${s.doc} |`);
 }

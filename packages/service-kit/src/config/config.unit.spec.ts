@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commonSettings } from './common-settings.ts';
-import { asBrokerList, asInteger, asOneOf, asUrl, ConfigError, loadConfig } from './config.ts';
+import { asBrokerList, asInteger, asOneOf, asUrl, ConfigError, describeSettings, loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   const settings = {
@@ -38,6 +38,50 @@ describe('loadConfig', () => {
     expect(() => loadConfig(settings, { SECRET_FILE: 'x', LOG_LEVEL: 'loud' })).toThrow(
       /LOG_LEVEL="loud" is invalid: expected one of fatal/,
     );
+  });
+});
+
+describe('secrets', () => {
+  const token = 'tok-3f9a8b7c6d5e4f3a2b1c';
+  const settings = {
+    apiToken: {
+      env: 'API_TOKEN',
+      doc: 'bearer token',
+      secret: true,
+      // a careless parser that quotes its input: the loader still keeps the value out of the message
+      parse: (raw: string): string => {
+        if (!raw.startsWith('tok-')) throw new Error(`"${raw}" does not start with tok-`);
+        return raw;
+      },
+    },
+  };
+
+  it('names a bad secret setting but never shows its value, even when the parser quotes it', () => {
+    const attempt = () => loadConfig(settings, { API_TOKEN: `x${token}` });
+    expect(attempt).toThrowError(
+      new ConfigError('API_TOKEN', 'API_TOKEN (secret, value not shown) is invalid: "[secret]" does not start with tok-'),
+    );
+  });
+
+  it('reads a good secret as it is', () => {
+    expect(loadConfig(settings, { API_TOKEN: token }).apiToken).toBe(token);
+  });
+
+  it('says a required secret is missing without anything else', () => {
+    expect(() => loadConfig(settings, {})).toThrow('API_TOKEN is required: bearer token');
+  });
+
+  it('hides the user:password of a URL in a setting that is not secret', () => {
+    expect(() => loadConfig(commonSettings, { SCHEMA_REGISTRY_URL: 'ftp://user:pa55w0rd@registry/x' })).toThrow(
+      'SCHEMA_REGISTRY_URL="ftp://***@registry/x" is invalid: expected an http or https URL',
+    );
+  });
+
+  it('marks secrets in the README table', () => {
+    expect(describeSettings({ ...settings, plain: { env: 'PLAIN', doc: 'not secret', default: '', parse: String } })).toEqual([
+      '| `API_TOKEN` | (required) | **secret**: bearer token |',
+      '| `PLAIN` | (unset) | not secret |',
+    ]);
   });
 });
 

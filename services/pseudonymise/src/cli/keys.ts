@@ -1,30 +1,41 @@
-// Pseudonym keys on disk. The key file is a secret: never in the repo, never logged, mode 0600.
+// Pseudonym keys on disk. The key file is a secret: never in the repo, never logged, mode 0600 from the
+// moment it exists (created so, never chmod-ed later). Keys never travel in argv: only the file's path does.
 //   npm run keys -- generate --file <path>            test/development keys for every agreement (refuses to overwrite)
 //   npm run keys -- retire <recipient> --file <path>  crypto-shredding: remove every key version of one recipient
 //   npm run keys -- retire-ended --file <path>        the same for every agreement whose term has ended (today, Amsterdam)
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '@register-feeds/service-kit';
+import { loadConfig, replaceSecretFile, writeNewSecretFile } from '@register-feeds/service-kit';
 import { settings } from '../config.ts';
 import { retireEndedAgreements } from '../key-lifecycle.ts';
 import { generateTestKeys, type KeyFile, parseKeyFile } from '../keys.ts';
 import { loadAgreements } from '../load-agreements.ts';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { file: { type: 'string' } } });
-const [command, recipient] = positionals;
-const file = values.file ?? process.env.PSEUDONYM_KEYS_FILE;
 const fail = (message: string): never => {
   process.stderr.write(`keys: ${message}\n`);
   process.exit(2);
 };
+const parsed = (() => {
+  try {
+    return parseArgs({ allowPositionals: true, strict: true, options: { file: { type: 'string' } } });
+  } catch {
+    // parseArgs' message quotes the argument; it is not echoed in case a key was pasted on the command line
+    return fail('unknown option; usage: keys generate|retire <recipient>|retire-ended --file <path>');
+  }
+})();
+const { values, positionals } = parsed;
+const [command, recipient, ...extra] = positionals;
+if (extra.length > 0) fail('too many arguments; usage: keys generate|retire <recipient>|retire-ended --file <path>');
+const file = values.file ?? process.env.PSEUDONYM_KEYS_FILE;
 if (!file) fail('say which key file: --file <path> (or PSEUDONYM_KEYS_FILE)');
 const path = file as string;
 const agreementsDir = loadConfig({ agreementsDir: settings.agreementsDir }).agreementsDir;
 
-/** Writes the whole file anew and renames it into place, so a crash never leaves half a key file. */
+const serialise = (keys: KeyFile) => `${JSON.stringify(keys, null, 2)}\n`;
+
+/** Writes the whole file anew (a fresh 0600 file) and renames it into place: a crash never leaves half a key file. */
 function save(keys: KeyFile) {
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  replaceSecretFile(path, serialise(keys));
 }
 
 function read(): KeyFile {
@@ -42,7 +53,11 @@ switch (command) {
   case 'generate': {
     if (existsSync(path)) fail(`${path} exists; not overwriting keys (retire or move it first)`);
     const recipients = loadAgreements(agreementsDir).map((a) => a.recipient);
-    save(generateTestKeys(recipients));
+    try {
+      writeNewSecretFile(path, serialise(generateTestKeys(recipients))); // created 0600, and only if it does not exist
+    } catch (error) {
+      fail(`cannot create ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
     process.stdout.write(`keys: wrote TEST keys for ${recipients.join(', ')} to ${path}\n`);
     break;
   }
