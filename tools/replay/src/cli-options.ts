@@ -12,8 +12,10 @@ export const USAGE = `usage: npm run replay -- <command> [options]
   reset-group  --group G --topic T (--to-earliest | --to-timestamp ISO) [--dry-run]
 
   Every command takes --brokers host:port[,host:port] (default KAFKA_BROKERS); the registry is SCHEMA_REGISTRY_URL.
-  Safe by default: export, import and replay refuse records carrying person identifiers (BSN, onderwijsnummer,
-  name and birth date fields) unless --allow-personal-data, or --rekey (throwaway pseudonyms for this run).`;
+  Safe by default: export and replay refuse a topic whose class in the topic catalogue holds person data (raw,
+  canonical, dead-letter, recipient, feed, and any topic the catalogue does not know); import refuses a file whose
+  records carry person identifiers. Unless --allow-personal-data, or --rekey: throwaway pseudonyms for this run,
+  inside bytes too, and the output checked for every person of the source before anything is written.`;
 
 export type Command =
   | { command: 'export'; topic: string; out: string; decode: boolean; allowPersonalData: boolean; rekey: boolean }

@@ -1,6 +1,7 @@
 // The replay tool: export a topic to JSON Lines, import such a file, replay one topic into another, reset a
 // consumer group. Progress and summaries go to stderr. Exit codes: 0 done, 1 failed, 2 usage, 3 refused
-// (person data without --allow-personal-data or --rekey; a group with active members).
+// (a topic whose class holds person data, without --allow-personal-data or --rekey; a rekeyed output that
+// still holds a person of its source; a group with active members).
 //
 //   npm run replay -- export --topic register.raw.v1 --out raw.jsonl
 import { commonSettings, createKafkajsBus, createLogger, createSchemaRegistryClient, loadConfigOrExit } from '@register-feeds/service-kit';
@@ -10,6 +11,7 @@ import { importFile } from './commands/import.ts';
 import { replayTopic } from './commands/replay.ts';
 import { GroupActiveError, resetGroup } from './commands/reset-group.ts';
 import { type ReplayContext, UsageError } from './context.ts';
+import { LeakFound } from './leak-scan.ts';
 import { PersonDataRefused } from './person-data.ts';
 import { CannotRekey } from './rekey.ts';
 
@@ -57,7 +59,12 @@ try {
   }
   process.exit(0);
 } catch (error) {
-  if (error instanceof PersonDataRefused || error instanceof GroupActiveError || error instanceof CannotRekey) {
+  if (
+    error instanceof PersonDataRefused ||
+    error instanceof LeakFound ||
+    error instanceof GroupActiveError ||
+    error instanceof CannotRekey
+  ) {
     process.stderr.write(`replay: ${error.message}\n`);
     process.exit(3);
   }

@@ -1,6 +1,6 @@
 /** What every command gets from the CLI (or a test): the stack, where to report, and how. */
 
-import type { MessageBus, SchemaRegistryClient } from '@register-feeds/service-kit';
+import type { MessageBus, SchemaRegistryClient, TopicClass } from '@register-feeds/service-kit';
 
 export interface ReplayContext {
   bus: MessageBus;
@@ -12,6 +12,8 @@ export interface ReplayContext {
   stdout: (text: string) => void;
   /** redraw progress in place (a terminal) or print a line every 10 s (a log) */
   tty: boolean;
+  /** a topic's class; the catalogue's topicClass unless a test stands in another */
+  classOf?: (topic: string) => TopicClass | 'unknown';
 }
 
 export class UsageError extends Error {

@@ -118,10 +118,13 @@ export class PersonDataRefused extends Error {
   override name = 'PersonDataRefused';
   readonly isTrusted = true;
   readonly retriable = false;
-  constructor(source: string, finding: Finding, position: string) {
-    super(
-      `refused: ${source} carries person data (${finding.what} in the ${finding.where} of ${position}). Nothing was written. ` +
-        'Pass --rekey to replace persons with throwaway pseudonyms, or --allow-personal-data if this copy is allowed to hold them.',
-    );
-  }
 }
+
+const HOW_TO_PROCEED =
+  'Pass --rekey to replace persons with throwaway pseudonyms, or --allow-personal-data if this copy is allowed to hold them.';
+
+/** A record was found to carry person data: says what and where, never the value. */
+export const personDataFound = (source: string, finding: Finding, position: string): PersonDataRefused =>
+  new PersonDataRefused(
+    `refused: ${source} carries person data (${finding.what} in the ${finding.where} of ${position}). Nothing was written. ${HOW_TO_PROCEED}`,
+  );

@@ -7,6 +7,8 @@ import type { TopicSpec } from '../kafka/bus.ts';
  * TOPIC_REPLICATION_FACTOR.
  */
 export interface TopicEntry extends Omit<TopicSpec, 'replicationFactor'> {
+  /** what kind of data it holds, which decides whether it holds person data (TOPIC_CLASSES) */
+  class: TopicClass;
   /** what the key is, for the catalogue */
   key: string;
   /** the value's format: an Avro schema file in schemas/, or a JSON contract */
@@ -14,11 +16,40 @@ export interface TopicEntry extends Omit<TopicSpec, 'replicationFactor'> {
   description: string;
 }
 
+/**
+ * The kinds of topic, by what their records hold. Whether a topic holds person data is decided here, per
+ * class, not by looking for field names in its records: a record can carry a BSN in a field of any name, in
+ * a Kafka key, or inside bytes (a dead letter's original), and a reader that guesses from field names
+ * misses exactly those. Tools that copy topics (tools/replay) ask topicClass() and refuse what holds
+ * person data unless told otherwise.
+ */
+export type TopicClass = 'raw' | 'canonical' | 'dead-letter' | 'recipient' | 'feed' | 'audit' | 'internal';
+
+export const TOPIC_CLASSES: Readonly<Record<TopicClass, { personData: boolean; holds: string }>> = {
+  raw: { personData: true, holds: 'register events as JSON: BSN or onderwijsnummer, name, birth date' },
+  canonical: { personData: true, holds: 'validated register events as Avro: BSN or onderwijsnummer, name, birth date' },
+  'dead-letter': {
+    personData: true,
+    holds: 'refused records with their original key and value as bytes (raw JSON, canonical Avro or recipient Avro), person data and all',
+  },
+  recipient: {
+    personData: true,
+    holds: 'one recipient’s records: its pseudonyms, record ids and enrolment pseudonyms, or (GGD, SVB) BSN, name and birth date',
+  },
+  feed: { personData: true, holds: 'projection rows: pseudonyms or BSNs in keys and rows, GGD names and birth dates' },
+  audit: { personData: false, holds: 'which recipients got which fields of which event: event ids and field names, no person identifier' },
+  internal: { personData: false, holds: 'the services’ own bookkeeping: event ids and topic positions' },
+};
+
+/** Recipient topics are not catalogue entries: each agreement names its own (agreements/*.yaml). */
+export const RECIPIENT_TOPIC_PREFIX = 'recipient.';
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const topics = {
   raw: {
     name: 'register.raw.v1',
+    class: 'raw',
     key: 'none (the register writes unkeyed; order is per partition)',
     value: 'JSON, schemas/raw-register-event.schema.json',
     partitions: 6,
@@ -27,6 +58,7 @@ export const topics = {
   },
   events: {
     name: 'register.events.v1',
+    class: 'canonical',
     key: 'sha256 of "<BSN|ONDERWIJSNUMMER>:<number>" (one person, one partition)',
     value: 'Avro nl.onderwijs.register.v1.RegisterEvent (schemas/register-event.avsc)',
     partitions: 6,
@@ -36,6 +68,7 @@ export const topics = {
   },
   rawDeadLetter: {
     name: 'register.raw.dlq.v1',
+    class: 'dead-letter',
     key: '"<source topic>/<partition>/<offset>"',
     value: 'Avro nl.onderwijs.register.v1.DeadLetter (schemas/dead-letter.avsc)',
     partitions: 1,
@@ -44,6 +77,7 @@ export const topics = {
   },
   ingestSeen: {
     name: 'register.ingest.seen.v1',
+    class: 'internal',
     key: 'eventId',
     value: 'source "<topic>/<partition>/<offset>" of the first occurrence (string)',
     partitions: 6,
@@ -52,6 +86,7 @@ export const topics = {
   },
   eventsDeadLetter: {
     name: 'register.events.dlq.v1',
+    class: 'dead-letter',
     key: '"<source topic>/<partition>/<offset>"',
     value: 'Avro nl.onderwijs.register.v1.DeadLetter (schemas/dead-letter.avsc)',
     partitions: 1,
@@ -60,6 +95,7 @@ export const topics = {
   },
   deliverDeadLetter: {
     name: 'register.deliver.dlq.v1',
+    class: 'dead-letter',
     key: '"<source topic>/<partition>/<offset>"',
     value: 'Avro nl.onderwijs.register.v1.DeadLetter (schemas/dead-letter.avsc)',
     partitions: 1,
@@ -67,16 +103,20 @@ export const topics = {
     description: 'recipient records deliver could not read or apply (should stay empty)',
   },
   audit: {
-    name: 'audit.deliveries.v1',
-    key: 'recipient id',
-    value: 'Avro nl.onderwijs.register.v1.audit.Delivery (schemas/audit-delivery.avsc)',
+    // v2: one entry per canonical event instead of one per delivered record (incompatible with v1)
+    name: 'audit.deliveries.v2',
+    class: 'audit',
+    key: 'eventId of the canonical event',
+    value: 'Avro nl.onderwijs.register.v2.audit.EventDeliveries (schemas/audit-event.avsc)',
     partitions: 3,
     // accountability must outlive every recipient's retention: kept for 7 years, like other records of processing
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * 365 * DAY_MS) },
-    description: 'one record per delivered record: recipient, legal basis, purpose, fields sent, source event, time',
+    description:
+      'one entry per delivered canonical event: its eventId and, per recipient, legal basis, purpose, fields sent, time; no person identifier',
   },
   feedStagemarkt: {
     name: 'feed.sbb-stagemarkt.v1',
+    class: 'feed',
     key: 'row key "<pseudonym>|<brin>|<inschrijvingsvolgnummer>|<bpvVolgnummer>"',
     value: 'JSON row of the Stagemarkt projection; null (tombstone) when a row leaves',
     partitions: 3,
@@ -85,6 +125,7 @@ export const topics = {
   },
   feedSvb: {
     name: 'feed.svb-kostendelersnorm.v1',
+    class: 'feed',
     key: 'BSN',
     value: 'JSON row: the person’s enrolments with dates of enrolment and de-enrolment; null when none is left',
     partitions: 3,
@@ -93,6 +134,7 @@ export const topics = {
   },
   feedGgd: {
     name: 'feed.ggd-jeugdgezondheid.v1',
+    class: 'feed',
     key: 'school "<brin>|<brinVestiging>|<locatiecodeMbo>"',
     value: 'JSON row: the school’s students under 18 with their permitted fields; null when none is left',
     partitions: 3,
@@ -103,6 +145,22 @@ export const topics = {
 
 export type TopicName = (typeof topics)[keyof typeof topics]['name'];
 
+const classByName = new Map<string, TopicClass>(Object.values(topics).map((t: TopicEntry) => [t.name, t.class]));
+
+/**
+ * The class of a topic by its name: a catalogue entry's, `recipient` for any `recipient.*` topic, and
+ * `unknown` for anything else (a renamed copy, another team's topic): a caller must treat that as holding
+ * person data, because nothing says it does not.
+ */
+export function topicClass(name: string): TopicClass | 'unknown' {
+  const known = classByName.get(name);
+  if (known !== undefined) return known;
+  return name.startsWith(RECIPIENT_TOPIC_PREFIX) && name.length > RECIPIENT_TOPIC_PREFIX.length ? 'recipient' : 'unknown';
+}
+
+/** Whether a topic of this class holds person data; an unknown topic does, until shown otherwise. */
+export const holdsPersonData = (cls: TopicClass | 'unknown'): boolean => cls === 'unknown' || TOPIC_CLASSES[cls].personData;
+
 export function topicSpec(entry: TopicEntry, replicationFactor: number): TopicSpec {
   return { name: entry.name, partitions: entry.partitions, replicationFactor, config: { ...entry.config } };
 }
@@ -112,7 +170,9 @@ export function catalogueMarkdown(): string {
     const cfg = t.config ?? {};
     const retention =
       cfg['retention.ms'] === '-1' ? 'forever' : cfg['retention.ms'] ? `${Number(cfg['retention.ms']) / DAY_MS} days` : 'n/a (compacted)';
-    return `| \`${t.name}\` | ${t.key} | ${t.value} | ${t.partitions} | ${cfg['cleanup.policy'] ?? 'delete'} | ${retention} | ${t.description} |`;
+    return `| \`${t.name}\` | ${t.class} | ${t.key} | ${t.value} | ${t.partitions} | ${cfg['cleanup.policy'] ?? 'delete'} | ${retention} | ${t.description} |`;
   });
-  return ['| topic | key | value | partitions | cleanup | retention | what |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+  return ['| topic | class | key | value | partitions | cleanup | retention | what |', '|---|---|---|---|---|---|---|---|', ...rows].join(
+    '\n',
+  );
 }

@@ -2,18 +2,24 @@
  * export: a topic, from the beginning to its end as of the start, into a JSON Lines file, per partition
  * in offset order. Written to a temporary file next to the target and renamed into place only when the
  * whole topic passed: a refusal (person data) or a failure leaves no file behind.
+ *
+ * Whether the topic may be exported is its class's decision (topic-policy.ts). With --rekey the topic is
+ * read twice: once to find every person it holds, once to rekey each record and check its output for any
+ * of them (rekey-run.ts) before the line is written.
  */
 
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import type { ConsumedMessage, SchemaRegistryClient } from '@register-feeds/service-kit';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { type ConsumedMessage, type SchemaRegistryClient, topicClass } from '@register-feeds/service-kit';
 import type { ReplayContext } from '../context.ts';
 import { position } from '../context.ts';
 import { type ExportedRecord, encodeLine } from '../jsonl.ts';
-import { findPersonData, jsonReplacer, PersonDataRefused, parseJson } from '../person-data.ts';
+import { isWireFormat, registryCodec } from '../opened.ts';
+import { findPersonData, jsonReplacer, parseJson, personDataFound } from '../person-data.ts';
 import { createProgress } from '../progress.ts';
 import { rangesOf, readTopic, recordsIn } from '../read-topic.ts';
-import { createRekeyer, isWireFormat } from '../rekey.ts';
+import { createRekeyRun, droppedNote, type SourceRecord } from '../rekey-run.ts';
+import { handlingOf } from '../topic-policy.ts';
 
 export interface ExportOptions {
   topic: string;
@@ -26,6 +32,8 @@ export interface ExportOptions {
 export interface ExportResult {
   records: number;
   out: string;
+  /** with --rekey: values and bytes fields written as null because what they hold could not be seen */
+  dropped: number;
 }
 
 /** The value as --decode shows it: Avro through the registry, JSON parsed, anything else left as bytes. */
@@ -45,33 +53,63 @@ export async function decodeValue(
 }
 
 export async function exportTopic(ctx: ReplayContext, options: ExportOptions): Promise<ExportResult> {
-  const rekeyer = options.rekey ? createRekeyer(randomBytes(32)) : undefined;
-  const guard = !options.allowPersonalData && !options.rekey;
+  // refused by the topic's class before anything is read or a file is made
+  const handling = handlingOf(options.topic, (ctx.classOf ?? topicClass)(options.topic), options);
+  const run = handling === 'rekey' ? createRekeyRun({ codec: registryCodec(ctx.registry) }) : undefined;
   const admin = await ctx.bus.admin();
   const partial = `${options.out}.partial-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const file = await open(partial, 'w');
+  let file: FileHandle | undefined;
   let records = 0;
+  let dropped = 0;
   let done = false;
   try {
     const ranges = rangesOf(await admin.topicOffsets(options.topic));
+    const decoded = (m: ConsumedMessage) => (options.decode ? decodeValue(ctx.registry, m.value) : Promise.resolve({ value: m.value }));
+    const source = (m: ConsumedMessage, d: Awaited<ReturnType<typeof decoded>>): SourceRecord => ({
+      key: m.key,
+      headers: m.headers,
+      value: 'valueJson' in d && d.valueJson !== undefined ? d.valueJson : d.value,
+    });
+    if (run) {
+      // pass 1: every person the topic holds, so that pass 2 can check each output against all of them
+      const tracing = createProgress({ label: 'export (finding persons)', total: recordsIn(ranges), tty: ctx.tty, write: ctx.stderr });
+      let traced = 0;
+      await readTopic({
+        bus: ctx.bus,
+        admin,
+        topic: options.topic,
+        ranges,
+        onMessages: async (messages) => {
+          for (const m of messages) await run.trace(source(m, await decoded(m)));
+          traced += messages.length;
+          tracing.update(traced);
+          return undefined;
+        },
+      });
+      tracing.finish(traced, 'traced');
+    }
+
+    file = await open(partial, 'w');
     const progress = createProgress({ label: 'export', total: recordsIn(ranges), tty: ctx.tty, write: ctx.stderr });
     const toRecord = async (m: ConsumedMessage): Promise<ExportedRecord> => {
-      const base = { partition: m.partition, offset: m.offset, timestamp: m.timestamp, key: m.key, headers: m.headers };
-      const decoded = options.decode ? await decodeValue(ctx.registry, m.value) : { value: m.value };
-      if (guard) {
-        const finding = findPersonData({ key: m.key, value: m.value, headers: m.headers, decodedValue: decoded.valueJson });
-        if (finding) throw new PersonDataRefused(`topic ${options.topic}`, finding, position(options.topic, m.partition, m.offset));
+      const base = { partition: m.partition, offset: m.offset, timestamp: m.timestamp };
+      const d = await decoded(m);
+      const where = position(options.topic, m.partition, m.offset);
+      if (handling === 'check') {
+        const finding = findPersonData({
+          key: m.key,
+          value: m.value,
+          headers: m.headers,
+          decodedValue: 'valueJson' in d ? d.valueJson : undefined,
+        });
+        if (finding) throw personDataFound(`topic ${options.topic}`, finding, where);
       }
-      if (!rekeyer) return { ...base, ...decoded };
-      if (decoded.valueJson !== undefined) {
-        const found = new Set<string>();
-        const valueJson = rekeyer.rekeyValue(decoded.valueJson, found);
-        const headers = Object.fromEntries(
-          Object.entries(m.headers).map(([n, v]) => [n, Buffer.from(rekeyer.rekeyText(v.toString('latin1'), found), 'latin1')]),
-        );
-        return { ...base, ...decoded, valueJson, headers, key: rekeyer.rekeyKey(m.key, found) };
-      }
-      return { ...base, ...rekeyer.rekeyRecord({ key: m.key, value: decoded.value ?? null, headers: m.headers }) };
+      if (!run) return { ...base, key: m.key, headers: m.headers, ...d };
+      const rekeyed = await run.rekey(source(m, d), where);
+      dropped += rekeyed.dropped;
+      const { key, headers, value } = rekeyed.record;
+      if (!('valueJson' in d) || d.valueJson === undefined) return { ...base, key, headers, value: value as Buffer | null };
+      return { ...base, key, headers, valueJson: value, ...(d.valueSchemaId === undefined ? {} : { valueSchemaId: d.valueSchemaId }) };
     };
     await readTopic({
       bus: ctx.bus,
@@ -81,7 +119,7 @@ export async function exportTopic(ctx: ReplayContext, options: ExportOptions): P
       onMessages: async (messages) => {
         let text = '';
         for (const m of messages) text += `${encodeLine(await toRecord(m), jsonReplacer)}\n`;
-        await file.write(text);
+        await (file as FileHandle).write(text);
         records += messages.length;
         progress.update(records);
         return undefined;
@@ -90,10 +128,10 @@ export async function exportTopic(ctx: ReplayContext, options: ExportOptions): P
     await file.close();
     await rename(partial, options.out);
     done = true;
-    progress.finish(records, `written to ${options.out}${options.rekey ? ' (rekeyed)' : ''}`);
-    return { records, out: options.out };
+    progress.finish(records, `written to ${options.out}${run ? ` (rekeyed${dropped > 0 ? `; ${droppedNote(dropped)}` : ''})` : ''}`);
+    return { records, out: options.out, dropped };
   } finally {
-    if (!done) {
+    if (!done && file) {
       await file.close().catch(() => {});
       await rm(partial, { force: true });
     }

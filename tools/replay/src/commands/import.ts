@@ -1,19 +1,22 @@
 /**
  * import: a JSON Lines export into a topic, each record to the partition number it was read from, with
  * its key and headers, in file order (per partition the offset order of the export). Two passes over the
- * file: the first checks every line (format, person data, schemas) before anything is produced.
+ * file: the first checks every line (format, person data, schemas) before anything is produced. With
+ * --rekey one more pass rekeys every line and checks its output for every person the file held
+ * (rekey-run.ts) before the first record is sent.
  */
 
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { loadAvroSchema, type OutgoingMessage, valueSubject } from '@register-feeds/service-kit';
 import type { ReplayContext } from '../context.ts';
 import { UsageError } from '../context.ts';
 import { decodeLine, type ExportedRecord } from '../jsonl.ts';
-import { findPersonData, PersonDataRefused } from '../person-data.ts';
+import { isWireFormat, registryCodec } from '../opened.ts';
+import { findPersonData, personDataFound } from '../person-data.ts';
 import { createProgress } from '../progress.ts';
-import { CannotRekey, createRekeyer, isWireFormat } from '../rekey.ts';
+import { CannotRekey } from '../rekey.ts';
+import { createRekeyRun, type SourceRecord } from '../rekey-run.ts';
 import { ensureTargetTopic } from '../target-topic.ts';
 
 export interface ImportOptions {
@@ -45,7 +48,11 @@ async function* linesOf(file: string): AsyncGenerator<{ record: ExportedRecord; 
 }
 
 export async function importFile(ctx: ReplayContext, options: ImportOptions): Promise<ImportResult> {
+  // a file has no topic class: it is checked record by record, unless allowed or rekeyed
   const guard = !options.allowPersonalData && !options.rekey;
+  // Avro in the file is opened only as decoded JSON: raw Avro bytes carry schema ids of the registry they
+  // were exported from, which this one may give to other schemas. The output is opened with this registry.
+  const run = options.rekey ? createRekeyRun({ codec: undefined, outputCodec: registryCodec(ctx.registry) }) : undefined;
   let total = 0;
   let maxPartition = -1;
   let needsSchema = false;
@@ -53,8 +60,11 @@ export async function importFile(ctx: ReplayContext, options: ImportOptions): Pr
     total++;
     maxPartition = Math.max(maxPartition, record.partition);
     if (record.valueSchemaId !== undefined) needsSchema = true;
-    if (options.rekey && isWireFormat(record.value ?? null)) {
-      throw new CannotRekey(`${options.file} ${where} holds an Avro value: export with --decode to rekey it`);
+    if (run) {
+      if (isWireFormat(record.value ?? null)) {
+        throw new CannotRekey(`${options.file} ${where} holds an Avro value: export with --decode to rekey it`);
+      }
+      await run.trace(sourceOf(record));
     }
     if (guard) {
       const finding = findPersonData({
@@ -63,7 +73,7 @@ export async function importFile(ctx: ReplayContext, options: ImportOptions): Pr
         headers: record.headers,
         decodedValue: record.valueJson,
       });
-      if (finding) throw new PersonDataRefused(`file ${options.file}`, finding, where);
+      if (finding) throw personDataFound(`file ${options.file}`, finding, where);
     }
   }
   if (needsSchema && options.schemaFile === undefined) {
@@ -76,7 +86,31 @@ export async function importFile(ctx: ReplayContext, options: ImportOptions): Pr
     schemaId = await ctx.registry.register(options.subject ?? valueSubject(options.topic), loadAvroSchema(options.schemaFile), 'BACKWARD');
   }
 
-  const rekeyer = options.rekey ? createRekeyer(randomBytes(32)) : undefined;
+  const encode = async (record: ExportedRecord, value: unknown): Promise<Buffer | null> => {
+    if (record.valueJson === undefined) return value as Buffer | null;
+    return record.valueSchemaId !== undefined && schemaId !== undefined
+      ? await ctx.registry.encode(schemaId, value)
+      : Buffer.from(JSON.stringify(value));
+  };
+  /** the message a line becomes; with --rekey rekeyed, encoded, and checked for every person the file held */
+  const messageOf = async (record: ExportedRecord, where: string): Promise<OutgoingMessage> => {
+    let { key, headers } = record;
+    let value: Buffer | null;
+    if (run) {
+      const { record: out } = await run.rekey(sourceOf(record), `${options.file} ${where}`, async (r) => ({
+        ...r,
+        value: await encode(record, r.value),
+      }));
+      ({ key, headers } = out);
+      value = out.value as Buffer | null;
+    } else {
+      value = await encode(record, record.valueJson ?? record.value ?? null);
+    }
+    return { topic: options.topic, partition: record.partition, key, value, headers };
+  };
+  // with --rekey, every line is rekeyed and checked once before the first is sent
+  if (run) for await (const { record, where } of linesOf(options.file)) await messageOf(record, where);
+
   const admin = await ctx.bus.admin();
   const producer = await ctx.bus.producer();
   const progress = createProgress({ label: 'import', total, tty: ctx.tty, write: ctx.stderr });
@@ -91,35 +125,21 @@ export async function importFile(ctx: ReplayContext, options: ImportOptions): Pr
       batch = [];
       progress.update(sent);
     };
-    for await (const { record } of linesOf(options.file)) {
-      let { key, headers } = record;
-      let value: Buffer | null;
-      if (record.valueJson !== undefined) {
-        const found = new Set<string>();
-        const json = rekeyer ? rekeyer.rekeyValue(record.valueJson, found) : record.valueJson;
-        if (rekeyer) {
-          headers = Object.fromEntries(
-            Object.entries(headers).map(([n, v]) => [n, Buffer.from(rekeyer.rekeyText(v.toString('latin1'), found), 'latin1')]),
-          );
-          key = rekeyer.rekeyKey(key, found);
-        }
-        value =
-          record.valueSchemaId !== undefined && schemaId !== undefined
-            ? await ctx.registry.encode(schemaId, json)
-            : Buffer.from(JSON.stringify(json));
-      } else if (rekeyer) {
-        ({ key, value, headers } = rekeyer.rekeyRecord({ key, value: record.value ?? null, headers }));
-      } else {
-        value = record.value ?? null;
-      }
-      batch.push({ topic: options.topic, partition: record.partition, key, value, headers });
+    for await (const { record, where } of linesOf(options.file)) {
+      batch.push(await messageOf(record, where));
       if (batch.length >= BATCH) await flush();
     }
     await flush();
-    progress.finish(sent, `into ${options.topic}`);
+    progress.finish(sent, `into ${options.topic}${run ? ' (rekeyed)' : ''}`);
     return { records: sent, partitions: maxPartition + 1 };
   } finally {
     await producer.disconnect();
     await admin.disconnect();
   }
 }
+
+const sourceOf = (record: ExportedRecord): SourceRecord => ({
+  key: record.key,
+  headers: record.headers,
+  value: record.valueJson !== undefined ? record.valueJson : (record.value ?? null),
+});

@@ -1,20 +1,21 @@
 /**
  * replay: copies a topic's records (from an offset or a point in time on every partition, up to the end
  * as of the start) into another topic, each to the same partition number, keys, headers and order kept.
- * Unless allowed, a first pass reads the range and refuses at the first person identifier before
- * anything is written; with --rekey it checks instead that every value can be rekeyed (no Avro).
+ * Whether the source may be copied is its class's decision (topic-policy.ts). With --rekey, Avro values
+ * are decoded through the registry, rekeyed and encoded again with the same schema id.
  */
 
-import { randomBytes } from 'node:crypto';
-import type { OutgoingMessage } from '@register-feeds/service-kit';
+import { type ConsumedMessage, type OutgoingMessage, topicClass } from '@register-feeds/service-kit';
 import type { ReplayContext } from '../context.ts';
 import { position, UsageError } from '../context.ts';
 import { createReplayAdmin } from '../kafka-admin.ts';
-import { findPersonData, PersonDataRefused } from '../person-data.ts';
+import { registryCodec } from '../opened.ts';
+import { findPersonData, personDataFound } from '../person-data.ts';
 import { createProgress } from '../progress.ts';
 import { rangesOf, readTopic, recordsIn } from '../read-topic.ts';
-import { CannotRekey, createRekeyer, isWireFormat } from '../rekey.ts';
+import { createRekeyRun, droppedNote } from '../rekey-run.ts';
 import { ensureTargetTopic } from '../target-topic.ts';
+import { handlingOf } from '../topic-policy.ts';
 
 export interface ReplayOptions {
   fromTopic: string;
@@ -28,10 +29,14 @@ export interface ReplayOptions {
 
 export interface ReplayResult {
   records: number;
+  /** with --rekey: values and bytes fields written as null because what they hold could not be seen */
+  dropped: number;
 }
 
 export async function replayTopic(ctx: ReplayContext, options: ReplayOptions): Promise<ReplayResult> {
   if (options.fromTopic === options.toTopic) throw new UsageError('--from-topic and --to-topic must differ');
+  const handling = handlingOf(options.fromTopic, (ctx.classOf ?? topicClass)(options.fromTopic), options);
+  const run = handling === 'rekey' ? createRekeyRun({ codec: registryCodec(ctx.registry) }) : undefined;
   const admin = await ctx.bus.admin();
   try {
     const offsets = await admin.topicOffsets(options.fromTopic);
@@ -47,34 +52,38 @@ export async function replayTopic(ctx: ReplayContext, options: ReplayOptions): P
     }
     const ranges = rangesOf(offsets, starts);
     const total = recordsIn(ranges);
-
-    if (!options.allowPersonalData && total > 0) {
-      await readTopic({
+    const read = (onMessage: (m: ConsumedMessage, where: string) => Promise<void> | void) =>
+      readTopic({
         bus: ctx.bus,
         admin,
         topic: options.fromTopic,
         ranges,
-        onMessages: (messages) => {
-          for (const m of messages) {
-            const where = position(options.fromTopic, m.partition, m.offset);
-            if (options.rekey) {
-              if (isWireFormat(m.value))
-                throw new CannotRekey(`${where} holds an Avro value: rekey Avro topics with \`export --decode --rekey\``);
-            } else {
-              const finding = findPersonData(m);
-              if (finding) throw new PersonDataRefused(`topic ${options.fromTopic}`, finding, where);
-            }
-          }
+        onMessages: async (messages) => {
+          for (const m of messages) await onMessage(m, position(options.fromTopic, m.partition, m.offset));
           return undefined;
         },
+      });
+
+    // Nothing reaches the target before every record passed: a content check (a class without person
+    // data), or with --rekey one pass to find every person and one to rekey and scan each output.
+    if (total > 0 && handling === 'check') {
+      await read((m, where) => {
+        const finding = findPersonData(m);
+        if (finding) throw personDataFound(`topic ${options.fromTopic}`, finding, where);
+      });
+    }
+    if (total > 0 && run) {
+      await read((m) => run.trace(m));
+      await read(async (m, where) => {
+        await run.rekey(m, where);
       });
     }
 
     await ensureTargetTopic(admin, options.toTopic, offsets.length);
-    const rekeyer = options.rekey ? createRekeyer(randomBytes(32)) : undefined;
     const producer = await ctx.bus.producer();
     const progress = createProgress({ label: 'replay', total, tty: ctx.tty, write: ctx.stderr });
     let sent = 0;
+    let dropped = 0;
     try {
       if (total > 0) {
         await readTopic({
@@ -83,10 +92,18 @@ export async function replayTopic(ctx: ReplayContext, options: ReplayOptions): P
           topic: options.fromTopic,
           ranges,
           onMessages: async (messages) => {
-            const out = messages.map((m): OutgoingMessage => {
-              const { key, value, headers } = rekeyer ? rekeyer.rekeyRecord(m) : m;
-              return { topic: options.toTopic, partition: m.partition, key, value, headers };
-            });
+            const out: OutgoingMessage[] = [];
+            for (const m of messages) {
+              let { key, value, headers } = m;
+              if (run) {
+                // the same run key gives the same output as the checked pass; it is checked again all the same
+                const rekeyed = await run.rekey(m, position(options.fromTopic, m.partition, m.offset));
+                ({ key, headers } = rekeyed.record);
+                value = rekeyed.record.value as Buffer | null;
+                dropped += rekeyed.dropped;
+              }
+              out.push({ topic: options.toTopic, partition: m.partition, key, value, headers });
+            }
             await producer.send(out);
             sent += out.length;
             progress.update(sent);
@@ -94,8 +111,9 @@ export async function replayTopic(ctx: ReplayContext, options: ReplayOptions): P
           },
         });
       }
-      progress.finish(sent, `${options.fromTopic} -> ${options.toTopic}${rekeyer ? ' (rekeyed)' : ''}`);
-      return { records: sent };
+      const note = run ? ` (rekeyed${dropped > 0 ? `; ${droppedNote(dropped)}` : ''})` : '';
+      progress.finish(sent, `${options.fromTopic} -> ${options.toTopic}${note}`);
+      return { records: sent, dropped };
     } finally {
       await producer.disconnect();
     }
