@@ -23,12 +23,15 @@ export PSEUDONYM_KEYS_FILE="${PSEUDONYM_KEYS_FILE:-$PWD/.local/pseudonym-keys.js
 [ -f "$PSEUDONYM_KEYS_FILE" ] || node services/pseudonymise/src/cli/keys.ts generate --file "$PSEUDONYM_KEYS_FILE"
 
 # read-API tokens for local runs, one per recipient, made once (.local/ is git-ignored)
+# and the /metrics token. Private from creation (umask 077 in a subshell), never chmod-ed afterwards; the
+# tokens come from node's stdout into the file, never through a command line (echo is a shell builtin).
+t() { node -e "process.stdout.write(require('node:crypto').randomBytes(24).toString('base64url'))"; }
 if [ ! -f .local/api-tokens ]; then
-  t() { node -e "process.stdout.write(require('node:crypto').randomBytes(24).toString('base64url'))"; }
-  echo "sbb-stagemarkt:$(t),svb-kostendelersnorm:$(t),ggd-jeugdgezondheid:$(t)" > .local/api-tokens
-  chmod 600 .local/api-tokens
+  (umask 077; echo "sbb-stagemarkt:$(t),svb-kostendelersnorm:$(t),ggd-jeugdgezondheid:$(t)" > .local/api-tokens)
 fi
+[ -f .local/metrics-token ] || (umask 077; t > .local/metrics-token)
 export DELIVER_API_TOKENS="${DELIVER_API_TOKENS:-$(cat .local/api-tokens)}"
+export DELIVER_METRICS_TOKEN="${DELIVER_METRICS_TOKEN:-$(cat .local/metrics-token)}"
 export DELIVER_HTTP_PORT="${DELIVER_HTTP_PORT:-8090}"
 api="http://127.0.0.1:$DELIVER_HTTP_PORT"
 
@@ -76,7 +79,7 @@ if [ "$once" = 1 ]; then exit 0; fi
 cat <<EOF
 start: running. Ctrl-C stops everything this command started.
   read API      $api/v1/<recipient>/rows   (tokens in .local/api-tokens: Authorization: Bearer <token>)
-  metrics       $api/metrics
+  metrics       $api/metrics   (Authorization: Bearer <token in .local/metrics-token>)
   feeds         feed.sbb-stagemarkt.v1, feed.svb-kostendelersnorm.v1, feed.ggd-jeugdgezondheid.v1 (compacted)
   Kafka         127.0.0.1:9092, registry http://127.0.0.1:8080/apis/ccompat/v7
   more events   npm run generate -- --total 10000 --topic register.raw.v1

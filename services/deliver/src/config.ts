@@ -1,20 +1,46 @@
 import { asInteger, asString, commonSettings, type Setting } from '@register-feeds/service-kit';
+import { ggd, stagemarkt, svb } from './projections/index.ts';
 
-/** "recipient:token,recipient:token": one bearer token per recipient for the read API. */
+/** The recipients deliver keeps a projection for: the only ones a read-API token can be for. */
+export const RECIPIENTS: readonly string[] = [stagemarkt.recipient, svb.recipient, ggd.recipient];
+
+const MIN_TOKEN_LENGTH = 16;
+const TOKEN = /^[A-Za-z0-9._~+/=-]+$/; // RFC 6750 token68: what can follow "Bearer " in a header
+
+/**
+ * "recipient:token,recipient:token": one bearer token per recipient for the read API. A secret: every
+ * message names the entry by its position and, when it is one of RECIPIENTS, its recipient, never a
+ * token. Any other text before the colon is not shown either: it may be a token pasted in the wrong place.
+ */
 export function asTokenList(raw: string): Map<string, string> {
   const tokens = new Map<string, string>();
-  for (const entry of raw
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean)) {
+  const recipients = new Set<string>();
+  const entries = raw.split(',').map((e) => e.trim());
+  entries.forEach((entry, index) => {
     const at = entry.indexOf(':');
-    const recipient = entry.slice(0, at);
+    const recipient = at > 0 ? entry.slice(0, at) : '';
     const token = entry.slice(at + 1);
-    if (at <= 0 || token.length < 16) throw new Error('expected recipient:token pairs, comma-separated, each token at least 16 characters');
-    if (tokens.has(token)) throw new Error('two recipients share a token');
+    const known = RECIPIENTS.includes(recipient);
+    const which = `entry ${index + 1} of ${entries.length}${known ? ` (${recipient})` : ''}`;
+    if (entry === '') throw new Error(`${which} is empty; expected recipient:token pairs, comma-separated`);
+    if (at <= 0) throw new Error(`${which}: expected recipient:token`);
+    if (!known) throw new Error(`${which}: not a recipient deliver serves; expected one of ${RECIPIENTS.join(', ')}`);
+    if (token.length < MIN_TOKEN_LENGTH) throw new Error(`${which}: the token is shorter than ${MIN_TOKEN_LENGTH} characters`);
+    if (!TOKEN.test(token)) throw new Error(`${which}: the token may hold only A-Z a-z 0-9 and . _ ~ + / = -`);
+    if (recipients.has(recipient)) throw new Error(`${which}: ${recipient} has a token already`);
+    if (tokens.has(token)) throw new Error(`${which}: the same token as ${tokens.get(token)}; every recipient needs its own`);
     tokens.set(token, recipient);
-  }
+    recipients.add(recipient);
+  });
   return tokens;
+}
+
+/** An optional secret token (unset: the feature it opens stays closed). Never quoted in a message. */
+export function asOptionalToken(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  if (raw.length < MIN_TOKEN_LENGTH) throw new Error(`the token is shorter than ${MIN_TOKEN_LENGTH} characters`);
+  if (!TOKEN.test(raw)) throw new Error('the token may hold only A-Z a-z 0-9 and . _ ~ + / = -');
+  return raw;
 }
 
 /** Everything deliver reads from its environment; validated once in main.ts. */
@@ -23,19 +49,19 @@ export const settings = {
   stagemarktTopic: {
     env: 'STAGEMARKT_TOPIC',
     doc: 'S-BB recipient topic the Stagemarkt projection is built from',
-    default: 'recipient.sbb-stagemarkt.v1',
+    default: 'recipient.sbb-stagemarkt.v2',
     parse: asString,
   },
   svbTopic: {
     env: 'SVB_TOPIC',
     doc: 'SVB recipient topic the enrolment-span projection is built from',
-    default: 'recipient.svb-kostendelersnorm.v1',
+    default: 'recipient.svb-kostendelersnorm.v2',
     parse: asString,
   },
   ggdTopic: {
     env: 'GGD_TOPIC',
     doc: 'GGD recipient topic the under-18 lists are built from',
-    default: 'recipient.ggd-jeugdgezondheid.v1',
+    default: 'recipient.ggd-jeugdgezondheid.v2',
     parse: asString,
   },
   feedPrefix: {
@@ -49,12 +75,20 @@ export const settings = {
   httpPort: { env: 'DELIVER_HTTP_PORT', doc: 'port of the read API (0: any free port)', default: '8090', parse: asInteger(0, 65535) },
   apiTokens: {
     env: 'DELIVER_API_TOKENS',
-    doc: 'bearer tokens of the read API, "recipient:token,..." (secrets: from the environment, never the repo)',
+    doc: 'bearer tokens of the read API, "recipient:token,..." (from the environment, never the repo or argv)',
     parse: asTokenList,
+    secret: true,
+  },
+  metricsToken: {
+    env: 'DELIVER_METRICS_TOKEN',
+    doc: 'bearer token for GET /metrics (unset: /metrics answers 401 to everyone)',
+    default: '',
+    parse: asOptionalToken,
+    secret: true,
   },
   ggdSweepMinutes: {
     env: 'GGD_SWEEP_MINUTES',
-    doc: 'how often the GGD lists drop students who turned 18 (against today, Europe/Amsterdam)',
+    doc: 'how often the GGD sweep runs on its own timer, dropping students who turned 18 from the feed (today, Europe/Amsterdam)',
     default: '60',
     parse: asInteger(1, 1440),
   },

@@ -1,3 +1,4 @@
+import { amsterdamEpochDay, amsterdamOffsetMillis } from '@register-feeds/register-model';
 import {
   type Admin,
   type Batch,
@@ -10,6 +11,7 @@ import {
   type SchemaRegistryClient,
   startTransactionalPipeline,
   type TopicEntry,
+  type TransactionalProducer,
   topicSpec,
   waitForTopic,
 } from '@register-feeds/service-kit';
@@ -29,7 +31,53 @@ export interface RunningProjection {
   /** the live state: read by the API, changed only by this runner */
   state(): unknown;
   readonly metrics: ProjectionMetrics;
+  /**
+   * Runs the housekeeping now, between batches, and writes its changes to the feed in one transaction of
+   * its own; resolves with the number of feed changes written. What the timer calls; tests call it too.
+   */
+  tick(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** Changes a projection makes of its own, not from a record (the GGD sweep: students who turned 18 leave). */
+export interface Housekeeping {
+  changes: (state: unknown) => Change<unknown>[];
+  /** how often it runs on its own timer, also when no record arrives */
+  everyMs: number;
+}
+
+const MS_PER_DAY = 86_400_000;
+const MS_PER_HOUR = 3_600_000;
+
+/**
+ * The timestamp every feed record carries: the instant the clock's day began in Europe/Amsterdam, not the
+ * instant it was produced. Two recipients' feeds changed by one source event in the same millisecond
+ * could otherwise be joined on their timestamps. The true start of the day, not UTC midnight of the Dutch
+ * date: that lies up to two hours ahead of the clock just after midnight, and Kafka 4 refuses records
+ * more than an hour in the future (message.timestamp.after.max.ms). Summer time never starts or ends at
+ * midnight, so the offset an hour before UTC midnight is the offset at the Dutch midnight.
+ */
+export function feedTimestamp(epochMillis: number): string {
+  const utcMidnight = amsterdamEpochDay(epochMillis) * MS_PER_DAY;
+  return String(utcMidnight - amsterdamOffsetMillis(utcMidnight - MS_PER_HOUR));
+}
+
+/**
+ * Batches and housekeeping take turns: one turn at a time, from reading the state to the end of its
+ * transaction. A sweep between a batch's reading and its commit would otherwise be overwritten in the
+ * feed by the older rows the batch had taken. `take` waits for the turn in hand and gives a release.
+ */
+function createTurns() {
+  let last: Promise<void> = Promise.resolve();
+  return async (): Promise<() => void> => {
+    const previous = last;
+    let release!: () => void;
+    last = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    return release;
+  };
 }
 
 /**
@@ -37,8 +85,10 @@ export interface RunningProjection {
  * projection), then folds the recipient topic into it. Each batch's feed upserts/tombstones and the
  * consumed offsets commit in one transaction, so the feed and the position never disagree; a restart
  * resumes where the last commit left off. If a transaction fails, the in-memory state may hold changes
- * the feed does not: the state is then restored from the feed again before the batch is read again.
- * `beforeBatch` lets a projection add changes of its own in the same transaction (the GGD sweep).
+ * the feed does not: the state is then restored from the feed again before anything else is done.
+ * `housekeeping` adds changes of the projection's own (the GGD sweep): before every batch, in its
+ * transaction, and on a timer of its own between batches (`tick`), so they happen when no record comes.
+ * Every feed record is stamped with the start of the clock's day (feedTimestamp).
  */
 export async function startProjection({
   bus,
@@ -51,7 +101,8 @@ export async function startProjection({
   deadLetterTopic,
   replicationFactor,
   logger,
-  beforeBatch,
+  housekeeping,
+  clock = Date.now,
 }: {
   bus: MessageBus;
   admin: Admin;
@@ -63,7 +114,9 @@ export async function startProjection({
   deadLetterTopic: string;
   replicationFactor: number;
   logger: Logger;
-  beforeBatch?: (state: unknown) => Change<unknown>[];
+  housekeeping?: Housekeeping;
+  /** today, for feed timestamps; tests move it */
+  clock?: () => number;
 }): Promise<RunningProjection> {
   const log = logger.child({ component: 'projection', recipient: projection.recipient, topic: inputTopic });
   await admin.ensureTopics([topicSpec(feed, replicationFactor)]);
@@ -72,6 +125,12 @@ export async function startProjection({
 
   let state = await restoreFromFeed();
   let uncommitted = false;
+  let stopped = false;
+  const takeTurn = createTurns();
+  const feedRecords = (changes: Map<string, unknown>): OutgoingMessage[] => {
+    const timestamp = feedTimestamp(clock());
+    return [...changes].map(([key, row]) => ({ topic: feed.name, key, value: row === null ? null : JSON.stringify(row), timestamp }));
+  };
   const metrics: ProjectionMetrics = { records: 0, feedChanges: 0, deadLettered: 0, lag: new Map() };
 
   async function restoreFromFeed(): Promise<unknown> {
@@ -87,56 +146,153 @@ export async function startProjection({
     return restored;
   }
 
+  // the batch's turn, from handle() to its commit (afterCommit) or failure (the wrapped transaction's abort)
+  let releaseBatch: (() => void) | undefined;
+  const endBatchTurn = () => {
+    releaseBatch?.();
+    releaseBatch = undefined;
+  };
+
   const handle = async (batch: Batch): Promise<BatchOutcome> => {
-    if (uncommitted) {
-      log.warn('the last batch did not commit: restoring the projection from its feed before reading it again');
-      state = await restoreFromFeed();
-    }
-    uncommitted = true;
-    const changes = new Map<string, unknown>(); // the last change per key in this batch is what the feed needs
-    const messages: OutgoingMessage[] = [];
-    for (const change of beforeBatch?.(state) ?? []) changes.set(change.key, change.row);
-    let deadLettered = 0;
-    for (const m of batch.messages) {
-      let record: unknown;
-      try {
-        record = await registry.decode(m.value as Buffer);
-        for (const change of projection.apply(state, record)) changes.set(change.key, change.row);
-      } catch (error) {
-        deadLettered += 1;
-        messages.push(
-          await deadLetter(m, [{ field: '', rule: 'projection', message: `cannot read or apply the record: ${(error as Error).name}` }]),
-        );
+    releaseBatch = await takeTurn();
+    try {
+      if (uncommitted) {
+        log.warn('the last transaction did not commit: restoring the projection from its feed before reading on');
+        state = await restoreFromFeed();
       }
+      uncommitted = true;
+      const changes = new Map<string, unknown>(); // the last change per key in this batch is what the feed needs
+      const messages: OutgoingMessage[] = [];
+      for (const change of housekeeping?.changes(state) ?? []) changes.set(change.key, change.row);
+      let deadLettered = 0;
+      for (const m of batch.messages) {
+        let record: unknown;
+        try {
+          record = await registry.decode(m.value as Buffer);
+          for (const change of projection.apply(state, record)) changes.set(change.key, change.row);
+        } catch (error) {
+          deadLettered += 1;
+          messages.push(
+            await deadLetter(m, [{ field: '', rule: 'projection', message: `cannot read or apply the record: ${(error as Error).name}` }]),
+          );
+        }
+      }
+      messages.push(...feedRecords(changes));
+      return {
+        messages,
+        afterCommit: () => {
+          uncommitted = false;
+          metrics.records += batch.messages.length;
+          metrics.feedChanges += changes.size;
+          metrics.deadLettered += deadLettered;
+          if (deadLettered > 0) log.warn({ partition: batch.partition, deadLettered }, 'unreadable recipient records dead-lettered');
+          endBatchTurn();
+        },
+      };
+    } catch (error) {
+      endBatchTurn();
+      throw error;
     }
-    for (const [key, row] of changes) messages.push({ topic: feed.name, key, value: row === null ? null : JSON.stringify(row) });
-    return {
-      messages,
-      afterCommit: () => {
+  };
+
+  // The pipeline owns the batch's transaction; the turn ends when it fails too, seen here as its abort
+  // (or as a producer or transaction that could not be made).
+  const turnAwareBus: MessageBus = {
+    producer: (options) => bus.producer(options),
+    consumer: (options) => bus.consumer(options),
+    admin: () => bus.admin(),
+    transactionalProducer: async (id) => {
+      const producer = await bus.transactionalProducer(id).catch((error: unknown) => {
+        endBatchTurn();
+        throw error;
+      });
+      return {
+        disconnect: () => producer.disconnect(),
+        transaction: async () => {
+          const tx = await producer.transaction().catch((error: unknown) => {
+            endBatchTurn();
+            throw error;
+          });
+          return {
+            send: (messages) => tx.send(messages),
+            sendOffsets: (groupId, offsets) => tx.sendOffsets(groupId, offsets),
+            commit: () => tx.commit(),
+            abort: () => tx.abort().finally(endBatchTurn),
+          };
+        },
+      };
+    },
+  };
+
+  // Housekeeping between batches writes with a transactional producer of its own (its id names the feed).
+  let idleProducer: TransactionalProducer | undefined;
+  const tick = async (): Promise<number> => {
+    if (!housekeeping) return 0;
+    const release = await takeTurn();
+    try {
+      if (stopped) return 0;
+      if (uncommitted) {
+        log.warn('the last transaction did not commit: restoring the projection from its feed before housekeeping');
+        state = await restoreFromFeed();
         uncommitted = false;
-        metrics.records += batch.messages.length;
-        metrics.feedChanges += changes.size;
-        metrics.deadLettered += deadLettered;
-        if (deadLettered > 0) log.warn({ partition: batch.partition, deadLettered }, 'unreadable recipient records dead-lettered');
-      },
-    };
+      }
+      const changes = new Map<string, unknown>();
+      uncommitted = true; // from here the state may be ahead of the feed until the commit
+      for (const change of housekeeping.changes(state)) changes.set(change.key, change.row);
+      if (changes.size === 0) {
+        uncommitted = false;
+        return 0;
+      }
+      idleProducer ??= await bus.transactionalProducer(`${groupId}-${feed.name}-housekeeping`);
+      const tx = await idleProducer.transaction();
+      try {
+        await tx.send(feedRecords(changes));
+        await tx.commit();
+      } catch (error) {
+        await tx.abort().catch(() => {});
+        const broken = idleProducer;
+        idleProducer = undefined;
+        await broken.disconnect().catch(() => {});
+        throw error;
+      }
+      uncommitted = false;
+      metrics.feedChanges += changes.size;
+      log.info({ feedChanges: changes.size }, 'housekeeping written to the feed');
+      return changes.size;
+    } finally {
+      release();
+    }
   };
 
   const pipeline = await startTransactionalPipeline({
-    bus,
+    bus: turnAwareBus,
     groupId,
     topic: inputTopic,
     logger: log,
     handle,
     onProgress: ({ partition, lag }) => metrics.lag.set(partition, lag),
   });
+  const timer = housekeeping
+    ? setInterval(() => {
+        tick().catch((error: unknown) => log.warn({ err: error }, 'housekeeping failed; it runs again on the next tick'));
+      }, housekeeping.everyMs)
+    : undefined;
+  timer?.unref();
   log.info({ rows: projection.size(state) }, 'projection running');
   return {
     recipient: projection.recipient,
     projection,
     state: () => state,
     metrics,
-    stop: () => pipeline.stop(),
+    tick,
+    async stop() {
+      stopped = true; // a tick that has not had its turn yet does nothing
+      clearInterval(timer);
+      await pipeline.stop();
+      const release = await takeTurn(); // a tick in hand finishes first
+      release();
+      await idleProducer?.disconnect().catch(() => {});
+    },
   };
 }
 

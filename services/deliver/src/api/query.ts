@@ -6,6 +6,7 @@ export interface Page<Row> {
   next?: string;
 }
 
+export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
 /**
@@ -15,24 +16,47 @@ export const MAX_LIMIT = 1000;
 export function matches(row: unknown, name: string, value: string): boolean {
   if (row === null || typeof row !== 'object') return false;
   const fields = row as Record<string, unknown>;
-  if (String(fields[name]) === value) return true;
+  if (Object.hasOwn(fields, name) && String(fields[name]) === value) return true;
   return Object.values(fields).some(
     (v) =>
       Array.isArray(v) &&
-      v.some((item) => item !== null && typeof item === 'object' && String((item as Record<string, unknown>)[name]) === value),
+      v.some(
+        (item) =>
+          item !== null &&
+          typeof item === 'object' &&
+          Object.hasOwn(item, name) &&
+          String((item as Record<string, unknown>)[name]) === value,
+      ),
   );
 }
 
+/**
+ * The rows after the key `after` (exclusive) that pass every filter, at most `limit` of them; when more
+ * follow, `next` is the cursor of the last one (`cursorOf` makes it: cursors are sealed, see cursor.ts).
+ */
 export function page<Row>(
   rows: Iterable<[string, Row]>,
-  { filters, limit, cursor }: { filters: Array<[string, string]>; limit: number; cursor?: string },
+  {
+    filters,
+    limit,
+    after,
+    cursorOf,
+  }: { filters: Array<[string, string]>; limit: number; after?: string; cursorOf: (lastKey: string) => string },
 ): Page<Row> {
   const out: Array<{ key: string; row: Row }> = [];
   for (const [key, row] of rows) {
-    if (cursor !== undefined && key <= cursor) continue;
+    if (after !== undefined && key <= after) continue;
     if (!filters.every(([name, value]) => matches(row, name, value))) continue;
-    if (out.length === limit) return { rows: out, next: out.at(-1)?.key };
+    if (out.length === limit) return { rows: out, next: cursorOf(out.at(-1)!.key) };
     out.push({ key, row });
   }
   return { rows: out };
+}
+
+/** `limit` as given (undefined: absent): a whole number 1..MAX_LIMIT in plain digits, or undefined when it is not one. */
+export function parseLimit(text: string | undefined): number | undefined {
+  if (text === undefined) return DEFAULT_LIMIT;
+  if (!/^[1-9]\d{0,3}$/.test(text)) return undefined;
+  const limit = Number(text);
+  return limit <= MAX_LIMIT ? limit : undefined;
 }

@@ -1,74 +1,193 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type EpochDay, parseIsoDate, toEpochDay } from '@register-feeds/register-model';
 import type { Logger } from '@register-feeds/service-kit';
 import type { RunningProjection } from '../projection-runner.ts';
 import { createAuthenticator } from './auth.ts';
+import { createCursorCodec } from './cursor.ts';
 import { renderMetrics } from './metrics.ts';
-import { MAX_LIMIT, page } from './query.ts';
+import { PROBLEM_CONTENT_TYPE, type Problem, problems, rawProblemResponse } from './problem.ts';
+import { page, parseLimit } from './query.ts';
+import { decodeComponent, parseRequestTarget } from './request-target.ts';
+
+/** node's limit on the request line and headers together; beyond it node answers 431 (see clientError). */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface ApiOptions {
   projections: ReadonlyMap<string, RunningProjection>;
+  /** bearer token to recipient */
   tokens: ReadonlyMap<string, string>;
-  /** rows as they stand on a reference date (GGD: students under 18 on it); default: the rows as kept */
-  rowsOn?: (recipient: string, state: unknown, peildatum: string | undefined) => Iterable<[string, unknown]> | undefined;
+  /** bearer token for /metrics; without one, /metrics refuses everyone */
+  metricsToken?: string;
+  /** rows as they stand on a reference date (GGD: students under 18 on it); undefined: the rows as kept */
+  rowsOn?: (recipient: string, state: unknown, peildatum: EpochDay | undefined) => Iterable<[string, unknown]> | undefined;
   ready: () => boolean;
   logger: Logger;
 }
+
+interface Reply {
+  status: number;
+  body: unknown;
+  type?: string;
+  headers?: Record<string, string>;
+}
+
+const METRICS = 'metrics';
+const RESERVED_PARAMETERS = new Set(['limit', 'cursor', 'peildatum']);
+
+const problem = (p: Problem, headers?: Record<string, string>): Reply => ({
+  status: p.status,
+  body: p,
+  type: PROBLEM_CONTENT_TYPE,
+  headers,
+});
+const unauthorized = () => problem(problems.unauthorized, { 'www-authenticate': 'Bearer realm="register-feeds"' });
+const ok = (body: unknown, type = 'application/json'): Reply => ({ status: 200, body, type });
 
 /**
  * The read API: per recipient, its rows (paged, filtered) and one row; health, readiness and metrics.
  *   GET /v1/<recipient>/rows?limit=&cursor=&<field>=<value>[&peildatum=YYYY-MM-DD]
  *   GET /v1/<recipient>/rows/<key>
- *   GET /health · GET /ready · GET /metrics
- * Row reads need the recipient's bearer token (401 without, 403 with another recipient's). Bodies are
- * never logged: they hold person data.
+ *   GET /health · GET /ready · GET /metrics (metrics token)
+ *
+ * Hostile input is answered, never fatal: every request gets a response, every error is an RFC 9457
+ * problem (problem.ts) whose detail never repeats the input, and what node's parser refuses before a
+ * request exists (garbage, oversized headers, bad methods) is answered on the socket (`clientError`).
+ * Row reads need the recipient's own token; every refusal is the same 401 (see auth.ts). Bodies, paths
+ * and queries are never logged: they hold person data (an SVB row key is a BSN).
  */
-export function createApiServer({ projections, tokens, rowsOn, ready, logger }: ApiOptions): Server {
-  const authenticate = createAuthenticator(tokens);
+export function createApiServer({ projections, tokens, metricsToken, rowsOn, ready, logger }: ApiOptions): Server {
+  const recipientOf = createAuthenticator(tokens);
+  const metricsHolderOf = createAuthenticator(new Map(metricsToken === undefined ? [] : [[metricsToken, METRICS]]));
+  const cursors = createCursorCodec(tokens.keys());
   const log = logger.child({ component: 'api' });
 
-  const send = (res: ServerResponse, status: number, body: unknown, type = 'application/json') => {
-    const text = type === 'application/json' ? JSON.stringify(body) : String(body);
-    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-    res.end(text);
-  };
+  const route = (req: IncomingMessage): Reply => {
+    // node parses HTTP/0.9-looking request lines too; only 1.0 and 1.1 are HTTP/1 (a 505 would be a 5xx)
+    if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) return problem(problems.badRequest);
+    // RFC 9112: an HTTP/1.1 request without exactly one Host is a 400 (node's own check answers without a body)
+    if (req.httpVersion === '1.1' && (req.headers.host === undefined || req.headersDistinct.host?.length !== 1)) {
+      return problem(problems.badRequest);
+    }
+    const target = parseRequestTarget(req.url ?? '');
+    if (!target.ok) return problem(target.problem);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return problem(problems.methodNotAllowed, { allow: 'GET, HEAD' });
 
-  const route = (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method !== 'GET') return send(res, 405, { error: 'only GET' });
-    if (url.pathname === '/health') return send(res, 200, { status: 'ok' });
-    if (url.pathname === '/ready') return ready() ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'starting' });
-    if (url.pathname === '/metrics') return send(res, 200, renderMetrics(projections), 'text/plain; version=0.0.4');
+    switch (target.path) {
+      case '/health':
+        return ok({ status: 'ok' });
+      case '/ready':
+        return ready() ? ok({ status: 'ready' }) : problem(problems.notReady);
+      case '/metrics':
+        // per-recipient counts, lag and sizes say when and how much a recipient's data changes: not for anyone
+        if (metricsHolderOf(req.headers.authorization) !== METRICS) return unauthorized();
+        return ok(renderMetrics(projections), 'text/plain; version=0.0.4; charset=utf-8');
+    }
 
-    const match = /^\/v1\/([a-z0-9-]+)\/rows(?:\/(.+))?$/.exec(url.pathname);
-    if (!match) return send(res, 404, { error: 'not found' });
+    const match = /^\/v1\/([a-z0-9-]{1,64})\/rows(?:\/([^/]+))?$/.exec(target.path);
+    if (!match) return problem(problems.notFound);
     const recipient = match[1] as string;
-    const auth = authenticate(req.headers.authorization, recipient);
-    if (!auth.ok) return send(res, auth.status, { error: auth.reason });
+    // the same answer whether the token is missing, unknown, or another recipient's, and whether the recipient exists
+    if (recipientOf(req.headers.authorization) !== recipient) return unauthorized();
     const running = projections.get(recipient);
-    if (!running) return send(res, 404, { error: `no projection for ${recipient}` });
+    if (!running) return problem(problems.notFound);
 
-    const peildatum = url.searchParams.get('peildatum') ?? undefined;
-    if (peildatum !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(peildatum)) return send(res, 400, { error: 'peildatum must be YYYY-MM-DD' });
+    const single = (name: string): { ok: true; value: string | undefined } | { ok: false } => {
+      const values = target.query.filter(([n]) => n === name).map(([, v]) => v);
+      return values.length > 1 ? { ok: false } : { ok: true, value: values[0] };
+    };
+    const peildatumText = single('peildatum');
+    if (!peildatumText.ok) return problem(problems.badPeildatum);
+    let peildatum: EpochDay | undefined;
+    if (peildatumText.value !== undefined) {
+      const parsed = parseIsoDate(peildatumText.value); // a real calendar date: 2026-02-30 is refused
+      if (!parsed.ok) return problem(problems.badPeildatum);
+      peildatum = toEpochDay(parsed.date);
+    }
     const state = running.state();
     const rows = rowsOn?.(recipient, state, peildatum) ?? running.projection.rows(state);
 
     if (match[2] !== undefined) {
-      const key = decodeURIComponent(match[2]);
-      for (const [k, row] of rows) if (k === key) return send(res, 200, { key, row });
-      return send(res, 404, { error: 'no such row' });
+      const key = decodeComponent(match[2], false);
+      if (key === undefined) return problem(problems.badKey);
+      for (const [k, row] of rows) if (k === key) return ok({ key, row });
+      return problem(problems.noSuchRow);
     }
-    const limit = Number(url.searchParams.get('limit') ?? 100);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return send(res, 400, { error: `limit must be 1..${MAX_LIMIT}` });
-    const filters = [...url.searchParams.entries()].filter(([name]) => !['limit', 'cursor', 'peildatum'].includes(name));
-    return send(res, 200, page(rows, { filters, limit, cursor: url.searchParams.get('cursor') ?? undefined }));
+    const limitText = single('limit');
+    const limit = limitText.ok ? parseLimit(limitText.value) : undefined;
+    if (limit === undefined) return problem(problems.badLimit);
+    const cursor = single('cursor');
+    if (!cursor.ok) return problem(problems.badCursor);
+    const after = cursor.value === undefined ? undefined : cursors.open(recipient, cursor.value);
+    if (cursor.value !== undefined && after === undefined) return problem(problems.badCursor);
+    const filters = target.query.filter(([name]) => !RESERVED_PARAMETERS.has(name));
+    return ok(page(rows, { filters, limit, after, cursorOf: (key) => cursors.seal(recipient, key) }));
   };
 
-  return createServer((req, res) => {
-    try {
-      route(req, res);
-    } catch (err) {
-      log.error({ err, path: new URL(req.url ?? '/', 'http://localhost').pathname }, 'request failed');
-      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+  const write = (res: ServerResponse, reply: Reply) => {
+    const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      'content-type': reply.type ?? 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...reply.headers,
+    });
+    res.end(text);
+  };
+
+  const server = createServer(
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // checked in route() instead, so that refusal too has a problem body
+      requireHostHeader: false,
+      // a client that trickles its headers or body does not hold a socket for long
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+    },
+    (req, res) => {
+      // a client that goes away mid-request must not become an unhandled 'error'
+      req.on('error', () => {});
+      res.on('error', () => {});
+      let reply: Reply;
+      try {
+        reply = route(req);
+      } catch (err) {
+        // the error, never the request: its path and query may carry person data
+        log.error({ err, method: req.method }, 'request failed');
+        reply = problem(problems.internal);
+      }
+      try {
+        write(res, reply);
+      } catch (err) {
+        log.error({ err }, 'response failed');
+        res.destroy();
+      }
+    },
+  );
+
+  // node's parser refused the bytes (garbage, a bad method, oversized headers, a timeout): there is no
+  // request, only the socket. Answer with a problem and close, unless a response is already under way
+  // on this connection (writing into it would corrupt that response).
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const inFlight = (socket as Duplex & { _httpMessage?: unknown })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight) {
+      socket.destroy();
+      return;
     }
+    const answer =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? problems.headersTooLarge
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? problems.requestTimeout
+          : problems.badRequest;
+    socket.end(rawProblemResponse(answer), () => socket.destroy());
   });
+  // CONNECT and unknown expectations: node would close silently or answer without a body
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {});
+    socket.end(rawProblemResponse(problems.methodNotAllowed, { allow: 'GET, HEAD' }), () => socket.destroy());
+  });
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => write(res, problem(problems.expectationFailed)));
+  return server;
 }

@@ -1,0 +1,93 @@
+import { ConfigError, describeSettings, loadConfig } from '@register-feeds/service-kit';
+import { describe, expect, it } from 'vitest';
+import { asOptionalToken, asTokenList, settings } from './config.ts';
+
+// API tokens are secrets: a bad DELIVER_API_TOKENS is refused with a message that names the entry (its
+// position, its recipient), never a token, so the error line on a terminal or in CI leaks nothing.
+
+const A = 'aaaaaaaaaaaaaaaaaaaa-secret-1';
+const B = 'bbbbbbbbbbbbbbbbbbbb-secret-2';
+
+describe('asTokenList', () => {
+  it('maps each token to its recipient', () => {
+    expect(asTokenList(` sbb-stagemarkt:${A} , svb-kostendelersnorm:${B}`)).toEqual(
+      new Map([
+        [A, 'sbb-stagemarkt'],
+        [B, 'svb-kostendelersnorm'],
+      ]),
+    );
+  });
+
+  const bad: Array<[string, string, RegExp]> = [
+    [
+      'a short token',
+      `sbb-stagemarkt:${A},svb-kostendelersnorm:short-${B.slice(0, 5)}`,
+      /entry 2 of 2 \(svb-kostendelersnorm\): .*shorter than 16/,
+    ],
+    ['no recipient', `${A}`, /entry 1 of 1: expected recipient:token/],
+    ['a token where the recipient goes', `${A}:${B}`, /entry 1 of 1: not a recipient deliver serves; expected one of sbb-stagemarkt, /],
+    ['an unknown recipient', `sbb-stagemarkt:${A},ocw-minister:${B}`, /entry 2 of 2: not a recipient deliver serves/],
+    ['an empty entry', `sbb-stagemarkt:${A},,svb-kostendelersnorm:${B}`, /entry 2 of 3 is empty/],
+    [
+      'a shared token',
+      `sbb-stagemarkt:${A},svb-kostendelersnorm:${A}`,
+      /entry 2 of 2 \(svb-kostendelersnorm\): the same token as sbb-stagemarkt/,
+    ],
+    ['a recipient twice', `sbb-stagemarkt:${A},sbb-stagemarkt:${B}`, /entry 2 of 2 \(sbb-stagemarkt\): sbb-stagemarkt has a token already/],
+    ['a space in a token', `sbb-stagemarkt:${A} ${B}`, /entry 1 of 1 \(sbb-stagemarkt\): the token may hold only/],
+  ];
+  it.each(bad)('refuses %s, naming the entry and never a token', (_, raw, message) => {
+    let error: Error | undefined;
+    try {
+      asTokenList(raw);
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(message);
+    for (const secret of [A, B, A.slice(0, 12), B.slice(-10), 'short-']) expect(error?.message).not.toContain(secret);
+  });
+});
+
+describe('the deliver configuration', () => {
+  const required = { DELIVER_API_TOKENS: `sbb-stagemarkt:${A}` };
+
+  it('never shows a bad DELIVER_API_TOKENS value in its error', () => {
+    const raw = `sbb-stagemarkt:${A},svb-kostendelersnorm:${B},ggd-jeugdgezondheid:tooshort1`;
+    let error: unknown;
+    try {
+      loadConfig(settings, { DELIVER_API_TOKENS: raw });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toBe(
+      'DELIVER_API_TOKENS (secret, value not shown) is invalid: entry 3 of 3 (ggd-jeugdgezondheid): the token is shorter than 16 characters',
+    );
+    for (const secret of [A, B, 'tooshort1', raw]) expect(message).not.toContain(secret);
+  });
+
+  it('never shows a bad DELIVER_METRICS_TOKEN either', () => {
+    expect(() => loadConfig(settings, { ...required, DELIVER_METRICS_TOKEN: 'short-secret' })).toThrow(
+      'DELIVER_METRICS_TOKEN (secret, value not shown) is invalid: the token is shorter than 16 characters',
+    );
+  });
+
+  it('leaves /metrics closed without a metrics token, and reads one when given', () => {
+    expect(loadConfig(settings, required).metricsToken).toBeUndefined();
+    expect(loadConfig(settings, { ...required, DELIVER_METRICS_TOKEN: B }).metricsToken).toBe(B);
+    expect(asOptionalToken('')).toBeUndefined();
+  });
+
+  it('marks the tokens secret in the generated README table, and reads the v2 recipient topics by default', () => {
+    const table = describeSettings(settings).join('\n');
+    expect(table).toContain('| `DELIVER_API_TOKENS` | (required) | **secret**: ');
+    expect(table).toContain('| `DELIVER_METRICS_TOKEN` | (unset) | **secret**: ');
+    const config = loadConfig(settings, required);
+    expect([config.stagemarktTopic, config.svbTopic, config.ggdTopic]).toEqual([
+      'recipient.sbb-stagemarkt.v2',
+      'recipient.svb-kostendelersnorm.v2',
+      'recipient.ggd-jeugdgezondheid.v2',
+    ]);
+  });
+});
