@@ -20,6 +20,7 @@ import { startIngest } from '../services/ingest/src/pipeline.ts';
 import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/config.ts';
 import { createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
 import { startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
+import { ingestPartitionKeyFile } from '../test/support/ingest-key.ts';
 import { testBsn } from '../test/support/raw-events.ts';
 import { benchStack } from './support.ts';
 
@@ -61,6 +62,7 @@ const ingest = await startIngest({
     RAW_DEAD_LETTER_TOPIC: `bench-${run}.dlq`,
     INGEST_SEEN_TOPIC: `bench-${run}.seen`,
     INGEST_GROUP_ID: `bench-${run}.ingest`,
+    INGEST_PARTITION_KEY_FILE: ingestPartitionKeyFile(),
   }),
   bus,
   registry,

@@ -3,6 +3,7 @@ import { loadConfig } from '@register-feeds/service-kit';
 import { settings as ingestSettings } from '../services/ingest/src/config.ts';
 import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
 import { startIngest } from '../services/ingest/src/pipeline.ts';
+import { ingestPartitionKeyFile } from '../test/support/ingest-key.ts';
 import { rawEvents } from '../test/support/raw-events.ts';
 import { benchStack, kafkajsPassthrough, measure, report, waitForGroup } from './support.ts';
 
@@ -45,6 +46,7 @@ const config = loadConfig(ingestSettings, {
   RAW_DEAD_LETTER_TOPIC: `bench-${run}.dlq`,
   INGEST_SEEN_TOPIC: `bench-${run}.seen`,
   INGEST_GROUP_ID: `bench-${run}-ingest`,
+  INGEST_PARTITION_KEY_FILE: ingestPartitionKeyFile(),
 });
 const ingest = await measure('ingest', total, async () => {
   const pipeline = await startIngest({ config, bus, registry, logger });

@@ -22,6 +22,14 @@ fi
 export PSEUDONYM_KEYS_FILE="${PSEUDONYM_KEYS_FILE:-$PWD/.local/pseudonym-keys.json}"
 [ -f "$PSEUDONYM_KEYS_FILE" ] || node services/pseudonymise/src/cli/keys.ts generate --file "$PSEUDONYM_KEYS_FILE"
 
+# ingest's internal partition key (HMAC of the person number -> Kafka key), made once and kept: another
+# key would move every person to another partition. Private from creation (umask), written whole (mv).
+export INGEST_PARTITION_KEY_FILE="${INGEST_PARTITION_KEY_FILE:-$PWD/.local/ingest-partition-key}"
+if [ ! -f "$INGEST_PARTITION_KEY_FILE" ]; then
+  (umask 077; node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64'))" >"$INGEST_PARTITION_KEY_FILE.tmp" \
+    && mv "$INGEST_PARTITION_KEY_FILE.tmp" "$INGEST_PARTITION_KEY_FILE")
+fi
+
 # read-API tokens for local runs, one per recipient, made once (.local/ is git-ignored)
 # and the /metrics token. Private from creation (umask 077 in a subshell), never chmod-ed afterwards; the
 # tokens come from node's stdout into the file, never through a command line (echo is a shell builtin).
@@ -66,13 +74,15 @@ wait_running ingest "${pids[0]}"
 wait_running pseudonymise "${pids[1]}"
 wait_running deliver "${pids[2]}"
 
-run_id="$(date +%s)"
-# Fresh event ids per run: ingest drops ids it has seen, so a second `npm start` would otherwise show nothing new.
+# Fresh event ids per run: ingest drops ids it has seen, so a second `npm start` would otherwise show nothing
+# new. The run id is the start time in base 36: epoch seconds would put ten digits in a row into every id,
+# which ingest refuses (it could carry a person number).
+read -r run_ms run_id < <(node -e 'const t = Date.now(); process.stdout.write(`${t} ${t.toString(36)}\n`)')
 sed "s/\"eventId\":\"/\"eventId\":\"run-$run_id-/" services/ingest/fixtures/sample-events.jsonl >".local/sample-$run_id.jsonl"
 cat services/ingest/fixtures/bad-events.jsonl >>".local/sample-$run_id.jsonl"
 node services/ingest/src/cli/publish-jsonl.ts ".local/sample-$run_id.jsonl"
 rm -f ".local/sample-$run_id.jsonl"
-node scripts/summary.ts --since-ms "$((run_id * 1000))"
+node scripts/summary.ts --since-ms "$run_ms"
 node scripts/show-stagemarkt.ts --api "$api"
 
 if [ "$once" = 1 ]; then exit 0; fi

@@ -17,9 +17,11 @@ import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/c
 
 const { values } = parseArgs({ options: { 'since-ms': { type: 'string' }, 'timeout-s': { type: 'string', default: '120' } } });
 const since = Number(values['since-ms'] ?? 0);
+// ingest's topics and group, not its partition key: the summary reads, it never keys anything
+const { partitionKey: _partitionKey, ...ingestTopics } = ingestSettings;
 const config = loadConfigOrExit('summary', {
   ...commonSettings,
-  ...ingestSettings,
+  ...ingestTopics,
   auditTopic: pseudonymiseSettings.auditTopic,
   pseudonymiseGroupId: pseudonymiseSettings.groupId,
 });

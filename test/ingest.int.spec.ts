@@ -1,16 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '../services/ingest/src/config.ts';
 import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
 import { startIngest } from '../services/ingest/src/pipeline.ts';
+import { ingestPartitionKeyFile } from './support/ingest-key.ts';
 import { rawEvents } from './support/raw-events.ts';
 import { groupCaughtUp, readAll as readAllFrom, testStack, uniqueName, waitFor } from './support/stack.ts';
 
 // Ingest on the real stack: good events come out once, in order per person, as Avro readable through the
 // registry; bad ones are dead-lettered with their reasons; nothing is missing; a killed ingest loses and
-// repeats nothing.
+// repeats nothing. The events' Kafka key is the HMAC of the person under ingest's internal key, the same
+// across restarts.
 
 const { bus, registry, brokers, registryUrl } = testStack();
 let admin: Admin;
@@ -30,6 +33,7 @@ function topicsFor(prefix: string) {
     RAW_DEAD_LETTER_TOPIC: `${id}.dlq`,
     INGEST_SEEN_TOPIC: `${id}.seen`,
     INGEST_GROUP_ID: `${id}.ingest`,
+    INGEST_PARTITION_KEY_FILE: ingestPartitionKeyFile(),
     KAFKA_BROKERS: brokers.join(','),
     SCHEMA_REGISTRY_URL: registryUrl,
     LOG_LEVEL: 'warn',
@@ -46,6 +50,12 @@ async function publishLines(topic: string, lines: string[]) {
 }
 
 const readAll = (topic: string) => readAllFrom(bus, admin, topic);
+const internalKey = Buffer.from(readFileSync(ingestPartitionKeyFile(), 'utf8').trim(), 'base64');
+/** The key ingest must give a person's events: HMAC-SHA-256 of "<soort>:<nummer>" under the internal key. */
+const expectedKey = (persoon: { bsn?: string; onderwijsnummer?: string }) =>
+  createHmac('sha256', internalKey)
+    .update(persoon.bsn === undefined ? `ONDERWIJSNUMMER:${persoon.onderwijsnummer}` : `BSN:${persoon.bsn}`)
+    .digest('hex');
 const ingestCaughtUp = (env: ReturnType<typeof topicsFor>) => groupCaughtUp(admin, env.INGEST_GROUP_ID, env.RAW_TOPIC);
 
 const fixture = (name: string) =>
@@ -84,8 +94,14 @@ describe('ingest', () => {
       byKey.set(key, [...(byKey.get(key) ?? []), inputOrder.get(decoded[i]?.eventId ?? '') ?? -1]);
     });
     for (const order of byKey.values()) expect(order).toEqual([...order].sort((a, b) => a - b));
-    // the key never shows a person number
-    for (const m of events) expect(m.key!.toString()).toMatch(/^[0-9a-f]{64}$/);
+    // the key is the keyed hash of the person: it never shows a person number
+    const personOf = new Map(
+      good.map((l) => JSON.parse(l) as { eventId: string; persoon: { bsn?: string } }).map((e) => [e.eventId, e.persoon]),
+    );
+    events.forEach((m, i) => {
+      expect(m.key!.toString()).toMatch(/^[0-9a-f]{64}$/);
+      expect(m.key!.toString()).toBe(expectedKey(personOf.get(decoded[i]?.eventId ?? '') ?? {}));
+    });
 
     const deadLetters = await readAll(env.RAW_DEAD_LETTER_TOPIC);
     const letters = await Promise.all(
@@ -98,6 +114,10 @@ describe('ingest', () => {
       expect(letter.reasons.length).toBeGreaterThan(0);
       expect(letter.sourceTopic).toBe(env.RAW_TOPIC);
     }
+    // an event id that could carry a person number is refused for that, and the reason does not repeat it
+    const fromBsnId = letters.find((l) => l.originalValue.toString().includes('"eventId":"leerling-111222333-001"'))!;
+    expect(fromBsnId.reasons).toEqual([expect.objectContaining({ field: 'eventId', rule: 'event-id-digits' })]);
+    expect(JSON.stringify(fromBsnId.reasons)).not.toContain('111222333');
   });
 
   it('loses nothing and publishes nothing twice when killed mid-stream and started again', async () => {
@@ -140,5 +160,16 @@ describe('ingest', () => {
     const ids = await Promise.all(events.map(async (m) => (await registry.decode<{ eventId: string }>(m.value!)).eventId));
     expect(ids.length).toBe(lines.length);
     expect(new Set(ids).size).toBe(lines.length);
+    // both runs keyed every person alike: one key per person, the keyed hash of the person
+    const persons = new Map(
+      lines.map((l) => JSON.parse(l) as { eventId: string; persoon: { bsn: string } }).map((e) => [e.eventId, e.persoon]),
+    );
+    const keysByPerson = new Map<string, Set<string>>();
+    events.forEach((m, i) => {
+      const persoon = persons.get(ids[i] ?? '') ?? { bsn: '' };
+      keysByPerson.set(persoon.bsn, (keysByPerson.get(persoon.bsn) ?? new Set()).add(m.key!.toString()));
+      expect(m.key!.toString()).toBe(expectedKey(persoon));
+    });
+    expect([...keysByPerson.values()].every((keys) => keys.size === 1)).toBe(true);
   });
 });

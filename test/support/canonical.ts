@@ -1,8 +1,12 @@
+import { createSecretKey, randomBytes } from 'node:crypto';
 import type { RegisterEvent } from '@register-feeds/register-model';
 import { loadAvroSchema, type MessageBus, type SchemaRegistryClient, valueSubject } from '@register-feeds/service-kit';
 import { normalise } from '../../services/ingest/src/normalise.ts';
-import { partitionKey } from '../../services/ingest/src/partition-key.ts';
+import { createPartitionKey } from '../../services/ingest/src/partition-key.ts';
 import { parseRegisterEvent } from '../../services/ingest/src/validate/index.ts';
+
+// keyed like ingest keys register.events.v1, under a throwaway internal key (test topics only)
+const partitionKey = createPartitionKey(createSecretKey(randomBytes(32)));
 
 /** A raw event as ingest would make it canonical; throws with the rules when the raw event is invalid. */
 export function canonical(raw: Record<string, unknown>): RegisterEvent {

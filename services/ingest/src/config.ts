@@ -1,4 +1,5 @@
 import { asInteger, asString, commonSettings, type Setting, topics } from '@register-feeds/service-kit';
+import { readPartitionKeyFile } from './partition-secret.ts';
 
 /** Everything ingest reads from its environment; validated once in main.ts. */
 export const settings = {
@@ -23,6 +24,13 @@ export const settings = {
     doc: 'raw events larger than this go to the dead-letter topic unparsed',
     default: '65536',
     parse: asInteger(1024, 1_000_000),
+  },
+  // Read at start, so a missing or bad key file stops ingest before it touches Kafka; the value is a KeyObject.
+  partitionKey: {
+    env: 'INGEST_PARTITION_KEY_FILE',
+    doc: 'file with ingest’s internal key for the Kafka key of register.events.v1 (HMAC-SHA-256 of the person number): base64 of 32+ random bytes, made once and kept (another key moves every person to another partition); never in the repo',
+    parse: readPartitionKeyFile,
+    secret: true,
   },
   replicationFactor: {
     env: 'TOPIC_REPLICATION_FACTOR',

@@ -1,5 +1,6 @@
 import type { ConsumedMessage, DeadLetterSource } from '@register-feeds/service-kit';
-import { normalise, partitionKey, type RegisterEvent } from './normalise.ts';
+import { normalise, type RegisterEvent } from './normalise.ts';
+import type { PartitionKey } from './partition-key.ts';
 import { parseRegisterEvent, type Reason } from './validate/index.ts';
 
 /** Where a raw record came from; travels with every decision so a dead letter can point back at it. */
@@ -13,9 +14,14 @@ export type Decision =
 /**
  * The whole of ingest's judgement over one batch, pure: each raw record is published (valid, first time
  * its event id is seen), dead-lettered (with every reason), or dropped as a repeat. Repeats within the
- * batch count too. Encoding and producing happen at the edge (pipeline.ts).
+ * batch count too. Encoding and producing happen at the edge (pipeline.ts). The partition key comes in
+ * with its internal key, so this stays pure.
  */
-export function decideBatch(messages: ConsumedMessage[], seen: ReadonlySet<string>, options: { maxBytes: number }): Decision[] {
+export function decideBatch(
+  messages: ConsumedMessage[],
+  seen: ReadonlySet<string>,
+  options: { maxBytes: number; partitionKey: PartitionKey },
+): Decision[] {
   const seenInBatch = new Set<string>();
   return messages.map((message): Decision => {
     const source: Source = {
@@ -35,7 +41,7 @@ export function decideBatch(messages: ConsumedMessage[], seen: ReadonlySet<strin
     if (seen.has(eventId) || seenInBatch.has(eventId)) return { kind: 'duplicate', eventId, source };
     seenInBatch.add(eventId);
     const event = normalise(parsed.event);
-    return { kind: 'publish', event, key: partitionKey(event), source };
+    return { kind: 'publish', event, key: options.partitionKey(event), source };
   });
 }
 

@@ -39,6 +39,7 @@ const EXPECTED: readonly (readonly [what: string, rules: readonly Rule[]])[] = [
   ['unknown event type', [RULE.enum]],
   ['date that does not exist', [RULE.dateExists]],
   ['unknown field', [RULE.unknownField]],
+  ['eventId built from a BSN', [RULE.eventIdDigits]],
 ];
 
 describe('fixtures/bad-events.jsonl', () => {

@@ -12,7 +12,6 @@ import { parseIsoDateTime, toEpochDay } from '@register-feeds/register-model';
 import type { RawBpvReference, RawRegisterEvent } from './raw-register-event.ts';
 
 export type { RegisterEvent } from '@register-feeds/register-model';
-export { partitionKey } from './partition-key.ts';
 export type { RawRegisterEvent } from './raw-register-event.ts';
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);

@@ -1,37 +1,56 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, type KeyObject } from 'node:crypto';
 import type { RegisterEvent } from '@register-feeds/register-model';
 
+type Soort = RegisterEvent['persoon']['identificatie']['soort'];
+
+/** The Kafka key of a canonical event, for one internal key. */
+export type PartitionKey = (event: RegisterEvent) => string;
+
 /**
- * The Kafka key of a canonical event: sha256 hex of "<soort>:<nummer>".
+ * The Kafka key of a canonical event: HMAC-SHA-256, hex, of "<soort>:<nummer>" under ingest's internal
+ * partition key (INGEST_PARTITION_KEY_FILE, partition-secret.ts).
  *
  * Why a key per person: Kafka keeps order per partition, and every event of one person must be applied
- * in order (registered before changed before ended), so all of them go to one partition.
- * Why hashed: keys show up in plain sight in tools (consoles, kcat, lag dashboards); a hex digest keeps
- * a BSN off those screens. It is NOT a pseudonym: the BSN space is small enough to enumerate, and the
- * value of the record carries the number anyway. Pseudonyms are per recipient, made downstream with a key.
+ * in order (registered before changed before ended), so all of them go to one partition. The internal key
+ * is made once and kept: the same person gets the same key, and so the same partition, for as long as the
+ * topic lives. A new key would send a person's next events to another partition than the earlier ones.
+ * Why keyed: keys show up in plain sight in tools (consoles, kcat, lag dashboards, exports). An unkeyed
+ * sha256 of a BSN is reversed in a minute by hashing the ~10^8 valid numbers; an HMAC cannot be, nor
+ * linked to any other hash of the number, without the key. The key is ingest's own, never a recipient's:
+ * recipients' pseudonyms are made downstream, each with its own key.
  * The soort is part of the input so a BSN and an onderwijsnummer can never share a key.
  */
-export function partitionKey(event: RegisterEvent): string {
-  const { soort, nummer } = event.persoon.identificatie;
-  return personKey(soort, nummer);
+export function createPartitionKey(secret: KeyObject): PartitionKey {
+  if (secret.type !== 'secret') throw new TypeError('the partition key must be a secret key');
+  return (event) => personKey(secret, event.persoon.identificatie.soort, event.persoon.identificatie.nummer);
 }
 
-export function personKey(soort: RegisterEvent['persoon']['identificatie']['soort'], nummer: string): string {
-  return createHash('sha256').update(`${soort}:${nummer}`, 'utf8').digest('hex');
+export function personKey(secret: KeyObject, soort: Soort, nummer: string): string {
+  return createHmac('sha256', secret).update(`${soort}:${nummer}`, 'utf8').digest('hex');
 }
 
 /**
- * The same key for a raw JSON line, read without validating it (ingest validates), so producers of the
- * raw topic keep a person's events on one partition too. Null when the line shows no person number: that
- * costs only the ordering of a record that will be dead-lettered anyway.
+ * The key our publishing tools (publish CLI, generator, tests, benchmarks) give a raw JSON line, read
+ * without validating it (ingest validates), so a person's raw events share a partition of the raw topic
+ * and stay in order. Null when the line shows no person number: that costs only the ordering of a record
+ * that will be dead-lettered anyway.
+ *
+ * It is NOT ingest's partition key: the register's side has no access to ingest's internal key. It is
+ * still an unkeyed sha256 of "<soort>:<nummer>" (reversible by enumeration, like the number in the value
+ * next to it, which every reader of the raw topic sees anyway) because `npm run replay -- --rekey`
+ * recognises exactly this form to replace it (tools/replay/src/rekey.ts).
  */
 export function rawPersonKey(line: string): string | null {
   try {
     const persoon = (JSON.parse(line) as { persoon?: { bsn?: unknown; onderwijsnummer?: unknown } } | null)?.persoon;
-    if (typeof persoon?.bsn === 'string') return personKey('BSN', persoon.bsn);
-    if (typeof persoon?.onderwijsnummer === 'string') return personKey('ONDERWIJSNUMMER', persoon.onderwijsnummer);
+    if (typeof persoon?.bsn === 'string') return unkeyedPersonKey('BSN', persoon.bsn);
+    if (typeof persoon?.onderwijsnummer === 'string') return unkeyedPersonKey('ONDERWIJSNUMMER', persoon.onderwijsnummer);
   } catch {
     // not JSON: no key
   }
   return null;
+}
+
+function unkeyedPersonKey(soort: Soort, nummer: string): string {
+  return createHash('sha256').update(`${soort}:${nummer}`, 'utf8').digest('hex');
 }

@@ -16,6 +16,7 @@ import {
 } from '@register-feeds/service-kit';
 import type { settings } from './config.ts';
 import { type Decision, decideBatch, sourceRef } from './decide.ts';
+import { createPartitionKey } from './partition-key.ts';
 import { loadSeenEventIds } from './seen-event-ids.ts';
 
 export type IngestConfig = ConfigOf<typeof settings>;
@@ -68,6 +69,7 @@ export async function startIngest({
   await admin.disconnect();
 
   const counters: IngestCounters = { published: 0, deadLettered: 0, duplicates: 0, batches: 0 };
+  const decideOptions = { maxBytes: config.maxEventBytes, partitionKey: createPartitionKey(config.partitionKey) };
   /** Encodes the decisions; an event that does not fit the canonical schema becomes a dead letter itself. */
   const toMessages = async (decisions: Decision[]): Promise<{ messages: OutgoingMessage[]; final: Decision[] }> => {
     const messages: OutgoingMessage[] = [];
@@ -101,7 +103,7 @@ export async function startIngest({
   };
 
   const handleBatch = async (batch: Batch): Promise<BatchOutcome> => {
-    const { messages, final: decisions } = await toMessages(decideBatch(batch.messages, seen.ids, { maxBytes: config.maxEventBytes }));
+    const { messages, final: decisions } = await toMessages(decideBatch(batch.messages, seen.ids, decideOptions));
     return {
       messages,
       afterCommit: () => {

@@ -2,11 +2,12 @@
 
 import { parseArgs } from 'node:util';
 import { parseIsoDate } from '@register-feeds/register-model';
+import { MAX_SEED } from './generate.ts';
 
 export const USAGE = `usage: npm run generate -- [--seed N] [--total N] [--persons N] [--active N] [--start YYYY-MM-DD]
                         [--out file.jsonl | --topic register.raw.v1] [--rate events/s]
 
-  --seed     seed of the generator; the same seed gives the same events (default 1)
+  --seed     seed of the generator, 0 to 99999999; the same seed gives the same events (default 1)
   --total    events to generate (default: until every person's life cycle has ended)
   --persons  distinct persons (default: as many as --total needs; 1000 when neither is given)
   --active   most persons in the middle of their life cycle at once: the memory bound (default 20000);
@@ -32,10 +33,16 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-function integer(name: string, raw: string | undefined, min: number): number | undefined {
+function integer(name: string, raw: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number >= ${min}`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(
+      max === Number.MAX_SAFE_INTEGER
+        ? `--${name} must be a whole number >= ${min}`
+        : `--${name} must be a whole number from ${min} to ${max}`,
+    );
+  }
   return value;
 }
 
@@ -65,7 +72,8 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
   if (text('out') !== undefined && text('topic') !== undefined) throw new UsageError('give --out or --topic, not both');
   const start = text('start');
   if (start !== undefined && !parseIsoDate(start).ok) throw new UsageError('--start must be an existing date, YYYY-MM-DD');
-  const options: CliOptions = { seed: integer('seed', text('seed'), 0) ?? 1, help: values.help === true };
+  // at most eight digits: the seed is part of every eventId, and ingest refuses nine digits in a row there
+  const options: CliOptions = { seed: integer('seed', text('seed'), 0, MAX_SEED) ?? 1, help: values.help === true };
   const total = integer('total', text('total'), 1);
   const persons = integer('persons', text('persons'), 1);
   const active = integer('active', text('active'), 1);

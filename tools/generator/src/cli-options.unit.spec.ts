@@ -39,6 +39,7 @@ describe('parseCliOptions', () => {
     [['--total', '0']],
     [['--total', '1e6']],
     [['--seed', '-3']],
+    [['--seed', '100000000']],
     [['--start', '2025-02-29']],
     [['--out', 'a', '--topic', 'b']],
     [['--unknown']],

@@ -96,9 +96,28 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
+/** Eight digits at most: the seed is part of every eventId, which may not hold nine digits in a row. */
+export const MAX_SEED = 99_999_999;
+
+/**
+ * gen-<seed>-<n>. Ingest refuses an eventId with nine or more digits in a row (it could carry a person
+ * number), so from the 100 000 000th event on the counter gets a hyphen before every last eight digits:
+ * gen-1-1-00000000. The seed has at most eight digits, and every group after a counter's first has
+ * exactly eight, so no two (seed, n) share an id.
+ */
+export function generatedEventId(seed: number, n: number): string {
+  let digits = String(n);
+  let grouped = '';
+  while (digits.length > 8) {
+    grouped = `-${digits.slice(-8)}${grouped}`;
+    digits = digits.slice(0, -8);
+  }
+  return `gen-${seed}-${digits}${grouped}`;
+}
+
 function settingsOf(options: GenerateOptions): Settings {
   const { seed } = options;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError('seed must be a non-negative safe integer');
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > MAX_SEED) throw new RangeError(`seed must be a whole number from 0 to ${MAX_SEED}`);
   const startDate = options.startDate ?? DEFAULT_START_DATE;
   if (!parseIsoDate(startDate).ok) throw new RangeError('startDate must be an existing YYYY-MM-DD date');
   const unlimited = Number.POSITIVE_INFINITY;
@@ -190,7 +209,7 @@ export function* generateRegisterEvents(options: GenerateOptions): Generator<Raw
       // written before the life cycle moves on: build() reads the person's state as it is now
       const event = person.next.build();
       lastOccurredAt = event.occurredAt;
-      yield { eventId: `gen-${seed}-${emitted}`, ...event } as RawEvent;
+      yield { eventId: generatedEventId(seed, emitted), ...event } as RawEvent;
       const step = person.life.next();
       if (!step.done) {
         person.at = step.value.at;

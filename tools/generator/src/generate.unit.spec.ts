@@ -2,7 +2,7 @@ import { parseIsoDateTime, toEpochDay } from '@register-feeds/register-model';
 import { describe, expect, it } from 'vitest';
 import { parseRegisterEvent } from '../../../services/ingest/src/validate/index.ts';
 import { ageOn } from './calendar-days.ts';
-import { type GenerateOptions, type GeneratorStats, generateRegisterEvents } from './generate.ts';
+import { type GenerateOptions, type GeneratorStats, generatedEventId, generateRegisterEvents, MAX_SEED } from './generate.ts';
 import type { RawEvent } from './raw-event.ts';
 
 const take = (options: GenerateOptions, n: number): RawEvent[] => {
@@ -49,6 +49,18 @@ describe('generateRegisterEvents: repeatable', () => {
   it('given a seed, when generated, then eventIds are gen-<seed>-<n>, unique and in output order', () => {
     const events = SAMPLE_BY_SEED[3]!;
     expect(events.map((e) => e.eventId)).toEqual(events.map((_, i) => `gen-42-${i + 1}`));
+  });
+
+  it('given the largest seed and counters past eight digits, when an eventId is made, then it never holds nine digits in a row', () => {
+    const ids = [1, 99_999_999, 100_000_000, 123_456_789, 9_007_199_254_740_991].map((n) => generatedEventId(MAX_SEED, n));
+    expect(ids).toEqual([
+      'gen-99999999-1',
+      'gen-99999999-99999999',
+      'gen-99999999-1-00000000',
+      'gen-99999999-1-23456789',
+      'gen-99999999-90071992-54740991',
+    ]);
+    for (const id of ids) expect(id).not.toMatch(/[0-9]{9}/);
   });
 });
 

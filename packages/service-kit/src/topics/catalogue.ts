@@ -59,7 +59,7 @@ export const topics = {
   events: {
     name: 'register.events.v1',
     class: 'canonical',
-    key: 'sha256 of "<BSN|ONDERWIJSNUMMER>:<number>" (one person, one partition)',
+    key: 'HMAC-SHA-256 (hex) of "<BSN|ONDERWIJSNUMMER>:<number>" under ingest’s internal key, INGEST_PARTITION_KEY_FILE (one person, one partition; not reversible without the key)',
     value: 'Avro nl.onderwijs.register.v1.RegisterEvent (schemas/register-event.avsc)',
     partitions: 6,
     // the event history is the source for snapshots on a peildatum and for rebuilding projections

@@ -19,7 +19,9 @@ if (!file) {
   process.stderr.write('usage: npm run publish -- <file.jsonl> [--topic <raw topic>]\n');
   process.exit(2);
 }
-const config = loadConfigOrExit('publish', settings);
+// the register's side of the raw topic: it needs ingest's topics, never ingest's partition key
+const { partitionKey: _partitionKey, ...publishSettings } = settings;
+const config = loadConfigOrExit('publish', publishSettings);
 const topic = values.topic ?? config.rawTopic;
 const size = await stat(file).then(
   (s) => s.size,

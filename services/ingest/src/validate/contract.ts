@@ -11,7 +11,10 @@
 import { parseIsoDate, parseIsoDateTime } from '@register-feeds/register-model';
 import { EVENT_TYPES, LEERWEGEN, SECTORS } from '../raw-register-event.ts';
 import {
+  EVENT_ID_PATTERN,
+  holdsNineDigitRun,
   isAlphanumeric,
+  isEventIdText,
   isNineDigits,
   isValidBrin,
   isValidBrinVestiging,
@@ -19,6 +22,7 @@ import {
   isValidCrebo,
   isValidOnderwijsnummer,
   isValidOpleidingscode,
+  NINE_DIGIT_RUN_PATTERN,
 } from './identifiers.ts';
 import { RULE, type Rule } from './reason.ts';
 
@@ -31,7 +35,16 @@ export interface Failure {
 export type Check = (value: string) => Failure | undefined;
 
 export type FieldSpec =
-  | { kind: 'string'; minLength?: number; maxLength?: number; check?: Check }
+  | {
+      kind: 'string';
+      minLength?: number;
+      maxLength?: number;
+      /** the pattern the whole value matches, as the schema writes it; `check` enforces it */
+      pattern?: string;
+      /** a pattern no part of the value may match (the schema's `not: { pattern }`); `check` enforces it */
+      forbiddenPattern?: string;
+      check?: Check;
+    }
   | { kind: 'integer'; minimum: number; maximum: number }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'object'; fields: ObjectSpec };
@@ -103,6 +116,23 @@ const dateTime = checked((value) => {
     : fail(RULE.dateExists, 'is not an existing date and time');
 });
 
+// The digits rule comes first: an id that could carry a person number is refused for that, whatever else
+// is wrong with it, so the sender learns the reason that matters. Neither message quotes the id.
+const eventId: FieldSpec = {
+  kind: 'string',
+  minLength: 1,
+  maxLength: 64,
+  pattern: EVENT_ID_PATTERN,
+  forbiddenPattern: NINE_DIGIT_RUN_PATTERN,
+  check: (value) => {
+    if (holdsNineDigitRun(value)) {
+      return fail(RULE.eventIdDigits, 'must not have nine or more digits in a row (it could carry a BSN or onderwijsnummer)');
+    }
+    if (!isEventIdText(value)) return fail(RULE.eventIdFormat, 'must be letters A-Z a-z, digits and hyphens only');
+    return undefined;
+  },
+};
+
 // Avro int is 32-bit signed; a bpvVolgnummer must fit the canonical event.
 const AVRO_INT_MAX = 2_147_483_647;
 
@@ -153,7 +183,7 @@ export const BPV: ObjectSpec = {
 };
 
 export const REGISTER_EVENT: ObjectSpec = {
-  eventId: required(text(1, 100)),
+  eventId: required(eventId),
   eventType: required(oneOf(EVENT_TYPES)),
   occurredAt: required(dateTime),
   sector: required(oneOf(SECTORS)),
@@ -171,6 +201,14 @@ export interface ObjectSummary {
   enums: Record<string, string[]>;
   /** Numeric and length bounds per field, where the field has any. */
   bounds: Record<string, Bounds>;
+  /** Patterns per string field, where the field has any. */
+  patterns: Record<string, Patterns>;
+}
+
+export interface Patterns {
+  pattern?: string;
+  /** the schema's `not: { pattern }` */
+  forbidden?: string;
 }
 
 export interface Bounds {
@@ -189,6 +227,14 @@ function boundsOf(spec: FieldSpec): Bounds | undefined {
   };
 }
 
+function patternsOf(spec: FieldSpec): Patterns | undefined {
+  if (spec.kind !== 'string' || (spec.pattern === undefined && spec.forbiddenPattern === undefined)) return undefined;
+  return {
+    ...(spec.pattern === undefined ? {} : { pattern: spec.pattern }),
+    ...(spec.forbiddenPattern === undefined ? {} : { forbidden: spec.forbiddenPattern }),
+  };
+}
+
 /** Every object of the contract by dotted path ('' is the event itself), as the validator sees it. */
 export function contractSummary(
   spec: ObjectSpec = REGISTER_EVENT,
@@ -198,10 +244,13 @@ export function contractSummary(
   const entries = Object.entries(spec);
   const enums: Record<string, string[]> = {};
   const bounds: Record<string, Bounds> = {};
+  const patterns: Record<string, Patterns> = {};
   for (const [name, def] of entries) {
     if (def.spec.kind === 'enum') enums[name] = [...def.spec.values];
     const own = boundsOf(def.spec);
     if (own) bounds[name] = own;
+    const ownPatterns = patternsOf(def.spec);
+    if (ownPatterns) patterns[name] = ownPatterns;
     if (def.spec.kind === 'object') contractSummary(def.spec.fields, path ? `${path}.${name}` : name, out);
   }
   out[path] = {
@@ -212,6 +261,7 @@ export function contractSummary(
       .sort(),
     enums,
     bounds,
+    patterns,
   };
   return out;
 }

@@ -11,6 +11,20 @@ const BRIN_VESTIGING = /^\d{2}[A-Z0-9]{2}\d{2}$/;
 const CREBO = /^\d{5}$/;
 const PO_VO_OPLEIDINGSCODE = /^\d{4,5}$/;
 
+/**
+ * eventId: letters, digits and hyphens only (a UUID fits), so an id is safe in Kafka keys, headers, URLs
+ * and log lines. The length (1..64) is a bound of the contract table. Shared with the JSON Schema as text.
+ */
+export const EVENT_ID_PATTERN = '^[A-Za-z0-9-]*$';
+/**
+ * Nine digits in a row could be a BSN or an onderwijsnummer: an id built from a person number would carry
+ * it into every topic, header and log line the id reaches, recipients' feeds included. The schema says
+ * it as `not: { pattern }`.
+ */
+export const NINE_DIGIT_RUN_PATTERN = '[0-9]{9}';
+const EVENT_ID = new RegExp(EVENT_ID_PATTERN);
+const NINE_DIGIT_RUN = new RegExp(NINE_DIGIT_RUN_PATTERN);
+
 // 9*d1 + 8*d2 + ... + 2*d8 - 1*d9: the weights of the elfproef, shared by BSN and onderwijsnummer.
 const WEIGHTS = [9, 8, 7, 6, 5, 4, 3, 2, -1] as const;
 
@@ -57,6 +71,16 @@ export function isValidOpleidingscode(text: string, sector?: Sector): boolean {
 
 export function isValidCrebo(text: string): boolean {
   return CREBO.test(text);
+}
+
+/** Only the characters an eventId may have (the length is checked apart). */
+export function isEventIdText(text: string): boolean {
+  return EVENT_ID.test(text);
+}
+
+/** Nine or more digits in a row, anywhere in the text. */
+export function holdsNineDigitRun(text: string): boolean {
+  return NINE_DIGIT_RUN.test(text);
 }
 
 /** ASCII letters and digits only, of min..max characters. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   elfproefRemainder,
+  holdsNineDigitRun,
   isAlphanumeric,
+  isEventIdText,
   isValidBrin,
   isValidBrinVestiging,
   isValidBsn,
@@ -106,5 +108,28 @@ describe('isAlphanumeric', () => {
     expect(isAlphanumeric('ABCDEFGHIJK', 1, 10)).toBe(false);
     expect(isAlphanumeric('LOC-01', 1, 10)).toBe(false);
     expect(isAlphanumeric('LOCé', 1, 10)).toBe(false);
+  });
+});
+
+describe('isEventIdText and holdsNineDigitRun', () => {
+  it.each([
+    'sample-001',
+    'gen-42-1',
+    '550e8400-e29b-41d4-a716-446655440000',
+    'A-z-0',
+    '',
+  ])('given %j, then its characters may be an eventId', (id) => {
+    expect(isEventIdText(id)).toBe(true);
+  });
+
+  it.each(['a_b', 'a b', 'a:b', 'a/b', 'é', 'ａ', '１'])('given %j, then its characters may not be an eventId', (id) => {
+    expect(isEventIdText(id)).toBe(false);
+  });
+
+  it('given ids, when searched for nine digits in a row, then only a run of nine or more counts', () => {
+    expect(holdsNineDigitRun('evt-111222333')).toBe(true);
+    expect(holdsNineDigitRun('1760000000')).toBe(true);
+    expect(holdsNineDigitRun('evt-11122233-3')).toBe(false);
+    expect(holdsNineDigitRun('12345678')).toBe(false);
   });
 });

@@ -277,10 +277,50 @@ const CASES: RuleCase[] = [
   {
     rule: RULE.length,
     field: 'eventId',
-    why: 'an eventId of 101 characters',
+    why: 'an eventId of 65 characters',
     base: 'PO',
-    failing: [['eventId', 'x'.repeat(101)]],
-    passing: [['eventId', 'x'.repeat(100)]],
+    failing: [['eventId', 'x'.repeat(65)]],
+    passing: [['eventId', 'x'.repeat(64)]],
+  },
+  {
+    rule: RULE.eventIdFormat,
+    field: 'eventId',
+    why: 'an eventId with an underscore',
+    base: 'PO',
+    failing: [['eventId', 'po_1']],
+    passing: [['eventId', 'po-1']],
+  },
+  {
+    rule: RULE.eventIdFormat,
+    field: 'eventId',
+    why: 'an eventId with a space',
+    base: 'PO',
+    failing: [['eventId', 'po 1']],
+    passing: [['eventId', 'PO1']],
+  },
+  {
+    rule: RULE.eventIdDigits,
+    field: 'eventId',
+    why: 'an eventId built from a BSN',
+    base: 'PO',
+    failing: [['eventId', `evt-${BSN}-1`]],
+    passing: [['eventId', 'evt-11122233-3-1']],
+  },
+  {
+    rule: RULE.eventIdDigits,
+    field: 'eventId',
+    why: 'an eventId of epoch seconds (ten digits)',
+    base: 'PO',
+    failing: [['eventId', 'run-1760000000-sample-001']],
+    passing: [['eventId', 'run-mgbkhq2o-sample-001']],
+  },
+  {
+    rule: RULE.eventIdDigits,
+    field: 'eventId',
+    why: 'nine digits that are also outside the format',
+    base: 'PO',
+    failing: [['eventId', `evt_${ONDERWIJSNUMMER}`]],
+    passing: [['eventId', '550e8400-e29b-41d4-a716-44665544abcd']],
   },
   {
     rule: RULE.length,
@@ -792,6 +832,20 @@ describe('parseRegisterEvent: reasons never carry personal data', () => {
     // then
     expect(reasons.length).toBeGreaterThanOrEqual(5);
     expectNoPersonalData(reasons, ...values);
+  });
+
+  it('given an eventId that carries a BSN, when parsed, then the reason names the rule and never the id', () => {
+    const id = `leerling-${BSN}-inschrijving-${ONDERWIJSNUMMER}`;
+    const reasons = reasonsOf(edited('PO', [['eventId', id]]));
+    expect(reasons.map((r) => [r.field, r.rule])).toEqual([['eventId', RULE.eventIdDigits]]);
+    expectNoPersonalData(reasons, id);
+  });
+
+  it('given an eventId too long and holding a person number, when parsed, then both reasons are given, neither quoting it', () => {
+    const id = `${BSN}${'x'.repeat(100)}`;
+    const reasons = reasonsOf(edited('PO', [['eventId', id]]));
+    expect(reasons.map((r) => r.rule)).toEqual([RULE.length, RULE.eventIdDigits]);
+    expectNoPersonalData(reasons, id);
   });
 
   it('given an unknown key that is itself a BSN or a date, when parsed, then the key is redacted in field and message', () => {

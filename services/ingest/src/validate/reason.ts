@@ -23,6 +23,8 @@ export const RULE = {
   length: 'length',
   range: 'range',
   format: 'format',
+  eventIdFormat: 'event-id-format',
+  eventIdDigits: 'event-id-digits',
   bsnFormat: 'bsn-format',
   bsnElfproef: 'bsn-elfproef',
   onderwijsnummerFormat: 'onderwijsnummer-format',

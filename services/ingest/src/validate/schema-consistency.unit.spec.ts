@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Bounds, contractSummary, type ObjectSummary } from './contract.ts';
+import { type Bounds, contractSummary, type ObjectSummary, type Patterns } from './contract.ts';
 
 // The published JSON Schema and the validator's contract table describe one contract. This test reads the
 // schema's own structure (properties, required, enums and bounds of every object) and compares it with the
@@ -27,11 +27,19 @@ function schemaSummary(node: Node, path = '', out: Record<string, ObjectSummary>
   const properties = object.properties as Record<string, Node>;
   const enums: Record<string, string[]> = {};
   const bounds: Record<string, Bounds> = {};
+  const patterns: Record<string, Patterns> = {};
   for (const [name, property] of Object.entries(properties)) {
     const resolved = resolve(property);
     if (Array.isArray(resolved.enum)) enums[name] = resolved.enum as string[];
     const own = Object.fromEntries(BOUND_KEYS.filter((key) => resolved[key] !== undefined).map((key) => [key, resolved[key]]));
     if (Object.keys(own).length > 0) bounds[name] = own;
+    const forbidden = (resolved.not as Node | undefined)?.pattern;
+    if (resolved.pattern !== undefined || forbidden !== undefined) {
+      patterns[name] = {
+        ...(resolved.pattern === undefined ? {} : { pattern: resolved.pattern as string }),
+        ...(forbidden === undefined ? {} : { forbidden: forbidden as string }),
+      };
+    }
     if (resolved.type === 'object') schemaSummary(resolved, path ? `${path}.${name}` : name, out);
   }
   out[path] = {
@@ -39,6 +47,7 @@ function schemaSummary(node: Node, path = '', out: Record<string, ObjectSummary>
     required: [...((object.required as string[]) ?? [])].sort(),
     enums,
     bounds,
+    patterns,
   };
   return out;
 }
@@ -54,8 +63,26 @@ describe('schemas/raw-register-event.schema.json', () => {
   });
 
   it('given the schema and the validator, when compared, then they require the same fields, allow the same enum values and bounds', () => {
+    const withoutPatterns = (summary: Record<string, ObjectSummary>) =>
+      Object.fromEntries(Object.entries(summary).map(([path, { patterns: _, ...rest }]) => [path, rest]));
+    expect(withoutPatterns(schemaSummary(schema))).toEqual(withoutPatterns(contractSummary()));
+  });
+
+  // Most fields' checks are predicates (identifiers.ts) the schema mirrors with its own patterns; where the
+  // contract table states its pattern (eventId), the schema must state exactly that, and every forbidden
+  // pattern (`not`) must be in both.
+  it('given the schema and the validator, when their patterns are compared, then the stated ones are the same', () => {
     const fromSchema = schemaSummary(schema);
-    expect(fromSchema).toEqual(contractSummary());
+    for (const [path, summary] of Object.entries(contractSummary())) {
+      for (const [name, patterns] of Object.entries(summary.patterns)) {
+        expect({ path, name, ...fromSchema[path]?.patterns[name] }).toEqual({ path, name, ...patterns });
+      }
+      for (const [name, patterns] of Object.entries(fromSchema[path]?.patterns ?? {})) {
+        if (patterns.forbidden !== undefined)
+          expect({ path, name, forbidden: summary.patterns[name]?.forbidden }).toEqual({ path, name, forbidden: patterns.forbidden });
+      }
+    }
+    expect(contractSummary()['']?.patterns.eventId).toEqual({ pattern: '^[A-Za-z0-9-]*$', forbidden: '[0-9]{9}' });
   });
 
   it('given the schema, when read, then it is a closed draft 2020-12 schema', () => {

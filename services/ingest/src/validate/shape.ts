@@ -46,8 +46,8 @@ function checkValue(value: unknown, spec: FieldSpec, path: string, reasons: Reas
         reasons.push(
           reason(path, RULE.length, `${path} must be ${spec.minLength ?? 0} to ${spec.maxLength ?? 'any number of'} characters long`),
         );
-        return;
       }
+      // checked even when the length is wrong: a too-long eventId that holds a person number must say so
       const failure = spec.check?.(value);
       if (failure) reasons.push(reason(path, failure.rule, `${path} ${failure.message}`));
       return;
