@@ -13,6 +13,7 @@ import { type IngestPipeline, startIngest } from '../services/ingest/src/pipelin
 import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/config.ts';
 import { createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
 import { type PseudonymisePipeline, startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
+import { ingestPartitionKeyFile } from './support/ingest-key.ts';
 import { testBsn } from './support/raw-events.ts';
 import { readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
@@ -24,7 +25,12 @@ const { bus, registry, brokers, registryUrl } = testStack();
 const logger = createLogger({ service: 'e2e', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 const id = uniqueName('e2e');
 const version = Math.floor(Math.random() * 1e9);
-const tokens = { stagemarkt: randomBytes(16).toString('hex'), svb: randomBytes(16).toString('hex'), ggd: randomBytes(16).toString('hex') };
+const tokens = {
+  stagemarkt: randomBytes(16).toString('hex'),
+  svb: randomBytes(16).toString('hex'),
+  ggd: randomBytes(16).toString('hex'),
+  metrics: randomBytes(16).toString('hex'),
+};
 const base = { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, LOG_LEVEL: 'warn' };
 const topic = {
   raw: `${id}.raw`,
@@ -52,6 +58,7 @@ const deliverConfig = (feedPrefix: string, groupPrefix: string) =>
     DELIVER_GROUP_PREFIX: groupPrefix,
     DELIVER_HTTP_PORT: '0',
     DELIVER_API_TOKENS: `sbb-stagemarkt:${tokens.stagemarkt},svb-kostendelersnorm:${tokens.svb},ggd-jeugdgezondheid:${tokens.ggd}`,
+    DELIVER_METRICS_TOKEN: tokens.metrics,
   });
 
 beforeAll(async () => {
@@ -71,6 +78,7 @@ beforeAll(async () => {
       RAW_DEAD_LETTER_TOPIC: `${id}.raw-dlq`,
       INGEST_SEEN_TOPIC: `${id}.seen`,
       INGEST_GROUP_ID: `${id}.ingest`,
+      INGEST_PARTITION_KEY_FILE: ingestPartitionKeyFile(),
     }),
     bus,
     registry,
@@ -188,8 +196,9 @@ describe('the pipeline, end to end', () => {
     );
     expect((await api('/v1/sbb-stagemarkt/rows')).status).toBe(401);
     expect((await api('/v1/sbb-stagemarkt/rows', 'not-a-token')).status).toBe(401);
-    expect((await api('/v1/sbb-stagemarkt/rows', tokens.svb)).status).toBe(403);
-    expect((await api('/v1/svb-kostendelersnorm/rows', tokens.stagemarkt)).status).toBe(403);
+    // another recipient's token: the same 401, so a caller cannot learn that a token is valid elsewhere
+    expect((await api('/v1/sbb-stagemarkt/rows', tokens.svb)).status).toBe(401);
+    expect((await api('/v1/svb-kostendelersnorm/rows', tokens.stagemarkt)).status).toBe(401);
 
     // SVB: the enrolment with its dates of enrolment and de-enrolment
     await publish(event('InschrijvingBeeindigd', { inschrijving: { ...inschrijving, niveau: 3, einddatum: '2026-07-31' } }));
@@ -213,7 +222,8 @@ describe('the pipeline, end to end', () => {
     expect(await onDate('2026-10-15')).not.toContain(older.bsn);
     expect(await onDate('2026-10-15')).toContain(younger.bsn);
 
-    const metrics = (await api('/metrics')).body as string;
+    expect((await api('/metrics')).status).toBe(401);
+    const metrics = (await api('/metrics', tokens.metrics)).body as string;
     expect(metrics).toMatch(/deliver_projection_rows\{recipient="sbb-stagemarkt"\} [1-9]/);
     expect(metrics).toMatch(/deliver_consumer_lag\{recipient="svb-kostendelersnorm",partition="\d+"\} \d+/);
     expect((await api('/ready')).status).toBe(200);

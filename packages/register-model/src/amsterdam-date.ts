@@ -44,3 +44,16 @@ export function amsterdamOffsetMillis(epochMillis: EpochMillis): number {
 export function amsterdamEpochDay(epochMillis: EpochMillis): EpochDay {
   return Math.floor((epochMillis + amsterdamOffsetMillis(epochMillis)) / MS_PER_DAY);
 }
+
+/**
+ * The instant the Amsterdam day of an instant began. Summer time never starts or ends at midnight, so the
+ * offset an hour before UTC midnight of the Dutch date is the offset at the Dutch midnight. Used as the
+ * Kafka timestamp of recipient-facing records: the delivery date, not the instant every recipient of one
+ * event shares; the true start of the day rather than UTC midnight of the Dutch date, which lies up to two
+ * hours ahead just after midnight, and Kafka 4 refuses records more than an hour in the future
+ * (message.timestamp.after.max.ms).
+ */
+export function amsterdamDayStart(epochMillis: EpochMillis): EpochMillis {
+  const utcMidnight = amsterdamEpochDay(epochMillis) * MS_PER_DAY;
+  return utcMidnight - amsterdamOffsetMillis(utcMidnight - MS_PER_HOUR);
+}

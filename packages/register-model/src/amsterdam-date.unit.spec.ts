@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amsterdamEpochDay, amsterdamOffsetMillis } from './amsterdam-date.ts';
+import { amsterdamDayStart, amsterdamEpochDay, amsterdamOffsetMillis } from './amsterdam-date.ts';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -40,5 +40,17 @@ describe('amsterdamEpochDay', () => {
     expect(amsterdamOffsetMillis(Date.parse('2026-03-29T01:00:00Z'))).toBe(2 * HOUR);
     expect(amsterdamOffsetMillis(Date.parse('2026-10-25T00:59:59.999Z'))).toBe(2 * HOUR);
     expect(amsterdamOffsetMillis(Date.parse('2026-10-25T01:00:00Z'))).toBe(HOUR);
+  });
+});
+
+describe('amsterdamDayStart', () => {
+  it('given instants in winter, in summer and just after midnight, when asked, then it is the Dutch midnight of that day', () => {
+    expect(amsterdamDayStart(Date.parse('2026-01-15T12:00:00Z'))).toBe(Date.parse('2026-01-14T23:00:00Z'));
+    expect(amsterdamDayStart(Date.parse('2026-07-15T12:00:00Z'))).toBe(Date.parse('2026-07-14T22:00:00Z'));
+    // 00:30 in Amsterdam on 16 July: never ahead of the clock
+    expect(amsterdamDayStart(Date.parse('2026-07-15T22:30:00Z'))).toBe(Date.parse('2026-07-15T22:00:00Z'));
+    // the day summer time ends (25 hours) and the day it starts (23 hours)
+    expect(amsterdamDayStart(Date.parse('2026-10-25T20:00:00Z'))).toBe(Date.parse('2026-10-24T22:00:00Z'));
+    expect(amsterdamDayStart(Date.parse('2026-03-29T20:00:00Z'))).toBe(Date.parse('2026-03-28T23:00:00Z'));
   });
 });

@@ -1,4 +1,4 @@
-import { amsterdamEpochDay, amsterdamOffsetMillis } from '@register-feeds/register-model';
+import { amsterdamDayStart } from '@register-feeds/register-model';
 import {
   type Admin,
   type Batch,
@@ -46,20 +46,9 @@ export interface Housekeeping {
   everyMs: number;
 }
 
-const MS_PER_DAY = 86_400_000;
-const MS_PER_HOUR = 3_600_000;
-
-/**
- * The timestamp every feed record carries: the instant the clock's day began in Europe/Amsterdam, not the
- * instant it was produced. Two recipients' feeds changed by one source event in the same millisecond
- * could otherwise be joined on their timestamps. The true start of the day, not UTC midnight of the Dutch
- * date: that lies up to two hours ahead of the clock just after midnight, and Kafka 4 refuses records
- * more than an hour in the future (message.timestamp.after.max.ms). Summer time never starts or ends at
- * midnight, so the offset an hour before UTC midnight is the offset at the Dutch midnight.
- */
+/** The timestamp every feed record carries: the start of the clock's day in Europe/Amsterdam (see amsterdamDayStart). */
 export function feedTimestamp(epochMillis: number): string {
-  const utcMidnight = amsterdamEpochDay(epochMillis) * MS_PER_DAY;
-  return String(utcMidnight - amsterdamOffsetMillis(utcMidnight - MS_PER_HOUR));
+  return String(amsterdamDayStart(epochMillis));
 }
 
 /**

@@ -13,7 +13,7 @@
  * never issued or retired (crypto-shredded), receives nothing.
  */
 
-import { amsterdamEpochDay, type EpochMillis, type RegisterEvent } from '@register-feeds/register-model';
+import { amsterdamDayStart, amsterdamEpochDay, type EpochMillis, type RegisterEvent } from '@register-feeds/register-model';
 import { ageOn, eventDate, referenceDates } from './ages.ts';
 import type { Agreement, TimePrecision } from './agreement.ts';
 import type { RecipientKey } from './keys.ts';
@@ -24,20 +24,18 @@ import { enrolmentPseudonymFor, pseudonymFor, recordIdFor } from './pseudonym.ts
 import { type FieldSlot, pseudonymUse, recordLayout } from './record-layout.ts';
 import { isForRecipient, isWithinTerm } from './term.ts';
 
-const DAY_MS = 86_400_000;
-
 /** The instant truncated to a precision finer than the date. */
 function truncate(epochMillis: EpochMillis, precision: TimePrecision): EpochMillis {
   return precision === 'second' ? Math.floor(epochMillis / 1000) * 1000 : epochMillis;
 }
 
 /**
- * The Kafka timestamp of a recipient record: the start (UTC) of the delivery date. The production instant
- * would be the same, to the millisecond, in every recipient's record of one event; the delivery date is
- * shared by everything delivered that day, and retention still counts from it.
+ * The Kafka timestamp of a recipient record: the start of the delivery date in Europe/Amsterdam. The
+ * production instant would be the same, to the millisecond, in every recipient's record of one event; the
+ * delivery date is shared by everything delivered that day, and retention still counts from it.
  */
 export function recordTimestamp(now: EpochMillis): string {
-  return String(amsterdamEpochDay(now) * DAY_MS);
+  return String(amsterdamDayStart(now));
 }
 
 export interface RecipientRecord {

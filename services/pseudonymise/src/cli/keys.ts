@@ -3,13 +3,24 @@
 //   npm run keys -- generate --file <path>            test/development keys for every agreement (refuses to overwrite)
 //   npm run keys -- retire <recipient> --file <path>  crypto-shredding: remove every key version of one recipient
 //   npm run keys -- retire-ended --file <path>        the same for every agreement whose term has ended (today, Amsterdam)
+//   npm run keys -- shred <recipient> --file <path>   retire, and delete what DUO keeps of what the recipient received
+//                                                     (its recipient topic and deliver's feed; KAFKA_BROKERS, FEED_TOPIC_PREFIX)
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig, replaceSecretFile, writeNewSecretFile } from '@register-feeds/service-kit';
+import {
+  asString,
+  commonSettings,
+  createKafkajsBus,
+  createLogger,
+  loadConfig,
+  replaceSecretFile,
+  writeNewSecretFile,
+} from '@register-feeds/service-kit';
 import { settings } from '../config.ts';
 import { retireEndedAgreements } from '../key-lifecycle.ts';
 import { generateTestKeys, type KeyFile, parseKeyFile } from '../keys.ts';
 import { loadAgreements } from '../load-agreements.ts';
+import { deleteReceivedData } from '../shred.ts';
 
 const fail = (message: string): never => {
   process.stderr.write(`keys: ${message}\n`);
@@ -20,12 +31,12 @@ const parsed = (() => {
     return parseArgs({ allowPositionals: true, strict: true, options: { file: { type: 'string' } } });
   } catch {
     // parseArgs' message quotes the argument; it is not echoed in case a key was pasted on the command line
-    return fail('unknown option; usage: keys generate|retire <recipient>|retire-ended --file <path>');
+    return fail('unknown option; usage: keys generate|retire <recipient>|retire-ended|shred <recipient> --file <path>');
   }
 })();
 const { values, positionals } = parsed;
 const [command, recipient, ...extra] = positionals;
-if (extra.length > 0) fail('too many arguments; usage: keys generate|retire <recipient>|retire-ended --file <path>');
+if (extra.length > 0) fail('too many arguments; usage: keys generate|retire <recipient>|retire-ended|shred <recipient> --file <path>');
 const file = values.file ?? process.env.PSEUDONYM_KEYS_FILE;
 if (!file) fail('say which key file: --file <path> (or PSEUDONYM_KEYS_FILE)');
 const path = file as string;
@@ -74,6 +85,32 @@ switch (command) {
     retire(keys, retired);
     break;
   }
+  case 'shred': {
+    if (!recipient) fail('usage: keys shred <recipient> --file <path>');
+    const agreement = loadAgreements(agreementsDir).find((a) => a.recipient === recipient);
+    if (agreement === undefined) fail(`${recipient} has no agreement in ${agreementsDir}`);
+    // the keys first: from the next batch on, a running pseudonymise delivers nothing more to it
+    const keys = read();
+    if (recipient! in keys) retire(keys, [recipient as string]);
+    else process.stdout.write(`keys: ${recipient} has no keys left in ${path}\n`);
+    const kafka = loadConfig({
+      kafkaBrokers: commonSettings.kafkaBrokers,
+      feedPrefix: { env: 'FEED_TOPIC_PREFIX', doc: 'deliver feed topics are <prefix><recipient>.v1', default: 'feed.', parse: asString },
+    });
+    const bus = createKafkajsBus({
+      brokers: kafka.kafkaBrokers,
+      clientId: 'keys-shred',
+      logger: createLogger({ service: 'keys', level: 'warn' }),
+    });
+    const admin = await bus.admin();
+    try {
+      const deleted = await deleteReceivedData(admin, agreement!, kafka.feedPrefix);
+      process.stdout.write(`keys: deleted ${deleted.length > 0 ? deleted.join(', ') : 'no topics (none left)'}\n`);
+    } finally {
+      await admin.disconnect();
+    }
+    break;
+  }
   default:
-    fail('usage: keys generate|retire <recipient>|retire-ended --file <path>');
+    fail('usage: keys generate|retire <recipient>|retire-ended|shred <recipient> --file <path>');
 }
