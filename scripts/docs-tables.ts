@@ -24,7 +24,7 @@ export function topicCatalogue(): string {
 export function recipientTopics(): string {
   const rows = loadAgreements(new URL('../agreements', import.meta.url).pathname).map(
     (a) =>
-      `| \`${a.output.topic}\` | ${a.identity === 'bsn' ? 'BSN or onderwijsnummer (GGD: its pseudonym when the number is withheld)' : 'the recipient’s pseudonym'} | Avro \`${RECIPIENT_NAMESPACE}.${camelCaseId(a.recipient)}Record\`, made from the agreement | 6 | delete | ${a.retention.days} days | ${a.name} |`,
+      `| \`${a.output.topic}\` | ${a.identity === 'bsn' ? 'BSN or onderwijsnummer' : 'the recipient’s pseudonym'} | Avro \`${RECIPIENT_NAMESPACE}.${camelCaseId(a.recipient)}Record\`, made from the agreement | 6 | delete | ${a.retention.days} days | ${a.name} |`,
   );
   return ['| topic | key | value | partitions | cleanup | retention | recipient |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
