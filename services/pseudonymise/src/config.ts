@@ -14,7 +14,12 @@ export const settings = {
     default: topics.eventsDeadLetter.name,
     parse: asString,
   },
-  auditTopic: { env: 'AUDIT_TOPIC', doc: 'topic accounting for every delivered event: one entry per event, listing its recipients', default: topics.audit.name, parse: asString },
+  auditTopic: {
+    env: 'AUDIT_TOPIC',
+    doc: 'topic accounting for every delivered event: one entry per event, listing its recipients',
+    default: topics.audit.name,
+    parse: asString,
+  },
   groupId: { env: 'PSEUDONYMISE_GROUP_ID', doc: 'consumer group of the pseudonymise service', default: 'pseudonymise', parse: asString },
   agreementsDir: {
     env: 'AGREEMENTS_DIR',
