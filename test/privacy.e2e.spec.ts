@@ -349,6 +349,62 @@ describe('privacy: no join key between recipients', () => {
     expect(agreed).toContain('inspectie-onderwijs~ocw-minister:inschrijving.brin');
   });
 
+  it('given deliver’s feed rows and API rows, versions inside them included, when compared across recipients, then they share no identifier but the agreed ones', async () => {
+    // the values each recipient sees through deliver: its feed (keys, rows, timestamps) and its API rows
+    const seenBy = new Map<string, Set<string>>();
+    const collect = (recipient: string, node: unknown) => {
+      const values = seenBy.get(recipient) ?? new Set<string>();
+      const walk = (n: unknown): void => {
+        if (Array.isArray(n)) n.forEach(walk);
+        else if (n !== null && typeof n === 'object') Object.values(n).forEach(walk);
+        else if (n !== null && n !== undefined) values.add(String(n));
+      };
+      walk(node);
+      seenBy.set(recipient, values);
+    };
+    for (const [recipient, token] of [
+      ['sbb-stagemarkt', tokens.sbb],
+      ['svb-kostendelersnorm', tokens.svb],
+      ['ggd-jeugdgezondheid', tokens.ggd],
+    ] as const) {
+      for (const m of await readAll(bus, admin, `${topic.feedPrefix}${recipient}.v1`)) {
+        collect(recipient, [m.key?.toString(), m.value === null ? null : JSON.parse(m.value.toString())]);
+      }
+      const body = await (
+        await fetch(`${deliver.url}/v1/${recipient}/rows?limit=1000`, { headers: { authorization: `Bearer ${token}` } })
+      ).json();
+      collect(recipient, body);
+    }
+    // and the identifiers the other recipients got on their topics (the topics themselves are joined above)
+    for (const a of agreements) {
+      for (const r of await receivedBy(a.recipient)) {
+        collect(
+          `topic:${a.recipient}`,
+          observables(r)
+            .filter(([attribute]) => OWN_IDENTIFIERS.has(attribute))
+            .map(([, v]) => v),
+        );
+      }
+    }
+    // agreed between two of them: the person number (SVB and GGD), the institution's enrolment number (S-BB and SVB)
+    const agreedValues = new Set([...people.map((p) => p.nummer), ...people.map((p) => `P${p.n}x${version % 1000}`)]);
+    const shared: string[] = [];
+    const names = [...seenBy.keys()];
+    for (const [i, a] of names.entries()) {
+      for (const b of names.slice(i + 1)) {
+        if (a.replace('topic:', '') === b.replace('topic:', '')) continue;
+        for (const value of seenBy.get(a)!) {
+          if (!identifierLike(value) || agreedValues.has(value) || !seenBy.get(b)!.has(value)) continue;
+          // the Kafka timestamp is the delivery date, shared by design
+          if (/^\d{13}$/.test(value) && amsterdamDayStart(Number(value)) === Number(value)) continue;
+          shared.push(`${a} ~ ${b}`);
+        }
+      }
+    }
+    expect([...new Set(shared)]).toEqual([]);
+    expect(seenBy.get('sbb-stagemarkt')!.size).toBeGreaterThan(50);
+  });
+
   it('given the Kafka timestamps of recipient records and feeds, when read, then each is the start of a day, not the production instant', async () => {
     for (const a of agreements) {
       for (const { message } of await receivedBy(a.recipient))
