@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
@@ -13,6 +13,7 @@ import { type IngestPipeline, startIngest } from '../services/ingest/src/pipelin
 import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/config.ts';
 import { createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
 import { type PseudonymisePipeline, startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
+import { copyAgreements } from './support/agreements.ts';
 import { ingestPartitionKeyFile } from './support/ingest-key.ts';
 import { testBsn } from './support/raw-events.ts';
 import { readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
@@ -63,12 +64,7 @@ const deliverConfig = (feedPrefix: string, groupPrefix: string) =>
 
 beforeAll(async () => {
   admin = await bus.admin();
-  agreementsDir = mkdtempSync(join(tmpdir(), 'e2e-agreements-'));
-  cpSync(new URL('../agreements', import.meta.url).pathname, agreementsDir, { recursive: true });
-  for (const file of readdirSync(agreementsDir)) {
-    const path = join(agreementsDir, file);
-    writeFileSync(path, readFileSync(path, 'utf8').replace(/topic: recipient\.([a-z-]+)\.v\d+/, `topic: recipient.$1.v${version}`));
-  }
+  agreementsDir = copyAgreements(mkdtempSync(join(tmpdir(), 'e2e-agreements-')), version);
   const agreements = loadAgreements(agreementsDir);
   ingest = await startIngest({
     config: loadConfig(ingestSettings, {
@@ -217,7 +213,11 @@ describe('the pipeline, end to end', () => {
     );
     const onDate = async (peildatum: string) =>
       JSON.stringify((await api(`/v1/ggd-jeugdgezondheid/rows?brin=30AB&peildatum=${peildatum}`, tokens.ggd)).body);
-    await waitFor('both students at the GGD', async () => ((await onDate('2026-10-14')).includes(younger.bsn) ? true : undefined));
+    // the two students may be on different partitions: wait for both
+    await waitFor('both students at the GGD', async () => {
+      const list = await onDate('2026-10-14');
+      return list.includes(younger.bsn) && list.includes(older.bsn) ? true : undefined;
+    });
     expect(await onDate('2026-10-14')).toContain(older.bsn);
     expect(await onDate('2026-10-15')).not.toContain(older.bsn);
     expect(await onDate('2026-10-15')).toContain(younger.bsn);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,6 +16,7 @@ import { type Agreement, createKeyStore, generateTestKeys, loadAgreements } from
 import { keyFileSource } from '../services/pseudonymise/src/key-source.ts';
 import { type PseudonymisePipeline, startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
 import { enrolmentPseudonymFor, pseudonymFor, recordIdFor } from '../services/pseudonymise/src/pseudonym.ts';
+import { copyAgreements } from './support/agreements.ts';
 import { testBsn } from './support/raw-events.ts';
 import { groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
@@ -182,13 +183,7 @@ async function publishRaw(events: Record<string, unknown>[]) {
 
 beforeAll(async () => {
   admin = await bus.admin();
-  const agreementsDir = join(dir, 'agreements');
-  cpSync(new URL('../agreements', import.meta.url).pathname, agreementsDir, { recursive: true });
-  for (const file of readdirSync(agreementsDir)) {
-    const path = join(agreementsDir, file);
-    writeFileSync(path, readFileSync(path, 'utf8').replace(/topic: recipient\.([a-z-]+)\.v\d+/, `topic: recipient.$1.v${version}`));
-  }
-  agreements = loadAgreements(agreementsDir);
+  agreements = loadAgreements(copyAgreements(join(dir, 'agreements'), version));
   writeFileSync(keysFile, JSON.stringify(generateTestKeys(agreements.map((a) => a.recipient))), { mode: 0o600, flag: 'wx' });
   writeFileSync(partitionKeyFile, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { amsterdamDayStart, type RegisterEvent } from '@register-feeds/register-model';
@@ -9,6 +9,7 @@ import { settings } from '../services/pseudonymise/src/config.ts';
 import { type Agreement, applyAgreement, createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
 import { startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
 import { recordIdFor } from '../services/pseudonymise/src/pseudonym.ts';
+import { copyAgreements } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
 import { rawEvents, testBsn } from './support/raw-events.ts';
 import { groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
@@ -267,12 +268,7 @@ describe('pseudonymise', () => {
   it('neither loses nor repeats a delivery when killed mid-stream and started again', async () => {
     const id = uniqueName('pseudo-kill');
     const version = Math.floor(Math.random() * 1e9);
-    const dir = mkdtempSync(join(tmpdir(), 'agreements-'));
-    cpSync(REPO_AGREEMENTS, dir, { recursive: true });
-    for (const file of readdirSync(dir)) {
-      const path = join(dir, file);
-      writeFileSync(path, readFileSync(path, 'utf8').replace(/topic: recipient\.([a-z-]+)\.v\d+/, `topic: recipient.$1.v${version}`));
-    }
+    const dir = copyAgreements(mkdtempSync(join(tmpdir(), 'agreements-')), version);
     const agreements = loadAgreements(dir);
     const keysFile = join(dir, 'keys.json.secret');
     writeFileSync(keysFile, JSON.stringify(generateTestKeys(agreements.map((a) => a.recipient))), { mode: 0o600 });
