@@ -1,7 +1,8 @@
 import { toEpochDay } from '@register-feeds/register-model';
 import { describe, expect, it } from 'vitest';
-import { BSN, permutations, type RawOptions, recordFor } from './records.test-support.ts';
-import { apply, checksum, emptyState, load, rows, type SvbRecord, type SvbState, size } from './svb.ts';
+import { loadAgreements } from '../../../pseudonymise/src/core.ts';
+import { BSN, OTHER_BSN, permutations, type RawOptions, recordFor } from './records.test-support.ts';
+import { apply, checksum, emptyState, load, REMOVAL_MEMORY_DAYS, rows, type SvbRecord, type SvbState, size } from './svb.ts';
 import { versionOf } from './version.ts';
 
 const record = (options: RawOptions) => recordFor<SvbRecord>('svb-kostendelersnorm', options);
@@ -37,6 +38,15 @@ const mboRemoved = record({
 function fold(records: readonly SvbRecord[], state = emptyState()): SvbState {
   for (const r of records) apply(state, r);
   return state;
+}
+
+const rowFor = (state: SvbState, key: string) => rows(state).find(([k]) => k === key)?.[1];
+
+/** A restart: the state rebuilt from its rows as the feed holds them. */
+function rebuilt(state: SvbState): SvbState {
+  const restored = emptyState();
+  for (const [key, row] of structuredClone(rows(state))) load(restored, key, row);
+  return restored;
 }
 
 const spans = (state: SvbState) =>
@@ -105,26 +115,53 @@ describe('svb: removal', () => {
     expect(late).toEqual([]);
   });
 
-  it('given a single enrolment, when it is removed, then the row is a tombstone and a late older record does not bring it back', () => {
+  // Changed for issue 12: the removal of a person's last enrolment stays in their row (enrolments empty), so
+  // it holds after a rebuild from the feed as well; it used to make a tombstone and live in memory only.
+  it('given a single enrolment, when it is removed, then the row keeps only the removal and a late older record does not bring it back', () => {
     // given
     const state = fold([mboRegistered]);
     // when
     const changes = apply(state, mboRemoved);
     const late = apply(state, mboRegistered);
     // then
-    expect(changes).toEqual([{ key: BSN, row: null }]);
+    expect(changes).toEqual([
+      {
+        key: BSN,
+        row: {
+          nummer: BSN,
+          soort: 'BSN',
+          enrolments: [],
+          verwijderd: [{ brin: '30AB', inschrijvingsvolgnummer: 'A1', version: versionOf(mboRemoved) }],
+        },
+      },
+    ]);
     expect(late).toEqual([]);
-    expect(size(state)).toBe(0);
+    expect(size(state)).toBe(1);
   });
 
-  it('given a removal of an enrolment never seen, when applied, then there is no row and no change', () => {
+  it('given a removal that left a person without enrolments, when deliver restarts before a late older record, then the rows are those without the restart', () => {
+    // given
+    const uninterrupted = fold([mboRegistered, mboRemoved, mboRegistered]);
+    // when
+    const restarted = rebuilt(fold([mboRegistered, mboRemoved]));
+    const late = apply(restarted, mboRegistered);
+    // then
+    expect(late).toEqual([]);
+    expect(rows(restarted)).toEqual(rows(uninterrupted));
+    expect(checksum(restarted)).toBe(checksum(uninterrupted));
+  });
+
+  // Changed for issue 12: a removal that arrives before the registration it removes (ingest can publish them
+  // in that order) must refuse it after a restart too, so it is in the feed; it used to be in memory only.
+  it('given a removal of an enrolment never seen, when applied, then the row holds only the removal and the older registration changes nothing', () => {
     // given
     const state = emptyState();
     // when
     const changes = apply(state, mboRemoved);
     // then
-    expect(changes).toEqual([]);
+    expect(changes.map((c) => [c.key, c.row?.enrolments, c.row?.verwijderd.map((r) => r.brin)])).toEqual([[BSN, [], ['30AB']]]);
     expect(apply(state, mboRegistered)).toEqual([]);
+    expect(apply(rebuilt(state), mboRegistered)).toEqual([]);
   });
 
   it('given a removed enrolment, when registered again later, then it is back', () => {
@@ -186,5 +223,68 @@ describe('svb: duplicates, order, rebuild', () => {
     for (const [key, row] of rows(fold(all))) load(rebuilt, key, row);
     load(rebuilt, BSN, null);
     expect(rows(rebuilt)).toEqual([]);
+  });
+});
+
+describe('svb: how long a removal is remembered', () => {
+  const otherOn = (on: string) => record({ eventId: `x-${on}`, eventType: 'InschrijvingGeregistreerd', on, bsn: OTHER_BSN });
+  // mboRemoved happened on 2026-08-10: REMOVAL_MEMORY_DAYS (365) later is 2027-08-10
+
+  it('given the agreement, when its retention is read, then a removal is remembered no longer than DUO keeps its record', () => {
+    const agreements = loadAgreements(new URL('../../../../agreements', import.meta.url).pathname);
+    const svbAgreement = agreements.find((a) => a.recipient === 'svb-kostendelersnorm');
+    expect(REMOVAL_MEMORY_DAYS).toBeLessThanOrEqual(svbAgreement!.retention.days);
+  });
+
+  it('given a removal, when the newest record is a day short of a year later, then the removal still holds', () => {
+    // given
+    const state = fold([mboRegistered, mboRemoved]);
+    // when
+    const changes = apply(state, otherOn('2027-08-09'));
+    // then
+    expect(changes.map((c) => c.key)).toEqual([OTHER_BSN]);
+    expect(apply(state, mboRegistered)).toEqual([]);
+  });
+
+  it('given a removal that left nothing else, when the newest record is a year later, then the row is a tombstone in the same change list', () => {
+    // given
+    const state = fold([mboRegistered, mboRemoved]);
+    // when
+    const changes = apply(state, otherOn('2027-08-10'));
+    // then
+    expect(changes.map((c) => c.key)).toEqual([BSN, OTHER_BSN].sort());
+    expect(changes).toContainEqual({ key: BSN, row: null });
+    expect(rows(state).map(([key]) => key)).toEqual([OTHER_BSN]);
+  });
+
+  it('given a removal beside a current enrolment, when a year has passed, then it leaves verwijderd and the enrolment stays', () => {
+    // given
+    const state = fold([voRegistered, mboRegistered, mboRemoved]);
+    // when
+    apply(state, otherOn('2027-08-10'));
+    // then
+    expect(rowFor(state, BSN)).toMatchObject({ enrolments: [{ brin: '25LX' }], verwijderd: [] });
+  });
+
+  it('given a forgotten removal, when an older record of it arrives, then it is back, with or without a restart (the limit of the window)', () => {
+    // given
+    const state = fold([mboRegistered, mboRemoved, otherOn('2027-08-10')]);
+    const restarted = rebuilt(state);
+    // when
+    apply(state, mboRegistered);
+    apply(restarted, mboRegistered);
+    // then
+    expect(rowFor(state, BSN)?.enrolments.map((e) => e.brin)).toEqual(['30AB']);
+    expect(checksum(restarted)).toBe(checksum(state));
+  });
+
+  it('given a removal already a year older than the newest record, when applied, then it is not remembered', () => {
+    // given
+    const state = fold([otherOn('2027-08-10')]);
+    // when
+    const changes = apply(state, mboRemoved);
+    // then
+    expect(changes).toEqual([]);
+    expect(rows(state).map(([key]) => key)).toEqual([OTHER_BSN]);
   });
 });
