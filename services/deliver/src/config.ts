@@ -1,4 +1,4 @@
-import { asInteger, asString, commonSettings, type Setting } from '@register-feeds/service-kit';
+import { asInteger, asString, commonSettings, type Setting, topics } from '@register-feeds/service-kit';
 import { ggd, stagemarkt, svb } from './projections/index.ts';
 
 /** The recipients deliver keeps a projection for: the only ones a read-API token can be for. */
@@ -62,6 +62,12 @@ export const settings = {
     env: 'GGD_TOPIC',
     doc: 'GGD recipient topic the under-18 lists are built from',
     default: 'recipient.ggd-jeugdgezondheid.v2',
+    parse: asString,
+  },
+  deadLetterTopic: {
+    env: 'DELIVER_DEAD_LETTER_TOPIC',
+    doc: 'dead-letter topic for recipient records deliver can never read (created by deliver)',
+    default: topics.deliverDeadLetter.name,
     parse: asString,
   },
   feedPrefix: {

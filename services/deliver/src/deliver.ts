@@ -7,6 +7,7 @@ import {
   type MessageBus,
   type SchemaRegistryClient,
   type TopicEntry,
+  topicSpec,
   topics,
 } from '@register-feeds/service-kit';
 import { createApiServer } from './api/server.ts';
@@ -61,11 +62,14 @@ export async function startDeliver({
   sweepEveryMs?: number;
 }): Promise<Deliver> {
   const admin = await bus.admin();
+  // deliver owns its dead-letter topic: without it, a batch with a record that can never be read fails its
+  // transaction for ever ("does not host this topic-partition") and the projection stops at that record
+  await admin.ensureTopics([topicSpec({ ...topics.deliverDeadLetter, name: config.deadLetterTopic }, config.replicationFactor)]);
   const common = {
     bus,
     admin,
     registry,
-    deadLetterTopic: topics.deliverDeadLetter.name,
+    deadLetterTopic: config.deadLetterTopic,
     replicationFactor: config.replicationFactor,
     logger,
     clock,

@@ -1,13 +1,19 @@
 import { amsterdamDayStart } from '@register-feeds/register-model';
 import {
   type Admin,
+  type AvroSchemaJson,
   type Batch,
+  type BatchContext,
   type BatchOutcome,
+  type ConsumedMessage,
+  classifyError,
   createDeadLetterWriter,
   followTopic,
   type Logger,
   type MessageBus,
   type OutgoingMessage,
+  poisonReason,
+  retryWhileRetriable,
   type SchemaRegistryClient,
   startTransactionalPipeline,
   type TopicEntry,
@@ -23,12 +29,17 @@ export interface ProjectionMetrics {
   deadLettered: number;
   /** records behind the end of the input, per partition, from the last fetch */
   lag: Map<number, number>;
+  /**
+   * partitions stopped at a valid record the projection throws on (a bug), with that record's offset;
+   * always there in a running projection's metrics
+   */
+  halted?: Map<number, string>;
 }
 
 export interface RunningProjection {
   readonly recipient: string;
   readonly projection: Projection<unknown>;
-  /** the live state: read by the API, changed only by this runner */
+  /** the committed state, what the feed holds: read by the API, changed only by this runner after a commit */
   state(): unknown;
   readonly metrics: ProjectionMetrics;
   /**
@@ -69,12 +80,32 @@ function createTurns() {
   };
 }
 
+/** A projection threw on a valid record: a bug. Its partition stopped there; thrown when the consumer stops. */
+export class ProjectionHaltedError extends Error {
+  readonly errorClass = 'bug';
+  readonly retriable = false;
+  constructor(partition: number, offset: string, options: { cause: unknown }) {
+    super(`the projection stopped at partition ${partition} offset ${offset}: it throws on a valid record`, options);
+    this.name = 'ProjectionHaltedError';
+  }
+}
+
 /**
  * Keeps one recipient's projection: restores the state from its compacted feed (the feed IS the
  * projection), then folds the recipient topic into it. Each batch's feed upserts/tombstones and the
  * consumed offsets commit in one transaction, so the feed and the position never disagree; a restart
- * resumes where the last commit left off. If a transaction fails, the in-memory state may hold changes
- * the feed does not: the state is then restored from the feed again before anything else is done.
+ * resumes where the last commit left off.
+ *
+ * Two states, so that nothing uncommitted is ever visible: batches (and housekeeping) fold into a working
+ * state, and the state the API reads (`state()`) takes a batch's feed records only once its transaction
+ * committed, the way a restart would read them back from the feed. If a transaction fails, the working
+ * state may hold changes the feed does not: both are then restored from the feed (which also holds a
+ * batch whose commit succeeded but was reported as failed) before anything else is done.
+ *
+ * What a record can do to it, by classifyError: a registry outage is waited out (retried with backoff
+ * and heartbeats, never dead-lettered); a record that can never be read goes to `deadLetterTopic` with its
+ * reasons and the projection reads on; a projection that throws on a valid record stops that partition
+ * (halt, below). `readerSchema`, when given, is the schema records are decoded to, whatever the writer's.
  * `housekeeping` adds changes of the projection's own (the GGD sweep): before every batch, in its
  * transaction, and on a timer of its own between batches (`tick`), so they happen when no record comes.
  * Every feed record is stamped with the start of the clock's day (feedTimestamp).
@@ -91,6 +122,7 @@ export async function startProjection({
   replicationFactor,
   logger,
   housekeeping,
+  readerSchema,
   clock = Date.now,
 }: {
   bus: MessageBus;
@@ -104,6 +136,8 @@ export async function startProjection({
   replicationFactor: number;
   logger: Logger;
   housekeeping?: Housekeeping;
+  /** the schema records are decoded to; without it, each record's writer schema */
+  readerSchema?: AvroSchemaJson;
   /** today, for feed timestamps; tests move it */
   clock?: () => number;
 }): Promise<RunningProjection> {
@@ -112,7 +146,8 @@ export async function startProjection({
   await waitForTopic(admin, inputTopic, log);
   const deadLetter = await createDeadLetterWriter({ registry, topic: deadLetterTopic, service: 'deliver' });
 
-  let state = await restoreFromFeed();
+  // `committed` is what the feed holds (the API reads it); `working` is where the batch in hand is folded
+  let { committed, working } = await restoreFromFeed();
   let uncommitted = false;
   let stopped = false;
   const takeTurn = createTurns();
@@ -120,19 +155,21 @@ export async function startProjection({
     const timestamp = feedTimestamp(clock());
     return [...changes].map(([key, row]) => ({ topic: feed.name, key, value: row === null ? null : JSON.stringify(row), timestamp }));
   };
-  const metrics: ProjectionMetrics = { records: 0, feedChanges: 0, deadLettered: 0, lag: new Map() };
+  const halted = new Map<number, string>();
+  const metrics: ProjectionMetrics = { records: 0, feedChanges: 0, deadLettered: 0, lag: new Map(), halted };
 
-  async function restoreFromFeed(): Promise<unknown> {
+  /** Both states from the feed, each with rows of its own (a fold may change a row object in place). */
+  async function restoreFromFeed(): Promise<{ committed: unknown; working: unknown }> {
     const started = Date.now();
-    const { state: restored, rows } = await restoreProjection({
-      bus,
-      admin,
-      projection,
-      feedTopic: feed.name,
-      groupPrefix: `${groupId}-restore`,
-    });
-    log.info({ rows, ms: Date.now() - started }, 'projection restored from its feed');
+    const latest = await readFeed({ bus, admin, feedTopic: feed.name, groupPrefix: `${groupId}-restore` });
+    const restored = { committed: loadState(projection, latest), working: loadState(projection, latest) };
+    log.info({ rows: latest.size, ms: Date.now() - started }, 'projection restored from its feed');
     return restored;
+  }
+
+  /** After a commit: the committed state takes the feed records just committed, as a restart would read them. */
+  function publish(records: OutgoingMessage[]): void {
+    for (const r of records) projection.load(committed, String(r.key), r.value === null ? null : JSON.parse(String(r.value)));
   }
 
   // the batch's turn, from handle() to its commit (afterCommit) or failure (the wrapped transaction's abort)
@@ -142,35 +179,83 @@ export async function startProjection({
     releaseBatch = undefined;
   };
 
-  const handle = async (batch: Batch): Promise<BatchOutcome> => {
+  /**
+   * A bug: the projection throws on a record that decoded with its schema, or the reader schema cannot read
+   * what the registry accepted. The record is valid data, so it is NOT dead-lettered: a dead letter would
+   * drop a change from the recipient's feed for good, and every later record of the same rows would be
+   * folded on top of the gap, silently. Nor is the batch thrown back to the consumer, which would retry it,
+   * restore from the feed every time, crash and restart the consumer and in the end give the whole
+   * service up. The partition stops at the record instead, loudly: an error log, `metrics.halted`, a lag
+   * that grows. The batch is held (heartbeats keep the member in its group) until the consumer stops or
+   * loses the partition; nothing of it is committed, so the fixed service applies it from there. The
+   * working state holds part of the batch: the turn is handed on, and whoever goes next restores it.
+   * (kafkajs hands this consumer one batch at a time, so the recipient's other partitions wait too.)
+   */
+  async function halt(batch: Batch, m: ConsumedMessage, error: unknown, context: BatchContext): Promise<never> {
+    if (halted.get(batch.partition) !== m.offset) {
+      halted.set(batch.partition, m.offset);
+      log.error(
+        { err: error, partition: batch.partition, offset: m.offset },
+        'projection stopped at a valid record it cannot apply: a bug, not dead-lettered; fix and restart deliver',
+      );
+    }
+    endBatchTurn();
+    while (context.isRunning()) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      await context.heartbeat();
+    }
+    throw new ProjectionHaltedError(batch.partition, m.offset, { cause: error });
+  }
+
+  const handle = async (batch: Batch, context: BatchContext): Promise<BatchOutcome> => {
     releaseBatch = await takeTurn();
     try {
       if (uncommitted) {
         log.warn('the last transaction did not commit: restoring the projection from its feed before reading on');
-        state = await restoreFromFeed();
+        ({ committed, working } = await restoreFromFeed());
       }
       uncommitted = true;
       const changes = new Map<string, unknown>(); // the last change per key in this batch is what the feed needs
       const messages: OutgoingMessage[] = [];
-      for (const change of housekeeping?.changes(state) ?? []) changes.set(change.key, change.row);
+      for (const change of housekeeping?.changes(working) ?? []) changes.set(change.key, change.row);
       let deadLettered = 0;
       for (const m of batch.messages) {
         let record: unknown;
         try {
-          record = await registry.decode(m.value as Buffer);
-          for (const change of projection.apply(state, record)) changes.set(change.key, change.row);
+          // a registry outage is waited out here (retryWhileRetriable), never dead-lettered
+          record = await retryWhileRetriable(() => registry.decode(m.value as Buffer, readerSchema), {
+            isRunning: context.isRunning,
+            heartbeat: context.heartbeat,
+            onRetry: ({ attempt, delayMs, error }) =>
+              log.warn(
+                { partition: batch.partition, offset: m.offset, attempt, delayMs, err: error },
+                'schema registry unavailable, retrying',
+              ),
+          });
         } catch (error) {
+          const kind = classifyError(error);
+          if (kind === 'bug') return await halt(batch, m, error, context);
+          if (kind === 'retriable') throw error; // the consumer stops mid-outage: the batch is read again later
           deadLettered += 1;
-          messages.push(
-            await deadLetter(m, [{ field: '', rule: 'projection', message: `cannot read or apply the record: ${(error as Error).name}` }]),
-          );
+          messages.push(await deadLetter(m, [poisonReason(error, 'projection')]));
+          continue;
         }
+        let applied: ReturnType<typeof projection.apply>;
+        try {
+          applied = projection.apply(working, record);
+        } catch (error) {
+          return await halt(batch, m, error, context);
+        }
+        for (const change of applied) changes.set(change.key, change.row);
       }
-      messages.push(...feedRecords(changes));
+      const feedMessages = feedRecords(changes);
+      messages.push(...feedMessages);
       return {
         messages,
         afterCommit: () => {
+          publish(feedMessages);
           uncommitted = false;
+          halted.delete(batch.partition);
           metrics.records += batch.messages.length;
           metrics.feedChanges += changes.size;
           metrics.deadLettered += deadLettered;
@@ -222,20 +307,21 @@ export async function startProjection({
       if (stopped) return 0;
       if (uncommitted) {
         log.warn('the last transaction did not commit: restoring the projection from its feed before housekeeping');
-        state = await restoreFromFeed();
+        ({ committed, working } = await restoreFromFeed());
         uncommitted = false;
       }
       const changes = new Map<string, unknown>();
-      uncommitted = true; // from here the state may be ahead of the feed until the commit
-      for (const change of housekeeping.changes(state)) changes.set(change.key, change.row);
+      uncommitted = true; // from here the working state may be ahead of the feed until the commit
+      for (const change of housekeeping.changes(working)) changes.set(change.key, change.row);
       if (changes.size === 0) {
         uncommitted = false;
         return 0;
       }
       idleProducer ??= await bus.transactionalProducer(`${groupId}-${feed.name}-housekeeping`);
       const tx = await idleProducer.transaction();
+      const feedMessages = feedRecords(changes);
       try {
-        await tx.send(feedRecords(changes));
+        await tx.send(feedMessages);
         await tx.commit();
       } catch (error) {
         await tx.abort().catch(() => {});
@@ -244,6 +330,7 @@ export async function startProjection({
         await broken.disconnect().catch(() => {});
         throw error;
       }
+      publish(feedMessages);
       uncommitted = false;
       metrics.feedChanges += changes.size;
       log.info({ feedChanges: changes.size }, 'housekeeping written to the feed');
@@ -267,11 +354,11 @@ export async function startProjection({
       }, housekeeping.everyMs)
     : undefined;
   timer?.unref();
-  log.info({ rows: projection.size(state) }, 'projection running');
+  log.info({ rows: projection.size(committed) }, 'projection running');
   return {
     recipient: projection.recipient,
     projection,
-    state: () => state,
+    state: () => committed,
     metrics,
     tick,
     async stop() {
@@ -299,7 +386,23 @@ export async function restoreProjection({
   feedTopic: string;
   groupPrefix: string;
 }): Promise<{ state: unknown; rows: number }> {
-  const latest = new Map<string, unknown>();
+  const latest = await readFeed({ bus, admin, feedTopic, groupPrefix });
+  return { state: loadState(projection, latest), rows: latest.size };
+}
+
+/** The last value of every key of a compacted feed, as JSON text; tombstones dropped. */
+async function readFeed({
+  bus,
+  admin,
+  feedTopic,
+  groupPrefix,
+}: {
+  bus: MessageBus;
+  admin: Admin;
+  feedTopic: string;
+  groupPrefix: string;
+}): Promise<Map<string, string>> {
+  const latest = new Map<string, string>();
   const followed = await followTopic({
     bus,
     admin,
@@ -310,13 +413,18 @@ export async function restoreProjection({
         const key = m.key?.toString();
         if (key === undefined) continue;
         if (m.value === null) latest.delete(key);
-        else latest.set(key, JSON.parse(m.value.toString()));
+        else latest.set(key, m.value.toString());
       }
     },
   });
   await followed.caughtUp;
   await followed.stop();
+  return latest;
+}
+
+/** A state of rows parsed anew, so that no two states share a row object. */
+function loadState(projection: Projection<unknown>, rows: Map<string, string>): unknown {
   const state = projection.emptyState();
-  for (const [key, row] of latest) projection.load(state, key, row);
-  return { state, rows: latest.size };
+  for (const [key, row] of rows) projection.load(state, key, JSON.parse(row));
+  return state;
 }

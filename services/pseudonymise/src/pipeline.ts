@@ -1,13 +1,17 @@
 import type { RegisterEvent } from '@register-feeds/register-model';
 import {
   type Batch,
+  type BatchContext,
   type BatchOutcome,
   type ConfigOf,
+  classifyError,
   createDeadLetterWriter,
   type Logger,
   loadAvroSchema,
   type MessageBus,
   type OutgoingMessage,
+  poisonReason,
+  retryWhileRetriable,
   type SchemaRegistryClient,
   startTransactionalPipeline,
   topicSpec,
@@ -41,7 +45,8 @@ export interface PseudonymisePipeline {
  * The thin Kafka edge of pseudonymise: decode each canonical event with the schema this service owns,
  * fan it out to every recipient its agreement allows (deliveries.ts, pure), and produce the recipient
  * records and their audit entries together with the consumed offsets in one transaction per batch.
- * An event that cannot be decoded goes to the dead-letter topic; nothing is skipped silently.
+ * An event that can never be decoded (classifyError: poison) goes to the dead-letter topic; a registry
+ * outage is waited out and dead-letters nothing; nothing is skipped silently.
  */
 export async function startPseudonymise({
   config,
@@ -94,7 +99,7 @@ export async function startPseudonymise({
     deadLettered: 0,
   };
 
-  const handle = async (batch: Batch): Promise<BatchOutcome> => {
+  const handle = async (batch: Batch, context: BatchContext): Promise<BatchOutcome> => {
     const now = clock();
     // read per batch, so a retired key stops deliveries at the next batch (crypto-shredding)
     const keyStore = keySource.current();
@@ -105,16 +110,23 @@ export async function startPseudonymise({
     for (const message of batch.messages) {
       let event: RegisterEvent;
       try {
-        event = await registry.decode<RegisterEvent>(message.value as Buffer, eventSchema);
+        // a registry outage is waited out here, with backoff, heartbeats and an eye on stop (retryWhileRetriable)
+        event = await retryWhileRetriable(() => registry.decode<RegisterEvent>(message.value as Buffer, eventSchema), {
+          isRunning: context.isRunning,
+          heartbeat: context.heartbeat,
+          onRetry: ({ attempt, delayMs, error }) =>
+            log.warn(
+              { partition: batch.partition, offset: message.offset, attempt, delayMs, err: error },
+              'schema registry unavailable, retrying',
+            ),
+        });
       } catch (error) {
-        // only a registry outage is worth retrying; anything else about this record will not get better
-        if (isRegistryUnavailable(error)) throw error;
+        // One policy (classifyError): only a record that can never be read is dead-lettered. An outage that
+        // outlasted the batch (the consumer stops) and a bug end the batch uncommitted: it is read again.
+        if (classifyError(error) !== 'poison') throw error;
         deadLettered += 1;
-        messages.push(
-          await deadLetter(message, [
-            { field: '', rule: 'canonical-decode', message: `not a readable canonical event: ${(error as Error).name}` },
-          ]),
-        );
+        const reason = poisonReason(error, 'canonical-decode');
+        messages.push(await deadLetter(message, [{ ...reason, message: `not a readable canonical event: ${reason.message}` }]));
         continue;
       }
       const { deliveries, audit } = deliveriesFor(event, message, agreements, keyStore, now);
@@ -146,9 +158,4 @@ export async function startPseudonymise({
   const pipeline = await startTransactionalPipeline({ bus, groupId: config.groupId, topic: config.eventsTopic, logger: log, handle });
   log.info({ recipients: agreements.map((a) => a.recipient), withKey: keySource.current().recipients() }, 'pseudonymise running');
   return { counters, stop: () => pipeline.stop() };
-}
-
-function isRegistryUnavailable(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; status?: number };
-  return e.name === 'TypeError' /* fetch failed */ || e.code === 'ECONNREFUSED' || (e.status !== undefined && e.status >= 500);
 }
