@@ -117,7 +117,7 @@ export async function startDeliver({
     metricsToken: config.metricsToken,
     // GGD lists are read as they stand on a reference date, never one before today
     rowsOn: rowsOnReferenceDate(clock),
-    ready: () => true,
+    ready: () => bus.healthy?.() ?? true, // red once a consumer gave up restarting (the service then exits with 1)
     logger,
   });
   await new Promise<void>((resolve, reject) => {

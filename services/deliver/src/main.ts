@@ -10,7 +10,9 @@ const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 
 try {
   const deliver = await startDeliver({ config, bus, registry, logger });
-  onShutdown(logger, [() => deliver.stop()]);
+  const lifecycle = onShutdown(logger, [() => deliver.stop()]);
+  // a consumer that crashed is restarted by the bus; one that gives up ends the service with an error
+  bus.onGiveUp(({ error }) => lifecycle.fail(error));
 } catch (err) {
   logger.fatal({ err }, 'deliver could not start');
   logger.flush();

@@ -10,7 +10,9 @@ const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 
 try {
   const pipeline = await startIngest({ config, bus, registry, logger });
-  onShutdown(logger, [() => pipeline.stop()]);
+  const lifecycle = onShutdown(logger, [() => pipeline.stop()]);
+  // a consumer that crashed is restarted by the bus; one that gives up ends the service with an error
+  bus.onGiveUp(({ error }) => lifecycle.fail(error));
 } catch (err) {
   logger.fatal({ err }, 'ingest could not start');
   logger.flush();

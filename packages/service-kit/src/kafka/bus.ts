@@ -53,8 +53,30 @@ export interface Transaction {
 }
 
 export interface TransactionalProducer {
+  /**
+   * Begins a transaction. The first one of a producer initialises its transactional id: that fences every
+   * older producer with the same id and ends (commits or aborts) a transaction it left open.
+   */
   transaction(): Promise<Transaction>;
   disconnect(): Promise<void>;
+}
+
+/**
+ * A newer producer with the same transactional id exists (or the broker expired this one's transaction):
+ * this producer can never commit again. Make a new one; what it reads must start from the committed offsets.
+ */
+export class ProducerFencedError extends Error {
+  readonly retriable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProducerFencedError';
+  }
+}
+
+/** Whether an error, or one of its causes, is a ProducerFencedError. */
+export function isProducerFenced(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) if (e instanceof ProducerFencedError) return true;
+  return false;
 }
 
 export interface Batch {
@@ -85,11 +107,26 @@ export interface RunOptions {
   autoCommit: boolean;
 }
 
+/**
+ * Where a consumer is: `starting` until it first joins its group, `running` once it has, `restarting` after a
+ * crash while a new member of the same group is being started (with backoff), `failed` when restarting was
+ * given up (the service cannot go on), `stopped` after disconnect().
+ */
+export type ConsumerState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
+
 export interface Consumer {
   subscribe(topics: string[], options?: { fromBeginning?: boolean }): Promise<void>;
+  /**
+   * Starts consuming. A consumer that crashes (broker or coordinator gone, a batch that keeps failing) is
+   * restarted as a new member of the same group, with backoff and jitter, and reads on from the committed
+   * offsets; state() says how that goes.
+   */
   run(options: RunOptions): Promise<void>;
   /** partitions currently assigned to this member */
   assignment(): TopicPartition[];
+  /** the next fetch of this (assigned) partition starts at `offset`: the batch in hand becomes stale */
+  seek(position: TopicPartitionOffset): void;
+  state(): ConsumerState;
   /**
    * Called after every fetched batch, also for batches that held only transaction markers, with the
    * position reached: how a reader knows it has caught up with a topic, and what lag metrics read.
@@ -155,4 +192,9 @@ export interface MessageBus {
   transactionalProducer(transactionalId: string): Promise<TransactionalProducer>;
   consumer(options: ConsumerOptions): Promise<Consumer>;
   admin(): Promise<Admin>;
+  /**
+   * false once a consumer made by this bus has given up restarting (then the service must stop, with an
+   * error). A wrapper that delegates to another bus may leave it out.
+   */
+  healthy?(): boolean;
 }

@@ -10,29 +10,67 @@ import {
   Partitioners,
 } from 'kafkajs';
 import type { Logger } from '../log/logger.ts';
-import type {
-  Admin,
-  Batch,
-  ConsumedMessage,
-  Consumer,
-  ConsumerOptions,
-  MessageBus,
-  OutgoingMessage,
-  Producer,
-  TopicPartition,
-  Transaction,
-  TransactionalProducer,
+import {
+  type Admin,
+  type Batch,
+  type ConsumedMessage,
+  type Consumer,
+  type ConsumerOptions,
+  type ConsumerState,
+  type MessageBus,
+  type OutgoingMessage,
+  type PartitionProgress,
+  type Producer,
+  ProducerFencedError,
+  type RunOptions,
+  type TopicPartition,
+  type Transaction,
+  type TransactionalProducer,
 } from './bus.ts';
+import {
+  type CrashStreak,
+  defaultRestartPolicy,
+  isRetriableCrash,
+  type RestartPolicy,
+  recordCrash,
+  restartDelayMs,
+  shouldGiveUp,
+} from './restart-policy.ts';
 
 export interface KafkajsBusOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** how crashed consumers are restarted (restart-policy.ts); tests shorten it */
+  restartPolicy?: Partial<RestartPolicy>;
+}
+
+/** A consumer that gave up restarting: the service cannot go on. */
+export interface ConsumerFailure {
+  groupId: string;
+  error: unknown;
+}
+
+export interface KafkajsBus extends MessageBus {
+  healthy(): boolean;
+  /**
+   * Called once, when the first consumer of this bus gives up restarting (at once if one already has): the
+   * composition root ends the service with a non-zero exit code.
+   */
+  onGiveUp(listener: (failure: ConsumerFailure) => void): void;
 }
 
 /** MessageBus on kafkajs 2.2.4. Everything kafkajs-specific in the project lives in this file. */
-export function createKafkajsBus({ brokers, clientId, logger }: KafkajsBusOptions): MessageBus {
+export function createKafkajsBus({ brokers, clientId, logger, restartPolicy }: KafkajsBusOptions): KafkajsBus {
   const log = logger.child({ component: 'kafkajs' });
+  const policy: RestartPolicy = { ...defaultRestartPolicy, ...restartPolicy };
+  let failure: ConsumerFailure | undefined;
+  const giveUpListeners: Array<(failure: ConsumerFailure) => void> = [];
+  const gaveUp = (given: ConsumerFailure) => {
+    if (failure) return;
+    failure = given;
+    for (const listener of giveUpListeners.splice(0)) listener(given);
+  };
   const kafka = new Kafka({
     clientId,
     brokers,
@@ -48,6 +86,12 @@ export function createKafkajsBus({ brokers, clientId, logger }: KafkajsBusOption
   });
 
   return {
+    healthy: () => failure === undefined,
+    onGiveUp(listener) {
+      if (failure) listener(failure);
+      else giveUpListeners.push(listener);
+    },
+
     async producer({ idempotent = true } = {}) {
       const producer = kafka.producer({
         idempotent,
@@ -73,19 +117,21 @@ export function createKafkajsBus({ brokers, clientId, logger }: KafkajsBusOption
       await producer.connect();
       return {
         async transaction(): Promise<Transaction> {
-          const tx = await producer.transaction();
+          const tx = await fencing(producer.transaction());
           return {
-            send: (messages) => sendGrouped(tx, messages),
+            send: (messages) => fencing(sendGrouped(tx, messages)),
             sendOffsets: (groupId, offsets) =>
-              tx.sendOffsets({
-                consumerGroupId: groupId,
-                topics: groupByTopic(offsets).map(([topic, items]) => ({
-                  topic,
-                  partitions: items.map(({ partition, offset }) => ({ partition, offset })),
-                })),
-              }),
-            commit: () => tx.commit(),
-            abort: () => tx.abort(),
+              fencing(
+                tx.sendOffsets({
+                  consumerGroupId: groupId,
+                  topics: groupByTopic(offsets).map(([topic, items]) => ({
+                    topic,
+                    partitions: items.map(({ partition, offset }) => ({ partition, offset })),
+                  })),
+                }),
+              ),
+            commit: () => fencing(tx.commit()),
+            abort: () => fencing(tx.abort()),
           };
         },
         disconnect: () => producer.disconnect(),
@@ -93,15 +139,21 @@ export function createKafkajsBus({ brokers, clientId, logger }: KafkajsBusOption
     },
 
     async consumer(options: ConsumerOptions) {
-      const consumer = kafka.consumer({
-        groupId: options.groupId,
-        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-        heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
-        readUncommitted: options.readCommitted === false,
-        allowAutoTopicCreation: false,
-      });
+      const create = () =>
+        kafka.consumer({
+          groupId: options.groupId,
+          sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+          heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+          readUncommitted: options.readCommitted === false,
+          allowAutoTopicCreation: false,
+          // kafkajs restarts a crashed consumer itself only when it thinks the crash retriable, and never
+          // after e.g. "Failed to find group coordinator" (a broker that is back but still loading): the
+          // consumer was then gone for good, silently. Every restart is ours instead (superviseConsumer).
+          retry: { retries: 5, restartOnFailure: async () => false },
+        });
+      const consumer = create();
       await consumer.connect();
-      return wrapConsumer(consumer);
+      return superviseConsumer({ create, first: consumer, groupId: options.groupId, log, policy, onGiveUp: gaveUp });
     },
 
     async admin() {
@@ -176,17 +228,114 @@ function kafkajsLevel(level: KafkaLogLevel, message: string): 'error' | 'warn' |
   return level === KafkaLogLevel.WARN ? 'warn' : 'debug';
 }
 
-function wrapConsumer(consumer: KafkaConsumer): Consumer {
+/**
+ * A Consumer over kafkajs consumers: when one crashes, a new kafkajs consumer (a new member of the same
+ * group) is started after a jittered backoff, subscribed and run as the first was; it reads on from the
+ * committed offsets. Restarting is given up by the restart policy (restart-policy.ts): then state() is
+ * `failed` and onGiveUp is told.
+ */
+function superviseConsumer({
+  create,
+  first,
+  groupId,
+  log,
+  policy,
+  onGiveUp,
+}: {
+  create: () => KafkaConsumer;
+  first: KafkaConsumer;
+  groupId: string;
+  log: Logger;
+  policy: RestartPolicy;
+  onGiveUp: (failure: ConsumerFailure) => void;
+}): Consumer {
+  let current = first;
+  let state: ConsumerState = 'starting';
+  let subscription: { topics: string[]; fromBeginning: boolean } | undefined;
+  let runConfig: Parameters<KafkaConsumer['run']>[0] | undefined;
+  const progressListeners: Array<(progress: PartitionProgress) => void> = [];
   let assigned: TopicPartition[] = [];
-  consumer.on(consumer.events.GROUP_JOIN, (event) => {
-    assigned = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
-      partitions.map((partition) => ({ topic, partition })),
-    );
-  });
+  let joinedAt = 0;
+  let streak: CrashStreak | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarting: Promise<void> | undefined;
+
+  const watch = (consumer: KafkaConsumer) => {
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if (consumer !== current || state === 'stopped' || state === 'failed') return;
+      assigned = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
+        partitions.map((partition) => ({ topic, partition })),
+      );
+      if (state === 'restarting') log.info({ groupId, crashesInARow: streak?.crashes }, 'consumer restarted: back in its group');
+      state = 'running';
+      joinedAt = Date.now();
+    });
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (consumer !== current) return;
+      const progress: PartitionProgress = {
+        topic: payload.topic,
+        partition: payload.partition,
+        lastOffset: String(payload.lastOffset),
+        highWatermark: String(payload.highWatermark),
+        lag: Number(payload.offsetLag),
+      };
+      for (const listener of progressListeners) listener(progress);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (consumer === current) crashed(payload.error);
+    });
+  };
+
+  const crashed = (error: unknown) => {
+    if (state === 'stopped' || state === 'failed') return;
+    const now = Date.now();
+    if (state === 'running' && now - joinedAt >= policy.stableAfterMs) streak = undefined;
+    const retriable = isRetriableCrash(error);
+    streak = recordCrash(streak, { at: now, retriable });
+    assigned = [];
+    if (shouldGiveUp(streak, now, policy)) {
+      state = 'failed';
+      log.fatal({ err: error, groupId, crashesInARow: streak.crashes, retriable }, 'consumer crashed: restarting given up');
+      current.disconnect().catch(() => {});
+      onGiveUp({ groupId, error });
+      return;
+    }
+    state = 'restarting';
+    const delayMs = restartDelayMs(streak.crashes, policy);
+    log.warn({ err: error, groupId, crashesInARow: streak.crashes, retriable, delayMs }, 'consumer crashed: starting a new one');
+    clearTimeout(restartTimer);
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      restarting = restart().finally(() => {
+        restarting = undefined;
+      });
+    }, delayMs);
+  };
+
+  const restart = async () => {
+    await current.disconnect().catch(() => {}); // kafkajs disconnects a crashed consumer itself; this makes sure
+    if (state !== 'restarting' || !subscription || !runConfig) return;
+    const next = create();
+    current = next;
+    watch(next);
+    try {
+      await next.connect();
+      await next.subscribe(subscription);
+      // a start that fails (no coordinator yet) comes back as a CRASH event, and so to crashed()
+      await next.run(runConfig);
+    } catch (error) {
+      if (next === current) crashed(error);
+    }
+  };
+
+  watch(first);
   return {
-    subscribe: (topics, { fromBeginning = true } = {}) => consumer.subscribe({ topics, fromBeginning }),
-    async run({ eachBatch, autoCommit }) {
-      await consumer.run({
+    async subscribe(topics, { fromBeginning = true } = {}) {
+      subscription = { topics, fromBeginning };
+      await current.subscribe(subscription);
+    },
+    async run({ eachBatch, autoCommit }: RunOptions) {
+      runConfig = {
         autoCommit,
         // the whole batch is resolved only when the handler returns; a throw re-delivers it
         eachBatchAutoResolve: true,
@@ -210,25 +359,43 @@ function wrapConsumer(consumer: KafkaConsumer): Consumer {
           };
           await eachBatch(ours, { heartbeat, isRunning: () => isRunning() && !isStale() });
         },
-      });
+      };
+      await current.run(runConfig);
     },
     assignment: () => assigned,
+    seek: ({ topic, partition, offset }) => current.seek({ topic, partition, offset }),
+    state: () => state,
     onProgress(listener) {
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        listener({
-          topic: payload.topic,
-          partition: payload.partition,
-          lastOffset: String(payload.lastOffset),
-          highWatermark: String(payload.highWatermark),
-          lag: Number(payload.offsetLag),
-        });
-      });
+      progressListeners.push(listener);
     },
     disconnect: async () => {
-      await consumer.stop();
-      await consumer.disconnect();
+      const wasFailed = state === 'failed';
+      state = 'stopped';
+      clearTimeout(restartTimer);
+      await restarting;
+      if (wasFailed) return current.disconnect().catch(() => {});
+      await current.stop();
+      await current.disconnect();
     },
   };
+}
+
+/**
+ * kafkajs reports a fenced producer (INVALID_PRODUCER_EPOCH, PRODUCER_FENCED: a newer producer with the same
+ * transactional id, or a transaction the broker expired) as a protocol error, possibly wrapped: it becomes
+ * a ProducerFencedError, so the pipeline can tell it from other failures without knowing kafkajs.
+ */
+async function fencing<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    for (let e: unknown = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+      const type = (e as { type?: unknown }).type;
+      if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED')
+        throw new ProducerFencedError(`producer fenced: ${(e as Error).message}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 interface Sender {
