@@ -127,7 +127,8 @@ export const topics = {
     name: 'feed.svb-kostendelersnorm.v1',
     class: 'feed',
     key: 'BSN',
-    value: 'JSON row: the person’s enrolments with dates of enrolment and de-enrolment, and removals kept up to 365 days so a late older record cannot bring one back (enrolments may be empty); null when neither is left',
+    value:
+      'JSON row: the person’s enrolments with dates of enrolment and de-enrolment, and removals kept up to 365 days so a late older record cannot bring one back (enrolments may be empty); null when neither is left',
     partitions: 3,
     config: { 'cleanup.policy': 'compact' },
     description: 'SVB feed: enrolment spans per BSN',
