@@ -71,7 +71,9 @@ describe('rekeying raw events', () => {
       expect(text).not.toContain(persoon.bsn);
       expect(text).not.toContain(persoon.naam.achternaam);
       expect(text).not.toContain(persoon.geboortedatum);
-      expect(personNumbersIn(text)).toEqual([]);
+      // a sha256 hex key can hold nine digits that pass the elfproef by chance (a few percent of keys); it is
+      // a hash of the run's token, not a number of anyone's, so only the rest is searched
+      expect(personNumbersIn(text.replace(/[0-9a-f]{64}/g, ''))).toEqual([]);
       const value = JSON.parse((record.value as Buffer).toString()) as { persoon: Record<string, unknown> };
       expect(value.persoon.geboortedatum).toBe('2007-07-01');
       expect(value.persoon.naam).toEqual({ voornamen: '[removed]', achternaam: '[removed]' });
