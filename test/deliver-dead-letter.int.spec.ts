@@ -6,7 +6,6 @@ import {
   createSchemaRegistryClient,
   loadConfig,
   type MessageBus,
-  type SchemaRegistryClient,
   topics,
   valueSubject,
 } from '@register-feeds/service-kit';
@@ -18,7 +17,7 @@ import { type SvbRecord, type SvbState, svb } from '../services/deliver/src/proj
 import { recordFor } from '../services/deliver/src/projections/records.test-support.ts';
 import { loadAgreements, recipientSchema } from '../services/pseudonymise/src/core.ts';
 import { testBsn } from './support/raw-events.ts';
-import { createRegistryProxy, type RegistryProxy } from './support/registry-proxy.ts';
+import { countingFailedDecodes, createRegistryProxy, type RegistryProxy } from './support/registry-proxy.ts';
 import { createTopics, groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
 // Deliver on the real stack, with records it must not fold: a record that can never be read goes to
@@ -94,25 +93,6 @@ function gatedBus(inner: MessageBus, transactionalIdPrefix: string) {
     },
     release: () => release(),
   };
-}
-
-/** The registry client as deliver gets it, counting the decodes that failed. */
-function countingFailedDecodes(client: SchemaRegistryClient): SchemaRegistryClient & { failedDecodes: number } {
-  const counting = {
-    failedDecodes: 0,
-    register: client.register.bind(client),
-    encode: client.encode.bind(client),
-    compatibilityOf: client.compatibilityOf.bind(client),
-    decode: (async (buffer, reader) => {
-      try {
-        return await client.decode(buffer, reader);
-      } catch (error) {
-        counting.failedDecodes += 1;
-        throw error;
-      }
-    }) as SchemaRegistryClient['decode'],
-  };
-  return counting;
 }
 
 let admin: Admin;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { RegisterEvent } from '@register-feeds/register-model';
-import { type Admin, createLogger, createSchemaRegistryClient, loadConfig, type SchemaRegistryClient } from '@register-feeds/service-kit';
+import { type Admin, createLogger, createSchemaRegistryClient, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '../services/pseudonymise/src/config.ts';
 import { type Agreement, applyAgreement, createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
@@ -11,7 +11,7 @@ import { type PseudonymisePipeline, startPseudonymise } from '../services/pseudo
 import { copyAgreements } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
 import { testBsn } from './support/raw-events.ts';
-import { createRegistryProxy, type RegistryProxy } from './support/registry-proxy.ts';
+import { countingFailedDecodes, createRegistryProxy, type RegistryProxy } from './support/registry-proxy.ts';
 import { groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
 // A schema registry outage is not a property of the records: pseudonymise waits it out and delivers every
@@ -40,25 +40,6 @@ function capturedLogger(service: string) {
     },
   });
   return { lines, logger: createLogger({ service, level: 'info', destination }) };
-}
-
-/** The registry client as a service would get it, counting the decodes that failed. */
-function countingFailedDecodes(client: SchemaRegistryClient): SchemaRegistryClient & { failedDecodes: number } {
-  const counting = {
-    failedDecodes: 0,
-    register: client.register.bind(client),
-    encode: client.encode.bind(client),
-    compatibilityOf: client.compatibilityOf.bind(client),
-    decode: (async (buffer, reader) => {
-      try {
-        return await client.decode(buffer, reader);
-      } catch (error) {
-        counting.failedDecodes += 1;
-        throw error;
-      }
-    }) as SchemaRegistryClient['decode'],
-  };
-  return counting;
 }
 
 function eventsFor(id: string, count: number): RegisterEvent[] {

@@ -1,5 +1,6 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SchemaRegistryClient } from '@register-feeds/service-kit';
 
 /**
  * A schema registry that is "down" for the service under test only: a local port that refuses
@@ -67,4 +68,23 @@ export async function createRegistryProxy(targetUrl: string): Promise<RegistryPr
       });
     },
   };
+}
+
+/** The registry client as a service would get it, counting the decodes that failed (to tell retried outages from dead letters). */
+export function countingFailedDecodes(client: SchemaRegistryClient): SchemaRegistryClient & { failedDecodes: number } {
+  const counting = {
+    failedDecodes: 0,
+    register: client.register.bind(client),
+    encode: client.encode.bind(client),
+    compatibilityOf: client.compatibilityOf.bind(client),
+    decode: (async (buffer, reader) => {
+      try {
+        return await client.decode(buffer, reader);
+      } catch (error) {
+        counting.failedDecodes += 1;
+        throw error;
+      }
+    }) as SchemaRegistryClient['decode'],
+  };
+  return counting;
 }
