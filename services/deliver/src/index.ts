@@ -1,0 +1,11 @@
+/**
+ * The public API of the deliver service, for the tests, the benchmarks and the tools: the service started
+ * in-process, its settings, the projections (pure folds over recipient records) and what rebuilds and
+ * checks one from its feed. main.ts stays the process entry; anything not exported here is deliver's own
+ * and may change without notice.
+ */
+
+export { settings } from './config.ts';
+export { type Deliver, type DeliverConfig, startDeliver } from './deliver.ts';
+export { feedTimestamp, type ProjectionMetrics, type RunningProjection, restoreProjection, startProjection } from './projection-runner.ts';
+export * from './projections/index.ts';

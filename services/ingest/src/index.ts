@@ -1,0 +1,26 @@
+/**
+ * The public API of the ingest service, for the other packages, the tests, the benchmarks and the tools:
+ * start the service's edge in-process, its settings, and the pure steps (validate, normalise, partition
+ * key) other code repeats to know what ingest would publish. main.ts stays the process entry; anything not
+ * exported here is ingest's own and may change without notice.
+ */
+
+export { settings } from './config.ts';
+export { normalise } from './normalise.ts';
+export { createPartitionKey, type PartitionKey, personKey, rawPersonKey } from './partition-key.ts';
+export { MIN_PARTITION_KEY_BYTES, parsePartitionKey, readPartitionKeyFile } from './partition-secret.ts';
+export { type IngestConfig, type IngestCounters, type IngestPipeline, startIngest } from './pipeline.ts';
+export type { RawRegisterEvent } from './raw-register-event.ts';
+export {
+  contractSummary,
+  DEFAULT_MAX_BYTES,
+  isValidBsn,
+  isValidOnderwijsnummer,
+  type ParseOptions,
+  type ParseResult,
+  parseRegisterEvent,
+  type Reason,
+  RULE,
+  type Rule,
+  WHOLE_PAYLOAD,
+} from './validate/index.ts';
