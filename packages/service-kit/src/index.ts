@@ -1,9 +1,10 @@
 export { commonSettings } from './config/common-settings.ts';
 export * from './config/config.ts';
+export * from './edge/index.ts';
 export * from './kafka/bus.ts';
 export { type FollowedTopic, followTopic } from './kafka/follow-topic.ts';
 export { createKafkajsBus, type KafkajsBusOptions } from './kafka/kafkajs-bus.ts';
-export { type BatchOutcome, startTransactionalPipeline, type TransactionalPipeline } from './kafka/transactional-pipeline.ts';
+export { type BatchOutcome, HOLD_BATCH, startTransactionalPipeline, type TransactionalPipeline } from './kafka/transactional-pipeline.ts';
 export { waitForTopic } from './kafka/wait-for-topic.ts';
 export { assertStackReachable } from './lifecycle/reachability.ts';
 export { onShutdown } from './lifecycle/shutdown.ts';

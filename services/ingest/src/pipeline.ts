@@ -1,19 +1,20 @@
-import type { ConfigOf } from '@register-feeds/service-kit';
 import {
-  type Batch,
-  type BatchOutcome,
+  type ConfigOf,
+  type ConsumedMessage,
   createDeadLetterWriter,
+  type Decided,
+  type Edge,
+  type EdgeMetrics,
   type Logger,
   loadAvroSchema,
   type MessageBus,
-  type OutgoingMessage,
-  RecordInvalidError,
   type SchemaRegistryClient,
-  startTransactionalPipeline,
+  startEdge,
   topicSpec,
   topics,
   valueSubject,
 } from '@register-feeds/service-kit';
+import avro from 'avsc';
 import type { settings } from './config.ts';
 import { type Decision, decideBatch, sourceRef } from './decide.ts';
 import { createPartitionKey } from './partition-key.ts';
@@ -22,22 +23,61 @@ import { loadSeenEventIds } from './seen-event-ids.ts';
 export type IngestConfig = ConfigOf<typeof settings>;
 
 export interface IngestCounters {
-  published: number;
-  deadLettered: number;
-  duplicates: number;
-  batches: number;
+  readonly published: number;
+  readonly deadLettered: number;
+  readonly duplicates: number;
+  readonly batches: number;
 }
 
 export interface IngestPipeline {
+  /** read from the edge's metrics: committed batches only */
   readonly counters: IngestCounters;
+  readonly metrics: EdgeMetrics;
+  /** false once a partition halted (a bug) or the consumer gave up */
+  healthy(): boolean;
   /** stops fetching, lets the batch in hand finish (its transaction commits or aborts), disconnects */
   stop(): Promise<void>;
 }
 
+type Publish = Extract<Decision, { kind: 'publish' }>;
+
 /**
- * The thin Kafka edge of ingest: consume raw records, decide (pure), encode, and produce the canonical
- * events, the dead letters and the seen ids together with the consumed offsets in one transaction per
- * batch (startTransactionalPipeline).
+ * Ingest's decision over a batch, pure: decideBatch (validate, dedupe, normalise, key), then every event
+ * checked against the canonical schema. An event that passed validation but does not fit the schema is
+ * the raw record's fault (outside input our rules let through), so it is refused with the paths, not a
+ * bug that halts the partition: bad input never stops ingest.
+ */
+export function decideIngest(
+  messages: ConsumedMessage[],
+  seen: ReadonlySet<string>,
+  options: Parameters<typeof decideBatch>[2] & { canonical: avro.Type },
+): Decided<Publish> {
+  const decided: Required<Decided<Publish>> = { outputs: [], refused: [], tally: { duplicates: 0 } };
+  for (const d of decideBatch(messages, seen, options)) {
+    if (d.kind === 'duplicate') decided.tally.duplicates = (decided.tally.duplicates ?? 0) + 1;
+    else if (d.kind === 'dead-letter') decided.refused.push({ source: asMessage(d.source), reasons: d.reasons });
+    else {
+      const paths: string[] = [];
+      options.canonical.isValid(d.event, { errorHook: (path) => paths.push(path.join('.')) });
+      if (paths.length === 0) decided.outputs.push(d);
+      else
+        decided.refused.push({
+          source: asMessage(d.source),
+          reasons: [
+            { field: paths.join(','), rule: 'canonical-schema', message: 'the normalised event does not fit the canonical Avro schema' },
+          ],
+        });
+    }
+  }
+  return decided;
+}
+
+const asMessage = (source: Decision['source']): ConsumedMessage => ({ ...source, headers: {} });
+
+/**
+ * Ingest's wiring over the one edge (startEdge): raw records in, canonical events, seen ids and dead
+ * letters out, in one transaction per batch. The raw JSON is not decoded apart: parsing and validating
+ * are part of the pure decision, whose refusals carry every reason.
  */
 export async function startIngest({
   config,
@@ -58,98 +98,71 @@ export async function startIngest({
     topicSpec({ ...topics.rawDeadLetter, name: config.deadLetterTopic }, config.replicationFactor),
     topicSpec({ ...topics.ingestSeen, name: config.seenTopic }, config.replicationFactor),
   ]);
+  const eventSchema = loadAvroSchema('register-event.avsc');
   // BACKWARD_TRANSITIVE: consumers upgrade first and read every older version (see README, schemas)
-  const eventSchemaId = await registry.register(
-    valueSubject(config.eventsTopic),
-    loadAvroSchema('register-event.avsc'),
-    'BACKWARD_TRANSITIVE',
-  );
+  const eventSchemaId = await registry.register(valueSubject(config.eventsTopic), eventSchema, 'BACKWARD_TRANSITIVE');
   const deadLetter = await createDeadLetterWriter({ registry, topic: config.deadLetterTopic, service: 'ingest' });
   const seen = await loadSeenEventIds({ bus, admin, topic: config.seenTopic, logger: log });
   await admin.disconnect();
 
-  const counters: IngestCounters = { published: 0, deadLettered: 0, duplicates: 0, batches: 0 };
-  const decideOptions = { maxBytes: config.maxEventBytes, partitionKey: createPartitionKey(config.partitionKey) };
-  /** Encodes the decisions; an event that does not fit the canonical schema becomes a dead letter itself. */
-  const toMessages = async (decisions: Decision[]): Promise<{ messages: OutgoingMessage[]; final: Decision[] }> => {
-    const messages: OutgoingMessage[] = [];
-    const final: Decision[] = [];
-    for (const d of decisions) {
-      if (d.kind === 'publish') {
-        let value: Buffer;
-        try {
-          value = await registry.encode(eventSchemaId, d.event);
-        } catch (error) {
-          if (!(error instanceof RecordInvalidError)) throw error;
-          const reasons = [
-            {
-              field: error.paths.join(','),
-              rule: 'canonical-schema',
-              message: 'the normalised event does not fit the canonical Avro schema',
-            },
-          ];
-          messages.push(await deadLetter(d.source, reasons));
-          final.push({ kind: 'dead-letter', reasons, source: d.source });
-          continue;
-        }
-        messages.push({ topic: config.eventsTopic, key: d.key, value, headers: { 'event-id': d.event.eventId } });
-        messages.push({ topic: config.seenTopic, key: d.event.eventId, value: sourceRef(d.source) });
-      } else if (d.kind === 'dead-letter') {
-        messages.push(await deadLetter(d.source, d.reasons));
-      }
-      final.push(d);
-    }
-    return { messages, final };
+  const options = {
+    maxBytes: config.maxEventBytes,
+    partitionKey: createPartitionKey(config.partitionKey),
+    canonical: avro.Type.forSchema(eventSchema as avro.Schema),
   };
-
-  const handleBatch = async (batch: Batch): Promise<BatchOutcome> => {
-    const { messages, final: decisions } = await toMessages(decideBatch(batch.messages, seen.ids, decideOptions));
-    return {
-      messages,
-      afterCommit: () => {
-        seen.add(decisions.flatMap((d) => (d.kind === 'publish' ? [d.event.eventId] : [])));
-        count(decisions);
-        logBatch(batch, decisions);
-      },
-    };
-  };
-
-  const count = (decisions: Decision[]) => {
-    counters.batches += 1;
-    for (const d of decisions) {
-      if (d.kind === 'publish') counters.published += 1;
-      else if (d.kind === 'dead-letter') counters.deadLettered += 1;
-      else counters.duplicates += 1;
-    }
-  };
-
-  const logBatch = (batch: Batch, decisions: Decision[]) => {
-    for (const d of decisions) {
-      if (d.kind === 'dead-letter') {
-        log.warn(
-          { partition: batch.partition, offset: d.source.offset, rules: d.reasons.map((r) => `${r.field}:${r.rule}`) },
-          'raw event refused',
-        );
-      } else if (d.kind === 'duplicate') {
-        log.info({ partition: batch.partition, offset: d.source.offset, eventId: d.eventId }, 'repeated event id dropped');
-      }
-    }
-    log.debug({ partition: batch.partition, records: batch.messages.length, lastOffset: batch.messages.at(-1)?.offset }, 'batch committed');
-  };
-
-  const pipeline = await startTransactionalPipeline({
-    bus,
-    groupId: config.groupId,
-    topic: config.rawTopic,
-    logger: log,
-    handle: handleBatch,
-  });
+  let edge: Edge;
+  try {
+    edge = await startEdge<ConsumedMessage, Publish>({
+      bus,
+      groupId: config.groupId,
+      topic: config.rawTopic,
+      logger: log,
+      deadLetter,
+      decode: (message) => message,
+      decide: (records) =>
+        decideIngest(
+          records.map((r) => r.value),
+          seen.ids,
+          options,
+        ),
+      encode: async (d) => [
+        {
+          topic: config.eventsTopic,
+          key: d.key,
+          value: await registry.encode(eventSchemaId, d.event),
+          headers: { 'event-id': d.event.eventId },
+        },
+        { topic: config.seenTopic, key: d.event.eventId, value: sourceRef(d.source) },
+      ],
+      // the ids are known as published once their transaction committed, not before
+      hooks: { afterCommit: (_batch, decided) => seen.add(decided.outputs.map((d) => d.event.eventId)) },
+    });
+  } catch (error) {
+    await seen.stop();
+    throw error;
+  }
   log.info({ seen: seen.ids.size }, 'ingest running');
 
+  const { metrics } = edge;
   return {
-    counters,
+    metrics,
+    counters: {
+      get published() {
+        return metrics.produced[config.eventsTopic] ?? 0;
+      },
+      get deadLettered() {
+        return metrics.deadLettered;
+      },
+      get duplicates() {
+        return metrics.tally.duplicates ?? 0;
+      },
+      get batches() {
+        return metrics.batches;
+      },
+    },
+    healthy: () => edge.healthy(),
     async stop() {
-      await pipeline.stop();
+      await edge.stop();
       await seen.stop();
     },
   };

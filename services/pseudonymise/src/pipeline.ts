@@ -1,26 +1,22 @@
 import type { RegisterEvent } from '@register-feeds/register-model';
 import {
-  type Batch,
-  type BatchContext,
-  type BatchOutcome,
   type ConfigOf,
-  classifyError,
   createDeadLetterWriter,
+  type Decided,
+  type EdgeMetrics,
+  type EdgeRecord,
   type Logger,
   loadAvroSchema,
   type MessageBus,
-  type OutgoingMessage,
-  poisonReason,
-  retryWhileRetriable,
   type SchemaRegistryClient,
-  startTransactionalPipeline,
+  startEdge,
   topicSpec,
   topics,
   valueSubject,
 } from '@register-feeds/service-kit';
 import type { Agreement } from './agreement.ts';
 import type { settings } from './config.ts';
-import { deliveriesFor } from './deliveries.ts';
+import { type AuditEntry, type Delivery, deliveriesFor } from './deliveries.ts';
 import { fixedKeys, type KeySource } from './key-source.ts';
 import type { KeyStore } from './keys.ts';
 import { recordTimestamp } from './minimise.ts';
@@ -31,22 +27,47 @@ export type PseudonymiseConfig = ConfigOf<typeof settings>;
 const DAY_MS = 86_400_000;
 
 export interface PseudonymiseCounters {
-  events: number;
-  delivered: Record<string, number>;
-  deadLettered: number;
+  /** canonical events read (dead-lettered ones included) */
+  readonly events: number;
+  /** recipient records produced, per recipient */
+  readonly delivered: Readonly<Record<string, number>>;
+  readonly deadLettered: number;
 }
 
 export interface PseudonymisePipeline {
+  /** read from the edge's metrics: committed batches only */
   readonly counters: PseudonymiseCounters;
+  readonly metrics: EdgeMetrics;
+  /** false once a partition halted (a bug) or the consumer gave up */
+  healthy(): boolean;
   stop(): Promise<void>;
 }
 
+/** One message pseudonymise produces: a recipient's record, or the audit entry of an event. */
+export type Output = { kind: 'delivery'; delivery: Delivery } | { kind: 'audit'; audit: AuditEntry };
+
+/** The fan-out of a decoded batch, pure: every event to every recipient its agreement allows, plus its audit entry. */
+export function fanOut(
+  records: EdgeRecord<RegisterEvent>[],
+  agreements: readonly Agreement[],
+  keys: KeyStore,
+  now: number,
+): Decided<Output> {
+  const outputs: Output[] = [];
+  for (const { message, value } of records) {
+    const { deliveries, audit } = deliveriesFor(value, message, agreements, keys, now);
+    for (const delivery of deliveries) outputs.push({ kind: 'delivery', delivery });
+    if (audit !== null) outputs.push({ kind: 'audit', audit });
+  }
+  return { outputs };
+}
+
 /**
- * The thin Kafka edge of pseudonymise: decode each canonical event with the schema this service owns,
- * fan it out to every recipient its agreement allows (deliveries.ts, pure), and produce the recipient
- * records and their audit entries together with the consumed offsets in one transaction per batch.
- * An event that can never be decoded (classifyError: poison) goes to the dead-letter topic; a registry
- * outage is waited out and dead-letters nothing; nothing is skipped silently.
+ * Pseudonymise's wiring over the one edge (startEdge): each canonical event is decoded with the schema
+ * this service owns, fanned out to every recipient its agreement allows (fanOut, pure), and the recipient
+ * records and audit entries are produced with the consumed offsets in one transaction per batch. The
+ * edge's policy: a registry outage is waited out, an event that can never be read is dead-lettered, a
+ * valid event the service throws on halts its partition.
  */
 export async function startPseudonymise({
   config,
@@ -93,69 +114,47 @@ export async function startPseudonymise({
     recipientSchemaIds.set(agreement.recipient, id);
   }
 
-  const counters: PseudonymiseCounters = {
-    events: 0,
-    delivered: Object.fromEntries(agreements.map((a) => [a.recipient, 0])),
-    deadLettered: 0,
-  };
-
-  const handle = async (batch: Batch, context: BatchContext): Promise<BatchOutcome> => {
-    const now = clock();
-    // read per batch, so a retired key stops deliveries at the next batch (crypto-shredding)
-    const keyStore = keySource.current();
-    const timestamp = recordTimestamp(now);
-    const messages: OutgoingMessage[] = [];
-    const delivered: string[] = [];
-    let deadLettered = 0;
-    for (const message of batch.messages) {
-      let event: RegisterEvent;
-      try {
-        // a registry outage is waited out here, with backoff, heartbeats and an eye on stop (retryWhileRetriable)
-        event = await retryWhileRetriable(() => registry.decode<RegisterEvent>(message.value as Buffer, eventSchema), {
-          isRunning: context.isRunning,
-          heartbeat: context.heartbeat,
-          onRetry: ({ attempt, delayMs, error }) =>
-            log.warn(
-              { partition: batch.partition, offset: message.offset, attempt, delayMs, err: error },
-              'schema registry unavailable, retrying',
-            ),
-        });
-      } catch (error) {
-        // One policy (classifyError): only a record that can never be read is dead-lettered. An outage that
-        // outlasted the batch (the consumer stops) and a bug end the batch uncommitted: it is read again.
-        if (classifyError(error) !== 'poison') throw error;
-        deadLettered += 1;
-        const reason = poisonReason(error, 'canonical-decode');
-        messages.push(await deadLetter(message, [{ ...reason, message: `not a readable canonical event: ${reason.message}` }]));
-        continue;
-      }
-      const { deliveries, audit } = deliveriesFor(event, message, agreements, keyStore, now);
-      for (const d of deliveries) {
-        const schemaId = recipientSchemaIds.get(d.agreement.recipient) as number;
-        messages.push({
-          topic: d.agreement.output.topic,
-          key: d.key,
-          value: await registry.encode(schemaId, d.record),
-          headers: { recipient: d.agreement.recipient },
-          timestamp,
-        });
-        delivered.push(d.agreement.recipient);
-      }
-      if (audit !== null)
-        messages.push({ topic: config.auditTopic, key: audit.eventId, value: await registry.encode(auditSchemaId, audit) });
-    }
-    return {
-      messages,
-      afterCommit: () => {
-        counters.events += batch.messages.length;
-        counters.deadLettered += deadLettered;
-        for (const recipient of delivered) counters.delivered[recipient] = (counters.delivered[recipient] ?? 0) + 1;
-        if (deadLettered > 0) log.warn({ partition: batch.partition, deadLettered }, 'unreadable canonical events dead-lettered');
-      },
-    };
-  };
-
-  const pipeline = await startTransactionalPipeline({ bus, groupId: config.groupId, topic: config.eventsTopic, logger: log, handle });
+  const edge = await startEdge<RegisterEvent, Output>({
+    bus,
+    groupId: config.groupId,
+    topic: config.eventsTopic,
+    logger: log,
+    deadLetter,
+    clock,
+    decode: (message) => registry.decode<RegisterEvent>(message.value as Buffer, eventSchema),
+    decodeFailure: { rule: 'canonical-decode', message: 'not a readable canonical event' },
+    // the keys are read per batch, so a retired key stops deliveries at the next batch (crypto-shredding)
+    decide: (records, { now }) => fanOut(records, agreements, keySource.current(), now),
+    encode: async (output, { now }) =>
+      output.kind === 'audit'
+        ? [{ topic: config.auditTopic, key: output.audit.eventId, value: await registry.encode(auditSchemaId, output.audit) }]
+        : [
+            {
+              topic: output.delivery.agreement.output.topic,
+              key: output.delivery.key,
+              value: await registry.encode(recipientSchemaIds.get(output.delivery.agreement.recipient) as number, output.delivery.record),
+              headers: { recipient: output.delivery.agreement.recipient },
+              timestamp: recordTimestamp(now),
+            },
+          ],
+  });
   log.info({ recipients: agreements.map((a) => a.recipient), withKey: keySource.current().recipients() }, 'pseudonymise running');
-  return { counters, stop: () => pipeline.stop() };
+
+  const { metrics } = edge;
+  return {
+    metrics,
+    counters: {
+      get events() {
+        return metrics.records;
+      },
+      get delivered() {
+        return Object.fromEntries(agreements.map((a) => [a.recipient, metrics.produced[a.output.topic] ?? 0]));
+      },
+      get deadLettered() {
+        return metrics.deadLettered;
+      },
+    },
+    healthy: () => edge.healthy(),
+    stop: () => edge.stop(),
+  };
 }

@@ -17,7 +17,19 @@ export interface BatchOutcome {
   messages: OutgoingMessage[];
   /** runs after the transaction committed (e.g. to update in-memory state that must match what is published) */
   afterCommit?: () => void;
+  /**
+   * runs when the transaction carrying these messages failed (aborted, or its outcome unknown): whatever the
+   * handler prepared for afterCommit is void; the batch is read again
+   */
+  afterAbort?: () => void;
 }
+
+/**
+ * What a handler returns to commit nothing and read the batch again from its first record, without an
+ * error (the consumer is not told of a failure, so it neither retries with backoff nor crashes): a halted
+ * partition, or a batch abandoned because the consumer stops or lost the partition mid-outage.
+ */
+export const HOLD_BATCH = Symbol('hold-batch');
 
 export interface TransactionalPipeline {
   /** stops fetching, lets the batch in hand finish (its transaction commits or aborts), disconnects */
@@ -68,7 +80,7 @@ export async function startTransactionalPipeline({
   groupId: string;
   topic: string;
   logger: Logger;
-  handle: (batch: Batch, context: BatchContext) => Promise<BatchOutcome>;
+  handle: (batch: Batch, context: BatchContext) => Promise<BatchOutcome | typeof HOLD_BATCH>;
   /** position and lag after every fetched batch (for metrics) */
   onProgress?: (progress: PartitionProgress) => void;
 }): Promise<TransactionalPipeline> {
@@ -130,12 +142,23 @@ export async function startTransactionalPipeline({
     } catch (error) {
       return failed(error, tx);
     }
-    let outcome: BatchOutcome;
+    let outcome: BatchOutcome | typeof HOLD_BATCH;
     try {
       outcome = await handle(batch, context);
     } catch (error) {
       await tx.abort().catch(() => {}); // nothing sent yet: the producer is fine
       throw error;
+    }
+    if (outcome === HOLD_BATCH) {
+      await tx.abort().catch(() => {}); // nothing sent: ends only the local transaction
+      const first = batch.messages[0]?.offset ?? batch.lastOffset;
+      try {
+        consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first });
+      } catch (error) {
+        // the partition went to another member meanwhile: it reads on from the committed offset anyway
+        logger.debug({ err: error, partition: batch.partition }, 'held batch: partition no longer here to move back');
+      }
+      return;
     }
     try {
       await tx.send(outcome.messages);
@@ -144,6 +167,7 @@ export async function startTransactionalPipeline({
       ]);
       await tx.commit();
     } catch (error) {
+      outcome.afterAbort?.();
       return failed(error, tx);
     }
     outcome.afterCommit?.();

@@ -1,0 +1,11 @@
+export { addCount, createEdgeMetrics, type EdgeMetrics } from './edge-metrics.ts';
+export {
+  type BatchInfo,
+  type Decided,
+  type Edge,
+  type EdgeHooks,
+  type EdgeOptions,
+  type EdgeRecord,
+  type Refusal,
+  startEdge,
+} from './start-edge.ts';

@@ -1,0 +1,269 @@
+import type { Batch, BatchContext, ConsumedMessage, ConsumerState, MessageBus, OutgoingMessage } from '../kafka/bus.ts';
+import { type BatchOutcome, HOLD_BATCH, startTransactionalPipeline } from '../kafka/transactional-pipeline.ts';
+import type { Logger } from '../log/logger.ts';
+import type { DeadLetterReason, DeadLetterWriter } from '../registry/dead-letter.ts';
+import { classifyError, poisonReason } from '../registry/errors.ts';
+import { type Backoff, retryWhileRetriable } from '../registry/retry.ts';
+import { addCount, createEdgeMetrics, type EdgeMetrics } from './edge-metrics.ts';
+
+/** A record that decoded, with where it came from. */
+export interface EdgeRecord<In> {
+  message: ConsumedMessage;
+  value: In;
+}
+
+/** What decide and encode know of the batch: its partition and the instant it is processed (the clock is read once, here). */
+export interface BatchInfo {
+  topic: string;
+  partition: number;
+  now: number;
+}
+
+/** A record decide refuses for good (poison found by the service's own rules): dead-lettered with its reasons. */
+export interface Refusal {
+  source: ConsumedMessage;
+  reasons: DeadLetterReason[];
+}
+
+/** decide's answer for a batch. */
+export interface Decided<Out> {
+  /** each encoded to messages by `encode`, all produced in the batch's transaction */
+  outputs: Out[];
+  refused?: Refusal[];
+  /** what else decide wants counted (metrics.tally), e.g. `{ duplicates: 1 }` */
+  tally?: Record<string, number>;
+}
+
+/**
+ * For an edge whose decide is a stateful fold (deliver's projections). For every batch that reaches
+ * beforeBatch, exactly one of afterCommit and afterAbort follows; a halted partition's batches reach none.
+ */
+export interface EdgeHooks<Out> {
+  /** before the batch is decoded, inside its turn (e.g. restore a state that is ahead of what was committed) */
+  beforeBatch?(batch: Batch, context: BatchContext): Promise<void>;
+  /** the batch's transaction committed: what decide folded in is now published */
+  afterCommit?(batch: Batch, decided: Decided<Out>): void;
+  /** nothing of the batch was committed (halted, abandoned, or its transaction failed): it is read again */
+  afterAbort?(batch: Batch): void;
+}
+
+export interface EdgeOptions<In, Out> {
+  bus: MessageBus;
+  groupId: string;
+  topic: string;
+  logger: Logger;
+  /** the service's dead-letter topic (createDeadLetterWriter) */
+  deadLetter: DeadLetterWriter;
+  /**
+   * Bytes to the service's input type, e.g. registry.decode with the service's reader schema. Throws
+   * what classifyError can read: an outage is retried, poison dead-lettered, anything else halts.
+   */
+  decode(message: ConsumedMessage): Promise<In> | In;
+  /** the dead-letter rule and text for a record decode refuses (the error's own rule wins when it has one) */
+  decodeFailure?: { rule: string; message: string };
+  /** the service's judgement over the decoded batch; pure for ingest and pseudonymise */
+  decide(records: EdgeRecord<In>[], info: BatchInfo): Decided<Out>;
+  encode(output: Out, info: BatchInfo): Promise<OutgoingMessage[]> | OutgoingMessage[];
+  hooks?: EdgeHooks<Out>;
+  /** the instant handed to decide and encode; tests move it */
+  clock?: () => number;
+  /** backoff of the retries of an outage; tests shorten it */
+  retry?: Backoff;
+  /** how long a halted partition's batch is held before it is handed back to be fetched again (default 1 s) */
+  haltPollMs?: number;
+}
+
+export interface Edge {
+  readonly metrics: EdgeMetrics;
+  /** false once a partition halted, or the consumer gave up restarting, or after stop() */
+  healthy(): boolean;
+  state(): ConsumerState;
+  /** stops fetching, lets the batch in hand finish (its transaction commits or aborts), disconnects */
+  stop(): Promise<void>;
+}
+
+/** A valid record the service cannot process: its partition stops there. */
+class PartitionHalt extends Error {
+  readonly offset: string;
+  readonly stage: 'decode' | 'decide' | 'encode' | 'dead-letter';
+  constructor(offset: string, stage: PartitionHalt['stage'], options: { cause: unknown }) {
+    super(`${stage} failed at offset ${offset}`, options);
+    this.name = 'PartitionHalt';
+    this.offset = offset;
+    this.stage = stage;
+  }
+}
+
+/**
+ * The one pipeline edge of every service: decode each record, decide over the decoded batch, encode, and
+ * produce it all with the consumed offsets in one Kafka transaction per batch (startTransactionalPipeline).
+ *
+ * The one error policy (classifyError decides, nothing else does):
+ * - retriable (registry, broker or network not there now, a coordinator that moved): decode, encode and
+ *   dead-letter writes are retried with backoff and jitter, with heartbeats, for as long as the consumer
+ *   runs; never dead-lettered. A batch whose outage outlasts the consumer (stop, partition lost) is held:
+ *   nothing committed, it is read again. A failed transaction is read again too (the pipeline).
+ * - poison (a record that can never be processed: decode says so, or decide refuses it): written to the
+ *   dead-letter topic with its reasons and source coordinates, in the batch's transaction; the rest of the
+ *   batch goes on.
+ * - bug (anything else: a valid record on which decode's schema resolution, decide or encode throws): the
+ *   partition halts. It is NOT dead-lettered, because the record is valid data: a dead letter would drop
+ *   a change from a recipient's feed for good, and every later change of the same person or row would be
+ *   applied on top of the gap, silently. Nor is the error thrown to the consumer, which would retry the
+ *   batch, crash, restart and in the end give the whole service up. Instead nothing of the batch is
+ *   committed, the partition is moved back to the batch's start and held there (its batches come back and
+ *   are handed back, every `haltPollMs`), an error is logged once, `metrics.halted` holds the partition and
+ *   offset, and healthy() turns false. Other partitions go on. The fixed service, once restarted, reads on
+ *   from the record that halted.
+ */
+export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise<Edge> {
+  const {
+    bus,
+    groupId,
+    topic,
+    logger,
+    deadLetter,
+    decode,
+    decide,
+    encode,
+    hooks,
+    clock = Date.now,
+    retry,
+    haltPollMs = 1_000,
+    decodeFailure = { rule: 'undecodable', message: 'the record cannot be read' },
+  } = options;
+  const log = logger.child({ component: 'edge', topic });
+  const metrics = createEdgeMetrics();
+
+  const processBatch = async (batch: Batch, context: BatchContext, info: BatchInfo) => {
+    const retrying = <T>(what: string, offset: string | undefined, operation: () => Promise<T> | T): Promise<T> =>
+      retryWhileRetriable(async () => operation(), {
+        ...retry,
+        isRunning: context.isRunning,
+        heartbeat: context.heartbeat,
+        onRetry: ({ attempt, delayMs, error }) =>
+          log.warn({ partition: batch.partition, offset, attempt, delayMs, err: error }, `${what}: not available now, retrying`),
+      });
+    const firstOffset = batch.messages[0]?.offset ?? batch.lastOffset;
+
+    const records: EdgeRecord<In>[] = [];
+    const refused: Refusal[] = [];
+    for (const message of batch.messages) {
+      try {
+        records.push({ message, value: await retrying('decode', message.offset, () => decode(message)) });
+      } catch (error) {
+        const kind = classifyError(error);
+        if (kind === 'retriable') throw error; // the consumer stops mid-outage: the batch is held
+        if (kind === 'bug') throw new PartitionHalt(message.offset, 'decode', { cause: error });
+        const reason = poisonReason(error, decodeFailure.rule);
+        refused.push({ source: message, reasons: [{ ...reason, message: `${decodeFailure.message}: ${reason.message}` }] });
+      }
+    }
+
+    let decided: Decided<Out>;
+    try {
+      decided = decide(records, info);
+    } catch (error) {
+      throw new PartitionHalt(firstOffset, 'decide', { cause: error });
+    }
+    refused.push(...(decided.refused ?? []));
+
+    // what the service itself writes must fit: only an outage is retried, anything else is a bug
+    const stage = async <T>(what: 'encode' | 'dead-letter', operation: () => Promise<T> | T): Promise<T> => {
+      try {
+        return await retrying(what, undefined, operation);
+      } catch (error) {
+        if (classifyError(error) === 'retriable') throw error;
+        throw new PartitionHalt(firstOffset, what, { cause: error });
+      }
+    };
+    const produced: Record<string, number> = {};
+    const messages: OutgoingMessage[] = [];
+    for (const output of decided.outputs) {
+      for (const m of await stage('encode', () => encode(output, info))) {
+        messages.push(m);
+        addCount(produced, m.topic);
+      }
+    }
+    for (const r of refused) messages.push(await stage('dead-letter', () => deadLetter(r.source, r.reasons)));
+    return { messages, decided: { ...decided, refused }, produced };
+  };
+
+  const committed = (batch: Batch, decided: Decided<Out>, produced: Record<string, number>) => {
+    metrics.records += batch.messages.length;
+    metrics.batches += 1;
+    metrics.deadLettered += decided.refused?.length ?? 0;
+    for (const [t, n] of Object.entries(produced)) addCount(metrics.produced, t, n);
+    for (const [name, n] of Object.entries(decided.tally ?? {})) addCount(metrics.tally, name, n);
+    for (const r of decided.refused ?? []) {
+      // rules and coordinates only: the reasons' messages are ours, the record's bytes never logged
+      log.warn(
+        { partition: batch.partition, offset: r.source.offset, rules: r.reasons.map((x) => `${x.field}:${x.rule}`) },
+        'record dead-lettered',
+      );
+    }
+    log.debug({ partition: batch.partition, records: batch.messages.length, lastOffset: batch.lastOffset }, 'batch committed');
+  };
+
+  const halt = (batch: Batch, h: PartitionHalt) => {
+    if (metrics.halted.get(batch.partition) === h.offset) return;
+    metrics.halted.set(batch.partition, h.offset);
+    log.error(
+      { err: h.cause, partition: batch.partition, offset: h.offset, stage: h.stage },
+      'partition halted at a valid record the service cannot process: a bug, not dead-lettered; fix and restart the service',
+    );
+  };
+
+  const handle = async (batch: Batch, context: BatchContext): Promise<BatchOutcome | typeof HOLD_BATCH> => {
+    if (metrics.halted.has(batch.partition)) {
+      await holdWhileRunning(haltPollMs, context);
+      return HOLD_BATCH;
+    }
+    const info: BatchInfo = { topic: batch.topic, partition: batch.partition, now: clock() };
+    try {
+      await hooks?.beforeBatch?.(batch, context);
+      const { messages, decided, produced } = await processBatch(batch, context, info);
+      return {
+        messages,
+        afterCommit: () => {
+          committed(batch, decided, produced);
+          hooks?.afterCommit?.(batch, decided);
+        },
+        afterAbort: () => hooks?.afterAbort?.(batch),
+      };
+    } catch (error) {
+      hooks?.afterAbort?.(batch);
+      if (error instanceof PartitionHalt) {
+        halt(batch, error);
+        return HOLD_BATCH;
+      }
+      if (classifyError(error) === 'retriable' && !context.isRunning()) return HOLD_BATCH;
+      throw error; // beforeBatch's own failure, or an outage past a deadline: the consumer reads the batch again
+    }
+  };
+
+  const pipeline = await startTransactionalPipeline({
+    bus,
+    groupId,
+    topic,
+    logger: log,
+    handle,
+    onProgress: ({ partition, lag }) => metrics.lag.set(partition, lag),
+  });
+  return {
+    metrics,
+    healthy: () => pipeline.healthy() && metrics.halted.size === 0,
+    state: () => pipeline.state(),
+    stop: () => pipeline.stop(),
+  };
+}
+
+/** Waits up to `ms`, in slices of at most a second with a heartbeat after each, until the consumer stops. */
+async function holdWhileRunning(ms: number, context: BatchContext): Promise<void> {
+  for (let waited = 0; waited < ms && context.isRunning(); ) {
+    const slice = Math.min(1_000, ms - waited);
+    await new Promise((resolve) => setTimeout(resolve, slice));
+    waited += slice;
+    await context.heartbeat();
+  }
+}
