@@ -1,8 +1,35 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { asInteger, asString, commonSettings, type Setting, topics } from '@register-feeds/service-kit';
 import { ggd, stagemarkt, svb } from './projections/index.ts';
+import { loadProjectionsFile, type ProjectionEntry } from './projections-file.ts';
 
-/** The recipients deliver keeps a projection for: the only ones a read-API token can be for. */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * Recipients a token message may name: those of the shipped projections file. Which recipients a
+ * running deliver serves is its projections file's business (assertTokensServe, at start); this list
+ * only decides whether the text before a colon is safe to show (anything else may be a pasted token).
+ */
 export const RECIPIENTS: readonly string[] = [stagemarkt.recipient, svb.recipient, ggd.recipient];
+
+/**
+ * Every token must be for a recipient deliver keeps a projection for. Checked at start, once the
+ * projections file is read; the entry is named by position, never by its text.
+ */
+export function assertTokensServe(tokens: ReadonlyMap<string, string>, served: readonly string[]): void {
+  let index = 0;
+  for (const recipient of tokens.values()) {
+    index += 1;
+    if (!served.includes(recipient)) {
+      throw new Error(
+        `DELIVER_API_TOKENS: entry ${index} of ${tokens.size}: not a recipient deliver keeps a projection for; expected one of ${served.join(', ')}`,
+      );
+    }
+  }
+}
+
+const RECIPIENT_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 const MIN_TOKEN_LENGTH = 16;
 const TOKEN = /^[A-Za-z0-9._~+/=-]+$/; // RFC 6750 token68: what can follow "Bearer " in a header
@@ -24,7 +51,9 @@ export function asTokenList(raw: string): Map<string, string> {
     const which = `entry ${index + 1} of ${entries.length}${known ? ` (${recipient})` : ''}`;
     if (entry === '') throw new Error(`${which} is empty; expected recipient:token pairs, comma-separated`);
     if (at <= 0) throw new Error(`${which}: expected recipient:token`);
-    if (!known) throw new Error(`${which}: not a recipient deliver serves; expected one of ${RECIPIENTS.join(', ')}`);
+    // whether deliver serves it is checked at start against the projections file (assertTokensServe)
+    if (!RECIPIENT_ID.test(recipient))
+      throw new Error(`${which}: expected a recipient id (lower-case letters, digits, hyphens) before the colon`);
     if (token.length < MIN_TOKEN_LENGTH) throw new Error(`${which}: the token is shorter than ${MIN_TOKEN_LENGTH} characters`);
     if (!TOKEN.test(token)) throw new Error(`${which}: the token may hold only A-Z a-z 0-9 and . _ ~ + / = -`);
     if (recipients.has(recipient)) throw new Error(`${which}: ${recipient} has a token already`);
@@ -46,22 +75,28 @@ export function asOptionalToken(raw: string): string | undefined {
 /** Everything deliver reads from its environment; validated once in main.ts. */
 export const settings = {
   ...commonSettings,
+  projections: {
+    env: 'DELIVER_PROJECTIONS_FILE',
+    doc: 'file listing the projections deliver keeps, one per recipient: kind and input topic (relative paths from the repository root)',
+    default: 'services/deliver/projections.yaml',
+    parse: (raw: string): ProjectionEntry[] => loadProjectionsFile(resolve(REPO_ROOT, raw)),
+  },
   stagemarktTopic: {
     env: 'STAGEMARKT_TOPIC',
-    doc: 'S-BB recipient topic the Stagemarkt projection is built from',
-    default: 'recipient.sbb-stagemarkt.v2',
+    doc: 'overrides the input topic of the sbb-stagemarkt projection (unset: the projections file’s)',
+    default: '',
     parse: asString,
   },
   svbTopic: {
     env: 'SVB_TOPIC',
-    doc: 'SVB recipient topic the enrolment-span projection is built from',
-    default: 'recipient.svb-kostendelersnorm.v2',
+    doc: 'overrides the input topic of the svb-kostendelersnorm projection (unset: the projections file’s)',
+    default: '',
     parse: asString,
   },
   ggdTopic: {
     env: 'GGD_TOPIC',
-    doc: 'GGD recipient topic the under-18 lists are built from',
-    default: 'recipient.ggd-jeugdgezondheid.v2',
+    doc: 'overrides the input topic of the ggd-jeugdgezondheid projection (unset: the projections file’s)',
+    default: '',
     parse: asString,
   },
   deadLetterTopic: {
@@ -76,7 +111,18 @@ export const settings = {
     default: 'feed.',
     parse: asString,
   },
-  groupPrefix: { env: 'DELIVER_GROUP_PREFIX', doc: 'consumer groups are <prefix>-<recipient>', default: 'deliver', parse: asString },
+  groupPrefix: {
+    env: 'DELIVER_GROUP_PREFIX',
+    doc: 'consumer groups are <prefix>-<recipient> (and <prefix>-<recipient>-writer for the writer lease); instances with the same groups share the work',
+    default: 'deliver',
+    parse: asString,
+  },
+  leaseTopic: {
+    env: 'DELIVER_LEASE_TOPIC',
+    doc: 'one-partition topic whose consumer groups elect the one instance that folds a single-writer projection (svb, ggd); nothing is written to it',
+    default: 'register.deliver.writers.v1',
+    parse: asString,
+  },
   httpHost: { env: 'DELIVER_HTTP_HOST', doc: 'address the read API listens on', default: '127.0.0.1', parse: asString },
   httpPort: { env: 'DELIVER_HTTP_PORT', doc: 'port of the read API (0: any free port)', default: '8090', parse: asInteger(0, 65535) },
   apiTokens: {

@@ -1,6 +1,7 @@
 import { ConfigError, describeSettings, loadConfig } from '@register-feeds/service-kit';
 import { describe, expect, it } from 'vitest';
-import { asOptionalToken, asTokenList, settings } from './config.ts';
+import { asOptionalToken, assertTokensServe, asTokenList, settings } from './config.ts';
+import { configuredProjections } from './deliver.ts';
 
 // API tokens are secrets: a bad DELIVER_API_TOKENS is refused with a message that names the entry (its
 // position, its recipient), never a token, so the error line on a terminal or in CI leaks nothing.
@@ -25,8 +26,7 @@ describe('asTokenList', () => {
       /entry 2 of 2 \(svb-kostendelersnorm\): .*shorter than 16/,
     ],
     ['no recipient', `${A}`, /entry 1 of 1: expected recipient:token/],
-    ['a token where the recipient goes', `${A}:${B}`, /entry 1 of 1: not a recipient deliver serves; expected one of sbb-stagemarkt, /],
-    ['an unknown recipient', `sbb-stagemarkt:${A},ocw-minister:${B}`, /entry 2 of 2: not a recipient deliver serves/],
+    ['a token where the recipient goes', `${B}/x:${A}`, /entry 1 of 1: expected a recipient id/],
     ['an empty entry', `sbb-stagemarkt:${A},,svb-kostendelersnorm:${B}`, /entry 2 of 3 is empty/],
     [
       'a shared token',
@@ -45,6 +45,29 @@ describe('asTokenList', () => {
     }
     expect(error?.message).toMatch(message);
     for (const secret of [A, B, A.slice(0, 12), B.slice(-10), 'short-']) expect(error?.message).not.toContain(secret);
+  });
+});
+
+describe('assertTokensServe', () => {
+  const served = ['sbb-stagemarkt', 'svb-kostendelersnorm'];
+  const refusal = (raw: string) => {
+    try {
+      assertTokensServe(asTokenList(raw), served);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return undefined;
+  };
+
+  it('accepts tokens for recipients of the projections file only, naming an entry by position and never a token', () => {
+    expect(refusal(`sbb-stagemarkt:${A},svb-kostendelersnorm:${B}`)).toBeUndefined();
+    expect(refusal(`sbb-stagemarkt:${A},ocw-minister:${B}`)).toBe(
+      'DELIVER_API_TOKENS: entry 2 of 2: not a recipient deliver keeps a projection for; expected one of sbb-stagemarkt, svb-kostendelersnorm',
+    );
+    // a token pasted where the recipient goes may look like a recipient id: it is refused here, unseen
+    const message = refusal(`${A}:${B}`);
+    expect(message).toMatch(/entry 1 of 1: not a recipient deliver keeps a projection for/);
+    for (const secret of [A, B]) expect(message).not.toContain(secret);
   });
 });
 
@@ -84,10 +107,25 @@ describe('the deliver configuration', () => {
     expect(table).toContain('| `DELIVER_API_TOKENS` | (required) | **secret**: ');
     expect(table).toContain('| `DELIVER_METRICS_TOKEN` | (unset) | **secret**: ');
     const config = loadConfig(settings, required);
-    expect([config.stagemarktTopic, config.svbTopic, config.ggdTopic]).toEqual([
+    expect(configuredProjections(config)).toEqual([
+      { recipient: 'sbb-stagemarkt', kind: 'stagemarkt', input: 'recipient.sbb-stagemarkt.v2' },
+      { recipient: 'svb-kostendelersnorm', kind: 'svb', input: 'recipient.svb-kostendelersnorm.v2' },
+      { recipient: 'ggd-jeugdgezondheid', kind: 'ggd', input: 'recipient.ggd-jeugdgezondheid.v2' },
+    ]);
+  });
+
+  it('lets STAGEMARKT_TOPIC, SVB_TOPIC and GGD_TOPIC override the input topic of their recipient', () => {
+    const config = loadConfig(settings, { ...required, SVB_TOPIC: 'test.svb' });
+    expect(configuredProjections(config).map((p) => p.input)).toEqual([
       'recipient.sbb-stagemarkt.v2',
-      'recipient.svb-kostendelersnorm.v2',
+      'test.svb',
       'recipient.ggd-jeugdgezondheid.v2',
     ]);
+  });
+
+  it('stops on a bad projections file, naming the setting, the file and the problem', () => {
+    expect(() => loadConfig(settings, { ...required, DELIVER_PROJECTIONS_FILE: 'services/deliver/no-such-file.yaml' })).toThrow(
+      /^DELIVER_PROJECTIONS_FILE="services\/deliver\/no-such-file.yaml" is invalid: \/.*services\/deliver\/no-such-file.yaml: cannot be read \(ENOENT\)$/,
+    );
   });
 });

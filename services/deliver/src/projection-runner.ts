@@ -6,6 +6,7 @@ import {
   type BatchContext,
   type BatchOutcome,
   type ConsumedMessage,
+  type Consumer,
   classifyError,
   createDeadLetterWriter,
   followTopic,
@@ -17,11 +18,14 @@ import {
   type SchemaRegistryClient,
   startTransactionalPipeline,
   type TopicEntry,
+  type TransactionalPipeline,
   type TransactionalProducer,
   topicSpec,
   waitForTopic,
 } from '@register-feeds/service-kit';
-import type { Change, Projection } from './projections/index.ts';
+import { type FeedRecord, startFeedReplica } from './feed-replica.ts';
+import type { Change, Projection, Writers } from './projections/index.ts';
+import { startWriterLease, type WriterLease } from './writer-lease.ts';
 
 export interface ProjectionMetrics {
   records: number;
@@ -39,9 +43,19 @@ export interface ProjectionMetrics {
 export interface RunningProjection {
   readonly recipient: string;
   readonly projection: Projection<unknown>;
-  /** the committed state, what the feed holds: read by the API, changed only by this runner after a commit */
+  /**
+   * the committed state, what the feed holds: read by the API. The feed's replica (feed-replica.ts): rows
+   * any instance committed, as the follower reads them, and this instance's own as soon as they commit.
+   */
   state(): unknown;
   readonly metrics: ProjectionMetrics;
+  /** whether this instance folds the recipient topic now (a `single` projection: only the lease holder) */
+  writing(): boolean;
+  /**
+   * false while something it needs has stopped: the feed follower, the writer lease, the input consumer
+   * (failed, or stopped while this instance should fold), or a partition halted at a record it throws on
+   */
+  ready(): boolean;
   /**
    * Runs the housekeeping now, between batches, and writes its changes to the feed in one transaction of
    * its own; resolves with the number of feed changes written. What the timer calls; tests call it too.
@@ -55,6 +69,15 @@ export interface Housekeeping {
   changes: (state: unknown) => Change<unknown>[];
   /** how often it runs on its own timer, also when no record arrives */
   everyMs: number;
+}
+
+/** A single-writer projection held a batch until its consumer had every partition, and the consumer stopped or lost one first. */
+export class NotSoleWriterError extends Error {
+  readonly retriable = true;
+  constructor(partition: number) {
+    super(`partition ${partition} not folded: this instance does not hold every partition of a single-writer projection`);
+    this.name = 'NotSoleWriterError';
+  }
 }
 
 /** The timestamp every feed record carries: the start of the clock's day in Europe/Amsterdam (see amsterdamDayStart). */
@@ -97,10 +120,19 @@ export class ProjectionHaltedError extends Error {
  * resumes where the last commit left off.
  *
  * Two states, so that nothing uncommitted is ever visible: batches (and housekeeping) fold into a working
- * state, and the state the API reads (`state()`) takes a batch's feed records only once its transaction
- * committed, the way a restart would read them back from the feed. If a transaction fails, the working
- * state may hold changes the feed does not: both are then restored from the feed (which also holds a
- * batch whose commit succeeded but was reported as failed) before anything else is done.
+ * state, and the state the API reads (`state()`) is the feed's read replica (feed-replica.ts), read
+ * read_committed, which takes this instance's feed records once their transaction committed. The working
+ * state is made anew from the replica, synced to the feed's end, before the first batch, after a
+ * transaction that did not commit (the working state may hold changes the feed does not, or miss a batch
+ * whose commit succeeded but was reported as failed), and whenever the input consumer's assignment
+ * changed (a rebalance: rows of a partition this instance just got were written by another instance).
+ *
+ * Scale-out (`writers`, from the projection's kind): `shared` projections fold whatever partitions the
+ * group gives this instance; every row comes from one input partition, so instances never write the same
+ * row. A `single` projection is folded by one instance at a time, the holder of a writer lease
+ * (writer-lease.ts, group <groupId>-writer on `leaseTopic`); it folds a batch only while its consumer
+ * holds every input partition, so during a hand-over the new writer waits until the old one has left.
+ * Every instance, writer or not, serves the whole projection from its replica.
  *
  * What a record can do to it, by classifyError: a registry outage is waited out (retried with backoff
  * and heartbeats, never dead-lettered); a record that can never be read goes to `deadLetterTopic` with its
@@ -123,6 +155,8 @@ export async function startProjection({
   logger,
   housekeeping,
   readerSchema,
+  writers = 'shared',
+  leaseTopic,
   clock = Date.now,
 }: {
   bus: MessageBus;
@@ -138,16 +172,28 @@ export async function startProjection({
   housekeeping?: Housekeeping;
   /** the schema records are decoded to; without it, each record's writer schema */
   readerSchema?: AvroSchemaJson;
+  /** how instances share the work (kinds.ts); `single` needs `leaseTopic` */
+  writers?: Writers;
+  /** one-partition topic of the writer lease of a `single` projection (created here) */
+  leaseTopic?: string;
   /** today, for feed timestamps; tests move it */
   clock?: () => number;
 }): Promise<RunningProjection> {
   const log = logger.child({ component: 'projection', recipient: projection.recipient, topic: inputTopic });
+  if (writers === 'single' && leaseTopic === undefined)
+    throw new Error(`${projection.recipient}: a single-writer projection needs a lease topic`);
+  if (writers === 'shared' && housekeeping)
+    throw new Error(`${projection.recipient}: housekeeping touches every row: only a single-writer projection may have it`);
   await admin.ensureTopics([topicSpec(feed, replicationFactor)]);
   await waitForTopic(admin, inputTopic, log);
+  const inputPartitions = (await admin.topicOffsets(inputTopic)).length;
   const deadLetter = await createDeadLetterWriter({ registry, topic: deadLetterTopic, service: 'deliver' });
 
-  // `committed` is what the feed holds (the API reads it); `working` is where the batch in hand is folded
-  let { committed, working } = await restoreFromFeed();
+  const started = Date.now();
+  const replica = await startFeedReplica({ bus, projection, feedTopic: feed.name, groupPrefix: `${groupId}-replica` });
+  log.info({ rows: projection.size(replica.state()), ms: Date.now() - started }, 'feed replica caught up');
+  /** where the batch in hand is folded; undefined: to be made anew from the replica before the next fold */
+  let working: unknown;
   let uncommitted = false;
   let stopped = false;
   const takeTurn = createTurns();
@@ -158,18 +204,49 @@ export async function startProjection({
   const halted = new Map<number, string>();
   const metrics: ProjectionMetrics = { records: 0, feedChanges: 0, deadLettered: 0, lag: new Map(), halted };
 
-  /** Both states from the feed, each with rows of its own (a fold may change a row object in place). */
-  async function restoreFromFeed(): Promise<{ committed: unknown; working: unknown }> {
-    const started = Date.now();
-    const latest = await readFeed({ bus, admin, feedTopic: feed.name, groupPrefix: `${groupId}-restore` });
-    const restored = { committed: loadState(projection, latest), working: loadState(projection, latest) };
-    log.info({ rows: latest.size, ms: Date.now() - started }, 'projection restored from its feed');
-    return restored;
+  /** The working state, made anew from the replica once it has read every commit so far (own rows each). */
+  async function workingState(why: string): Promise<unknown> {
+    if (working !== undefined && !uncommitted) return working;
+    const begun = Date.now();
+    if (uncommitted) log.warn(`the last transaction did not commit: restoring the projection from its feed before ${why}`);
+    await replica.syncToEnd();
+    working = replica.snapshot();
+    uncommitted = false;
+    log.info({ rows: projection.size(working), ms: Date.now() - begun }, 'working state restored from the feed');
+    return working;
   }
 
-  /** After a commit: the committed state takes the feed records just committed, as a restart would read them. */
+  /** After a commit: the replica takes the feed records just committed, before the follower reads them back. */
   function publish(records: OutgoingMessage[]): void {
-    for (const r of records) projection.load(committed, String(r.key), r.value === null ? null : JSON.parse(String(r.value)));
+    replica.publish(records.map((r): FeedRecord => ({ key: String(r.key), value: r.value === null ? null : String(r.value) })));
+  }
+
+  // The input consumer, to see its assignment: each join of the group gives a new assignment (a new
+  // array, also when it names the same partitions, which another instance may have held in between).
+  let inputConsumer: Consumer | undefined;
+  let seenAssignment: unknown;
+  const assignmentChanged = (): boolean => {
+    const now = inputConsumer?.assignment();
+    if (now === seenAssignment) return false;
+    seenAssignment = now;
+    return true;
+  };
+  const holdsEveryPartition = () => (inputConsumer?.assignment() ?? []).filter((p) => p.topic === inputTopic).length >= inputPartitions;
+
+  /**
+   * A single-writer projection folds only with every input partition: until then (a new writer while the
+   * old one is still in the group) the batch waits, heartbeating; a rebalance ends the wait through the
+   * heartbeat (kafkajs joins again), a stop through isRunning.
+   */
+  async function holdUntilSoleMember(batch: Batch, context: BatchContext): Promise<void> {
+    let told = false;
+    while (!holdsEveryPartition()) {
+      if (!told) log.info({ partition: batch.partition }, 'waiting for every input partition before folding (single writer)');
+      told = true;
+      if (!context.isRunning()) throw new NotSoleWriterError(batch.partition);
+      await new Promise((r) => setTimeout(r, 200));
+      await context.heartbeat();
+    }
   }
 
   // the batch's turn, from handle() to its commit (afterCommit) or failure (the wrapped transaction's abort)
@@ -208,16 +285,15 @@ export async function startProjection({
   }
 
   const handle = async (batch: Batch, context: BatchContext): Promise<BatchOutcome> => {
+    if (writers === 'single') await holdUntilSoleMember(batch, context);
     releaseBatch = await takeTurn();
     try {
-      if (uncommitted) {
-        log.warn('the last transaction did not commit: restoring the projection from its feed before reading on');
-        ({ committed, working } = await restoreFromFeed());
-      }
+      if (assignmentChanged()) working = undefined;
+      const state = await workingState('reading on');
       uncommitted = true;
       const changes = new Map<string, unknown>(); // the last change per key in this batch is what the feed needs
       const messages: OutgoingMessage[] = [];
-      for (const change of housekeeping?.changes(working) ?? []) changes.set(change.key, change.row);
+      for (const change of housekeeping?.changes(state) ?? []) changes.set(change.key, change.row);
       let deadLettered = 0;
       for (const m of batch.messages) {
         let record: unknown;
@@ -242,7 +318,7 @@ export async function startProjection({
         }
         let applied: ReturnType<typeof projection.apply>;
         try {
-          applied = projection.apply(working, record);
+          applied = projection.apply(state, record);
         } catch (error) {
           return await halt(batch, m, error, context);
         }
@@ -273,7 +349,11 @@ export async function startProjection({
   // (or as a producer or transaction that could not be made).
   const turnAwareBus: MessageBus = {
     producer: (options) => bus.producer(options),
-    consumer: (options) => bus.consumer(options),
+    consumer: async (options) => {
+      inputConsumer = await bus.consumer(options);
+      seenAssignment = undefined;
+      return inputConsumer;
+    },
     admin: () => bus.admin(),
     transactionalProducer: async (id) => {
       const producer = await bus.transactionalProducer(id).catch((error: unknown) => {
@@ -304,15 +384,11 @@ export async function startProjection({
     if (!housekeeping) return 0;
     const release = await takeTurn();
     try {
-      if (stopped) return 0;
-      if (uncommitted) {
-        log.warn('the last transaction did not commit: restoring the projection from its feed before housekeeping');
-        ({ committed, working } = await restoreFromFeed());
-        uncommitted = false;
-      }
+      if (stopped || pipeline === undefined) return 0; // only the writer keeps house
+      const state = await workingState('housekeeping');
       const changes = new Map<string, unknown>();
       uncommitted = true; // from here the working state may be ahead of the feed until the commit
-      for (const change of housekeeping.changes(working)) changes.set(change.key, change.row);
+      for (const change of housekeeping.changes(state)) changes.set(change.key, change.row);
       if (changes.size === 0) {
         uncommitted = false;
         return 0;
@@ -340,35 +416,77 @@ export async function startProjection({
     }
   };
 
-  const pipeline = await startTransactionalPipeline({
-    bus: turnAwareBus,
-    groupId,
-    topic: inputTopic,
-    logger: log,
-    handle,
-    onProgress: ({ partition, lag }) => metrics.lag.set(partition, lag),
-  });
+  let pipeline: TransactionalPipeline | undefined;
+  const startFolding = async () => {
+    pipeline = await startTransactionalPipeline({
+      bus: turnAwareBus,
+      groupId,
+      topic: inputTopic,
+      logger: log,
+      handle,
+      onProgress: ({ partition, lag }) => metrics.lag.set(partition, lag),
+    });
+  };
+  const stopFolding = async () => {
+    const stopping = pipeline;
+    pipeline = undefined;
+    await stopping?.stop();
+    const release = await takeTurn(); // a tick in hand finishes first
+    working = undefined; // the next writer, maybe this one again, starts from the feed
+    inputConsumer = undefined;
+    metrics.lag.clear(); // another instance's lag now
+    release();
+    await idleProducer?.disconnect().catch(() => {});
+    idleProducer = undefined;
+  };
+  let lease: WriterLease | undefined;
+  if (writers === 'single') {
+    await admin.ensureTopics([topicSpec(leaseTopicEntry(leaseTopic!), replicationFactor)]);
+    lease = await startWriterLease({
+      bus,
+      topic: leaseTopic!,
+      groupId: `${groupId}-writer`,
+      logger: log,
+      onChange: (held) => (held && !stopped ? startFolding() : stopFolding()),
+    });
+  } else {
+    await startFolding();
+  }
   const timer = housekeeping
     ? setInterval(() => {
         tick().catch((error: unknown) => log.warn({ err: error }, 'housekeeping failed; it runs again on the next tick'));
       }, housekeeping.everyMs)
     : undefined;
   timer?.unref();
-  log.info({ rows: projection.size(committed) }, 'projection running');
+  log.info({ rows: projection.size(replica.state()), writing: pipeline !== undefined }, 'projection running');
   return {
     recipient: projection.recipient,
     projection,
-    state: () => committed,
+    state: () => replica.state(),
     metrics,
+    writing: () => pipeline !== undefined,
+    ready: () => replica.healthy() && (lease?.healthy() ?? true) && (pipeline?.healthy() ?? writers === 'single') && halted.size === 0,
     tick,
     async stop() {
       stopped = true; // a tick that has not had its turn yet does nothing
       clearInterval(timer);
-      await pipeline.stop();
-      const release = await takeTurn(); // a tick in hand finishes first
-      release();
-      await idleProducer?.disconnect().catch(() => {});
+      if (lease) await lease.stop();
+      else await stopFolding();
+      await replica.stop();
     },
+  };
+}
+
+/** The lease topic: one partition, so one member of each writer group holds it; nothing is written to it. */
+export function leaseTopicEntry(name: string): TopicEntry {
+  return {
+    name,
+    class: 'internal',
+    key: 'none (nothing is written)',
+    value: 'none (nothing is written)',
+    partitions: 1,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(24 * 60 * 60 * 1000) },
+    description: 'writer lease of deliver single-writer projections: the member of <group>-writer assigned its partition folds',
   };
 }
 

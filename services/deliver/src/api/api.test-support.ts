@@ -39,6 +39,8 @@ function running(projection: Projection<unknown, unknown>, state: unknown): Runn
     projection: projection as Projection<unknown>,
     state: () => state,
     metrics: { records: 7, feedChanges: 5, deadLettered: 0, lag: new Map([[0, 3]]) },
+    writing: () => true,
+    ready: () => true,
     tick: async () => 0,
     stop: async () => {},
   };

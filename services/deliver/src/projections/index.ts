@@ -14,6 +14,7 @@ export {
   ggd,
   schoolKey as ggdSchoolKey,
 } from './ggd.ts';
+export { type KindName, type ProjectionKind, projectionKinds, type Writers } from './kinds.ts';
 export type { Change, Projection, RecordEnvelope } from './projection.ts';
 export {
   type BpvStatus,

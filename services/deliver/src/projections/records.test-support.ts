@@ -4,11 +4,10 @@
  * by pseudonymise's applyAgreement with the reviewed agreements and test keys. Never imported by service code.
  */
 
+import { normalise, parseRegisterEvent } from '@register-feeds/ingest';
+import { applyAgreement, createKeyStore, generateTestKeys, loadAgreements } from '@register-feeds/pseudonymise';
 import type { RegisterEvent, Sector } from '@register-feeds/register-model';
 import { testBsn } from '../../../../test/support/raw-events.ts';
-import { normalise } from '../../../ingest/src/normalise.ts';
-import { parseRegisterEvent } from '../../../ingest/src/validate/index.ts';
-import { applyAgreement, createKeyStore, generateTestKeys, loadAgreements } from '../../../pseudonymise/src/core.ts';
 
 const agreements = loadAgreements(new URL('../../../../agreements', import.meta.url).pathname);
 const keys = createKeyStore(generateTestKeys(agreements.map((a) => a.recipient)));

@@ -1,6 +1,6 @@
+import { loadAgreements } from '@register-feeds/pseudonymise';
 import { toEpochDay } from '@register-feeds/register-model';
 import { describe, expect, it } from 'vitest';
-import { loadAgreements } from '../../../pseudonymise/src/core.ts';
 import { BSN, OTHER_BSN, permutations, type RawOptions, recordFor } from './records.test-support.ts';
 import { apply, checksum, emptyState, load, REMOVAL_MEMORY_DAYS, rows, type SvbRecord, type SvbState, size } from './svb.ts';
 import { versionOf } from './version.ts';

@@ -1,0 +1,121 @@
+/**
+ * A read replica of one projection: its compacted feed, read from the beginning and followed for as long
+ * as deliver runs, read_committed, outside any shared group. This is what the read API serves on every
+ * instance, whichever instance wrote a row: nothing that was not committed to the feed is ever in it.
+ *
+ * An instance's own commits are shown at once (publish, after the commit), before the follower reads
+ * them back; until it does, the follower leaves such a key alone unless it reads the very value
+ * published, so an older write of the key by another instance, still on its way to the follower, cannot
+ * take the replica back. (Should compaction remove the published record before the follower gets to it,
+ * the key waits for the next value read or published: a follower that far behind is an outage of its own.)
+ */
+
+import { randomUUID } from 'node:crypto';
+import type { Admin, ConsumedMessage, Consumer, MessageBus } from '@register-feeds/service-kit';
+import type { Projection } from './projections/index.ts';
+
+export interface FeedRecord {
+  key: string;
+  /** JSON text of the row; null: a tombstone */
+  value: string | null;
+}
+
+export interface FeedReplica {
+  /** what the feed holds, as far as read, and this instance's own commits */
+  state(): unknown;
+  /** this instance's feed records of a transaction that committed */
+  publish(records: readonly FeedRecord[]): void;
+  /** resolves once every partition is read up to where it ended at the call: every commit before it is in state() */
+  syncToEnd(): Promise<void>;
+  /** a state of its own (no row object shared) with the replica's rows: where a writer folds */
+  snapshot(): unknown;
+  /** false once its consumer failed or stopped: then state() is no longer followed */
+  healthy(): boolean;
+  stop(): Promise<void>;
+}
+
+export async function startFeedReplica({
+  bus,
+  projection,
+  feedTopic,
+  groupPrefix,
+}: {
+  bus: MessageBus;
+  projection: Projection<unknown>;
+  feedTopic: string;
+  groupPrefix: string;
+}): Promise<FeedReplica> {
+  const admin: Admin = await bus.admin();
+  const state = projection.emptyState();
+  /** per partition, the last offset read (transaction markers and aborted records included) */
+  const read = new Map<number, bigint>();
+  /** published values the follower has not read back yet */
+  const pending = new Map<string, string | null>();
+  let waiters: Array<{ ends: Map<number, bigint>; resolve: () => void }> = [];
+
+  const reached = (ends: Map<number, bigint>) => [...ends].every(([partition, last]) => (read.get(partition) ?? -1n) >= last);
+  const settle = () => {
+    waiters = waiters.filter((w) => {
+      if (!reached(w.ends)) return true;
+      w.resolve();
+      return false;
+    });
+  };
+  const apply = (m: ConsumedMessage) => {
+    const key = m.key?.toString();
+    if (key === undefined) return;
+    const value = m.value === null ? null : m.value.toString();
+    if (pending.has(key)) {
+      if (pending.get(key) === value) pending.delete(key);
+      return; // what this instance published is newer than anything before it in the feed
+    }
+    projection.load(state, key, value === null ? null : JSON.parse(value));
+  };
+
+  const consumer: Consumer = await bus.consumer({ groupId: `${groupPrefix}-${randomUUID()}`, readCommitted: true });
+  consumer.onProgress(({ partition, lastOffset }) => {
+    const last = BigInt(lastOffset);
+    if (last > (read.get(partition) ?? -1n)) read.set(partition, last);
+    settle();
+  });
+  await consumer.subscribe([feedTopic], { fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async (batch) => {
+      for (const m of batch.messages) apply(m);
+    },
+  });
+
+  const syncToEnd = async (): Promise<void> => {
+    const offsets = await admin.topicOffsets(feedTopic);
+    const ends = new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]));
+    if (reached(ends)) return;
+    await new Promise<void>((resolve) => {
+      waiters.push({ ends, resolve });
+    });
+  };
+  await syncToEnd();
+
+  return {
+    state: () => state,
+    publish(records) {
+      for (const { key, value } of records) {
+        pending.set(key, value);
+        projection.load(state, key, value === null ? null : JSON.parse(value));
+      }
+    },
+    syncToEnd,
+    snapshot() {
+      const copy = projection.emptyState();
+      for (const [key, row] of projection.rows(state)) projection.load(copy, key, structuredClone(row));
+      return copy;
+    },
+    healthy: () => ['starting', 'running', 'restarting'].includes(consumer.state()),
+    async stop() {
+      for (const w of waiters) w.resolve(); // nobody waits for a replica that stopped
+      waiters = [];
+      await consumer.disconnect();
+      await admin.disconnect().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Which instance folds a single-writer projection (kinds.ts): the member of a consumer group on a
+ * one-partition topic that is assigned that partition. Kafka's group protocol gives a partition to one
+ * member of a generation, moves it when that member leaves or dies (session timeout), and no extra
+ * coordination service is needed. Nothing is ever written to the topic; the group commits nothing.
+ *
+ * A lease alone does not make a single writer: the old holder may still be finishing a batch when the
+ * new one starts. The runner therefore also folds only while its input consumer holds every partition
+ * of the input topic (projection-runner.ts), which the group protocol gives one member at a time.
+ */
+
+import type { Consumer, Logger, MessageBus } from '@register-feeds/service-kit';
+
+export interface WriterLease {
+  held(): boolean;
+  /** false once its consumer failed (restarting given up) */
+  healthy(): boolean;
+  stop(): Promise<void>;
+}
+
+const POLL_MS = 250;
+
+/**
+ * Joins `groupId` on `topic` and calls `onChange(true)` when this member holds the lease, `onChange(false)`
+ * when it lost it; calls never overlap (each awaits the one before). Resolves once the first join has
+ * been decided (and its onChange, if any, has run), so a lone instance is the writer when this returns.
+ */
+export async function startWriterLease({
+  bus,
+  topic,
+  groupId,
+  logger,
+  onChange,
+}: {
+  bus: MessageBus;
+  topic: string;
+  groupId: string;
+  logger: Logger;
+  onChange: (held: boolean) => Promise<void>;
+}): Promise<WriterLease> {
+  const consumer: Consumer = await bus.consumer({ groupId });
+  await consumer.subscribe([topic], { fromBeginning: false });
+  await consumer.run({ autoCommit: false, eachBatch: async () => {} });
+
+  let held = false;
+  let stopped = false;
+  const holds = () => consumer.state() === 'running' && consumer.assignment().some((p) => p.topic === topic && p.partition === 0);
+  let turn: Promise<void> = Promise.resolve();
+  const check = () => {
+    turn = turn.then(async () => {
+      if (stopped) return;
+      const now = holds();
+      if (now === held) return;
+      held = now;
+      logger.info({ groupId, held }, now ? 'writer lease taken: this instance folds the projection' : 'writer lease lost: following only');
+      await onChange(now).catch((error: unknown) => logger.error({ err: error, groupId }, 'writer lease change failed'));
+    });
+    return turn;
+  };
+
+  // the first join decides; a member that is in the group holds the lease or knows another does
+  while (consumer.state() === 'starting') await new Promise((r) => setTimeout(r, 50));
+  await check();
+  const timer = setInterval(check, POLL_MS);
+  timer.unref();
+  return {
+    held: () => held,
+    healthy: () => ['starting', 'running', 'restarting'].includes(consumer.state()),
+    async stop() {
+      clearInterval(timer);
+      await turn;
+      stopped = true;
+      // stop folding before leaving the group, so the next holder never starts beside this one
+      if (held) {
+        held = false;
+        await onChange(false).catch((error: unknown) => logger.error({ err: error, groupId }, 'writer lease change failed'));
+      }
+      await consumer.disconnect();
+    },
+  };
+}
