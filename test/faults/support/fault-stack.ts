@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+// The fault suite's own stack: its own STACK_HOME under /tmp and its own ports, never the shared stack
+// (this suite kills brokers and registries). Artifacts come from the shared dist, so nothing is downloaded.
+
+const run = promisify(execFile);
+export const ROOT = resolve(import.meta.dirname, '../../..');
+export const STACK_DIST = process.env.STACK_DIST ?? join(ROOT, '.local/stack/dist');
+export const KAFKA_LIBS = join(STACK_DIST, 'kafka-4.1.1/libs');
+
+export interface FaultStack {
+  home: string;
+  brokers: string;
+  registryUrl: string;
+  /** Broker count: 1, or 3 with STACK_BROKERS=3 (the cluster scenario). */
+  nodes: number;
+  command(...args: string[]): Promise<string>;
+  up(): Promise<void>;
+  down(): Promise<void>;
+  pid(component: string): number;
+}
+
+export function faultStack(): FaultStack {
+  const home = mkdtempSync(join(tmpdir(), 'faults-'));
+  const nodes = Number(process.env.STACK_BROKERS ?? '1');
+  const base = Number(process.env.FAULTS_PORT_BASE ?? '41000');
+  const env = {
+    ...process.env,
+    STACK_HOME: home,
+    STACK_DIST,
+    STACK_BROKERS: String(nodes),
+    STACK_KAFKA_PORT: String(base + 92),
+    STACK_CONTROLLER_PORT: String(base + 93),
+    STACK_REGISTRY_PORT: String(base + 80),
+    STACK_REGISTRY_MANAGEMENT_PORT: String(base + 90),
+  };
+  const command = async (...args: string[]) =>
+    (await run('bash', [join(ROOT, 'stack/stack.sh'), ...args], { env, maxBuffer: 8 * 1024 * 1024 })).stdout;
+  // with three brokers the stack script puts brokers 2 and 3 on the next ports (see stack/stack.sh)
+  const brokers = Array.from({ length: nodes }, (_, i) => `127.0.0.1:${base + 92 + i * 10}`).join(',');
+  return {
+    home,
+    nodes,
+    brokers: process.env.FAULTS_BROKERS ?? brokers,
+    registryUrl: `http://127.0.0.1:${base + 80}/apis/ccompat/v7`,
+    command,
+    up: async () => void (await command('up')),
+    down: async () => {
+      await command('down').catch(() => {});
+      if (!process.env.KEEP_STACK_HOME) rmSync(home, { recursive: true, force: true });
+    },
+    pid: (component) => Number(readFileSync(join(home, 'run', `${component}.pid`), 'utf8')),
+  };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
