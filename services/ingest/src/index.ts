@@ -5,12 +5,13 @@
  * exported here is ingest's own and may change without notice.
  */
 
+// the publishers' key of a raw line is the raw contract's (@register-feeds/contracts); here too for ingest's callers
+export { rawPersonKey } from '@register-feeds/contracts';
 export { settings } from './config.ts';
 export { normalise } from './normalise.ts';
-export { createPartitionKey, type PartitionKey, personKey, rawPersonKey } from './partition-key.ts';
+export { createPartitionKey, type PartitionKey, personKey } from './partition-key.ts';
 export { MIN_PARTITION_KEY_BYTES, parsePartitionKey, readPartitionKeyFile } from './partition-secret.ts';
 export { type IngestConfig, type IngestCounters, type IngestPipeline, startIngest } from './pipeline.ts';
-export type { RawRegisterEvent } from './raw-register-event.ts';
 export {
   contractSummary,
   DEFAULT_MAX_BYTES,

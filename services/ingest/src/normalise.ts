@@ -7,12 +7,12 @@
  * 1970-01-01 (toEpochDay / fromEpochDay in validate/dates.ts), every absent optional field is null.
  */
 
+import type { RawBpvReference, RawRegisterEvent } from '@register-feeds/contracts';
 import type { Bpv, Identificatie, RegisterEvent } from '@register-feeds/register-model';
 import { parseIsoDateTime, toEpochDay } from '@register-feeds/register-model';
-import type { RawBpvReference, RawRegisterEvent } from './raw-register-event.ts';
 
+export type { RawRegisterEvent } from '@register-feeds/contracts';
 export type { RegisterEvent } from '@register-feeds/register-model';
-export type { RawRegisterEvent } from './raw-register-event.ts';
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
 const dayOrNull = (date: string | undefined): number | null => (date === undefined ? null : toEpochDay(date));

@@ -1,4 +1,4 @@
-import { createHash, createHmac, type KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import type { RegisterEvent } from '@register-feeds/register-model';
 
 type Soort = RegisterEvent['persoon']['identificatie']['soort'];
@@ -19,6 +19,7 @@ export type PartitionKey = (event: RegisterEvent) => string;
  * linked to any other hash of the number, without the key. The key is ingest's own, never a recipient's:
  * recipients' pseudonyms are made downstream, each with its own key.
  * The soort is part of the input so a BSN and an onderwijsnummer can never share a key.
+ * Not to be confused with rawPersonKey (@register-feeds/contracts), the unkeyed key publishers give a raw line.
  */
 export function createPartitionKey(secret: KeyObject): PartitionKey {
   if (secret.type !== 'secret') throw new TypeError('the partition key must be a secret key');
@@ -27,30 +28,4 @@ export function createPartitionKey(secret: KeyObject): PartitionKey {
 
 export function personKey(secret: KeyObject, soort: Soort, nummer: string): string {
   return createHmac('sha256', secret).update(`${soort}:${nummer}`, 'utf8').digest('hex');
-}
-
-/**
- * The key our publishing tools (publish CLI, generator, tests, benchmarks) give a raw JSON line, read
- * without validating it (ingest validates), so a person's raw events share a partition of the raw topic
- * and stay in order. Null when the line shows no person number: that costs only the ordering of a record
- * that will be dead-lettered anyway.
- *
- * It is NOT ingest's partition key: the register's side has no access to ingest's internal key. It is
- * still an unkeyed sha256 of "<soort>:<nummer>" (reversible by enumeration, like the number in the value
- * next to it, which every reader of the raw topic sees anyway) because `npm run replay -- --rekey`
- * recognises exactly this form to replace it (tools/replay/src/rekey.ts).
- */
-export function rawPersonKey(line: string): string | null {
-  try {
-    const persoon = (JSON.parse(line) as { persoon?: { bsn?: unknown; onderwijsnummer?: unknown } } | null)?.persoon;
-    if (typeof persoon?.bsn === 'string') return unkeyedPersonKey('BSN', persoon.bsn);
-    if (typeof persoon?.onderwijsnummer === 'string') return unkeyedPersonKey('ONDERWIJSNUMMER', persoon.onderwijsnummer);
-  } catch {
-    // not JSON: no key
-  }
-  return null;
-}
-
-function unkeyedPersonKey(soort: Soort, nummer: string): string {
-  return createHash('sha256').update(`${soort}:${nummer}`, 'utf8').digest('hex');
 }

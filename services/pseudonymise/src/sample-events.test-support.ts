@@ -4,9 +4,8 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { normalise, parseRegisterEvent } from '@register-feeds/ingest';
 import type { RegisterEvent } from '@register-feeds/register-model';
-import { normalise } from '../../ingest/src/normalise.ts';
-import { parseRegisterEvent } from '../../ingest/src/validate/index.ts';
 import type { Agreement } from './agreement.ts';
 import { loadAgreements } from './load-agreements.ts';
 

@@ -1,6 +1,6 @@
+import { parseRegisterEvent } from '@register-feeds/ingest';
 import { parseIsoDateTime, toEpochDay } from '@register-feeds/register-model';
 import { describe, expect, it } from 'vitest';
-import { parseRegisterEvent } from '../../../services/ingest/src/validate/index.ts';
 import { ageOn } from './calendar-days.ts';
 import { type GenerateOptions, type GeneratorStats, generatedEventId, generateRegisterEvents, MAX_SEED } from './generate.ts';
 import type { RawEvent } from './raw-event.ts';

@@ -1,10 +1,10 @@
 /**
  * Sends generated lines to a raw topic, as the register would: unvalidated JSON values, keyed per person
- * with ingest's own rawPersonKey so one person's events share a partition and stay in order.
+ * with the raw contract's rawPersonKey so one person's events share a partition and stay in order.
  */
 
+import { rawPersonKey } from '@register-feeds/contracts';
 import { commonSettings, createKafkajsBus, createLogger, loadConfigOrExit } from '@register-feeds/service-kit';
-import { rawPersonKey } from '../../../services/ingest/src/partition-key.ts';
 import type { LineSink } from './stream-sink.ts';
 
 export async function kafkaSink(topic: string): Promise<LineSink> {

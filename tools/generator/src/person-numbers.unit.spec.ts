@@ -1,5 +1,5 @@
+import { isValidBsn, isValidOnderwijsnummer } from '@register-feeds/ingest';
 import { describe, expect, it } from 'vitest';
-import { isValidBsn, isValidOnderwijsnummer } from '../../../services/ingest/src/validate/index.ts';
 import { checkDigit, createPersonNumbers } from './person-numbers.ts';
 import { createRandom } from './random.ts';
 

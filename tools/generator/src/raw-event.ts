@@ -1,9 +1,10 @@
 /**
- * The generator writes the raw input contract (docs/raw-input-contract.md). Its types are ingest's own,
- * imported rather than copied, so a change of the contract breaks the generator at compile time.
+ * The generator writes the raw input contract (docs/raw-input-contract.md). Its types are the contract's
+ * own (@register-feeds/contracts, which ingest reads with too), imported rather than copied, so a change
+ * of the contract breaks the generator at compile time.
  */
 
-import type { RawRegisterEvent } from '../../../services/ingest/src/raw-register-event.ts';
+import type { RawRegisterEvent } from '@register-feeds/contracts';
 
 export type {
   RawBpv,
@@ -11,7 +12,7 @@ export type {
   RawInschrijving,
   RawNaam,
   RawPersoon,
-} from '../../../services/ingest/src/raw-register-event.ts';
+} from '@register-feeds/contracts';
 
 export type RawEvent = RawRegisterEvent;
 

@@ -7,9 +7,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { rawPersonKey } from '@register-feeds/contracts';
 import { createKafkajsBus, createLogger, loadConfigOrExit, type OutgoingMessage } from '@register-feeds/service-kit';
 import { settings } from '../config.ts';
-import { rawPersonKey } from '../partition-key.ts';
 
 const BATCH = 500;
 

@@ -8,8 +8,7 @@
  * unnoticed.
  */
 
-import { parseIsoDate, parseIsoDateTime } from '@register-feeds/register-model';
-import { EVENT_TYPES, LEERWEGEN, SECTORS } from '../raw-register-event.ts';
+import { EVENT_TYPES, LEERWEGEN, parseIsoDate, parseIsoDateTime, SECTORS } from '@register-feeds/register-model';
 import {
   EVENT_ID_PATTERN,
   holdsNineDigitRun,

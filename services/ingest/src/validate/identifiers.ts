@@ -3,7 +3,7 @@
  * so callers can build messages that name the rule, not the number.
  */
 
-import type { Sector } from '../raw-register-event.ts';
+import type { Sector } from '@register-feeds/register-model';
 
 const NINE_DIGITS = /^\d{9}$/;
 const BRIN = /^\d{2}[A-Z0-9]{2}$/;

@@ -3,7 +3,7 @@
  * Pure: no Kafka, no clock, no logging; the caller decides what a refusal means (dead letter).
  */
 
-import type { RawRegisterEvent } from '../raw-register-event.ts';
+import type { RawRegisterEvent } from '@register-feeds/contracts';
 import { REGISTER_EVENT } from './contract.ts';
 import { type Reason, RULE, reason, WHOLE_PAYLOAD } from './reason.ts';
 import { checkCrossFieldRules } from './rules.ts';

@@ -4,8 +4,7 @@
  * their own checks, so a malformed value gives one reason, not a cascade.
  */
 
-import { parseIsoDateTime } from '@register-feeds/register-model';
-import { BPV_EVENT_TYPES, type EventType, INSCHRIJVING_EVENT_TYPES, type Sector } from '../raw-register-event.ts';
+import { BPV_EVENT_TYPES, type EventType, INSCHRIJVING_EVENT_TYPES, parseIsoDateTime, type Sector } from '@register-feeds/register-model';
 import { vestigingBelongsToBrin } from './identifiers.ts';
 import { type Reason, RULE, reason } from './reason.ts';
 import { isPlainObject } from './shape.ts';

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { rawRegisterEventSchema } from '@register-feeds/contracts';
 import { describe, expect, it } from 'vitest';
 import { type Bounds, contractSummary, type ObjectSummary, type Patterns } from './contract.ts';
 
@@ -8,7 +8,7 @@ import { type Bounds, contractSummary, type ObjectSummary, type Patterns } from 
 
 type Node = Record<string, unknown>;
 
-const schema = JSON.parse(readFileSync(new URL('../../../../schemas/raw-register-event.schema.json', import.meta.url), 'utf8')) as Node;
+const schema = rawRegisterEventSchema() as Node;
 
 function resolve(node: Node): Node {
   const ref = node.$ref;

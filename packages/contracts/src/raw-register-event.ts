@@ -1,23 +1,12 @@
 /**
  * The raw input contract: one JSON object per change in the register, as the register's adapter sends
- * it. schemas/raw-register-event.schema.json describes the same contract for other tools; a unit test
- * keeps the two in step. A value of this type has passed parseRegisterEvent.
+ * it. schemas/raw-register-event.schema.json (rawRegisterEventSchema) describes the same contract for
+ * other tools; a unit test in ingest keeps the two in step with its validator. A value of this type has
+ * passed ingest's parseRegisterEvent. The generator writes it, ingest reads it: both import it from here.
  */
 
+// The vocabulary (event types, sectors, leerwegen) is the register's, shared with the canonical event.
 import type { BpvEventType, InschrijvingEventType, Leerweg, Sector } from '@register-feeds/register-model';
-
-export {
-  BPV_EVENT_TYPES,
-  type BpvEventType,
-  EVENT_TYPES,
-  type EventType,
-  INSCHRIJVING_EVENT_TYPES,
-  type InschrijvingEventType,
-  LEERWEGEN,
-  type Leerweg,
-  SECTORS,
-  type Sector,
-} from '@register-feeds/register-model';
 
 /** A calendar date, YYYY-MM-DD, that exists. */
 export type IsoDate = string;
