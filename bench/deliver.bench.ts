@@ -10,16 +10,18 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { rawPersonKey } from '@register-feeds/contracts';
+import { settings as deliverSettings, startDeliver } from '@register-feeds/deliver';
+import { settings as ingestSettings, startIngest } from '@register-feeds/ingest';
+import {
+  createKeyStore,
+  generateTestKeys,
+  loadAgreements,
+  settings as pseudonymiseSettings,
+  startPseudonymise,
+} from '@register-feeds/pseudonymise';
 import { loadConfig } from '@register-feeds/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
-import { settings as deliverSettings } from '../services/deliver/src/config.ts';
-import { startDeliver } from '../services/deliver/src/deliver.ts';
-import { settings as ingestSettings } from '../services/ingest/src/config.ts';
-import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
-import { startIngest } from '../services/ingest/src/pipeline.ts';
-import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/config.ts';
-import { createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
-import { startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
 import { ingestPartitionKeyFile } from '../test/support/ingest-key.ts';
 import { testBsn } from '../test/support/raw-events.ts';
 import { benchStack } from './support.ts';

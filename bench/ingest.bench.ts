@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
+import { rawPersonKey } from '@register-feeds/contracts';
+import { settings as ingestSettings, startIngest } from '@register-feeds/ingest';
 import { loadConfig } from '@register-feeds/service-kit';
-import { settings as ingestSettings } from '../services/ingest/src/config.ts';
-import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
-import { startIngest } from '../services/ingest/src/pipeline.ts';
 import { ingestPartitionKeyFile } from '../test/support/ingest-key.ts';
 import { rawEvents } from '../test/support/raw-events.ts';
 import { benchStack, kafkajsPassthrough, measure, report, waitForGroup } from './support.ts';

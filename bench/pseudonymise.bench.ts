@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
+import { createKeyStore, generateTestKeys, loadAgreements, settings, startPseudonymise } from '@register-feeds/pseudonymise';
 import { loadConfig } from '@register-feeds/service-kit';
-import { settings } from '../services/pseudonymise/src/config.ts';
-import { createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
-import { startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
 import { canonical, publishCanonical } from '../test/support/canonical.ts';
 import { rawEvents } from '../test/support/raw-events.ts';
 import { benchStack, kafkajsPassthrough, measure, report, waitForGroup } from './support.ts';

@@ -1,11 +1,11 @@
 // Prints the README's generated tables (configuration per service, topic catalogue) from the code, so the
 // docs cannot drift: test/readme.unit.spec.ts fails when README.md does not contain exactly this output.
 // Usage: node scripts/docs-tables.ts
+
+import { settings as deliver } from '@register-feeds/deliver';
+import { settings as ingest } from '@register-feeds/ingest';
+import { camelCaseId, loadAgreements, settings as pseudonymise, RECIPIENT_NAMESPACE } from '@register-feeds/pseudonymise';
 import { catalogueMarkdown, describeSettings } from '@register-feeds/service-kit';
-import { settings as deliver } from '../services/deliver/src/config.ts';
-import { settings as ingest } from '../services/ingest/src/config.ts';
-import { settings as pseudonymise } from '../services/pseudonymise/src/config.ts';
-import { camelCaseId, loadAgreements, RECIPIENT_NAMESPACE } from '../services/pseudonymise/src/core.ts';
 
 export function configurationTables(): string {
   const services = { ingest, pseudonymise, deliver };

@@ -3,6 +3,8 @@
 // reasons. Prints no person data (dead-letter reasons never contain any).
 //   node scripts/summary.ts [--since-ms <epoch ms>]
 import { parseArgs } from 'node:util';
+import { settings as ingestSettings } from '@register-feeds/ingest';
+import { settings as pseudonymiseSettings } from '@register-feeds/pseudonymise';
 import {
   type ConsumedMessage,
   commonSettings,
@@ -12,8 +14,6 @@ import {
   followTopic,
   loadConfigOrExit,
 } from '@register-feeds/service-kit';
-import { settings as ingestSettings } from '../services/ingest/src/config.ts';
-import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/config.ts';
 
 const { values } = parseArgs({ options: { 'since-ms': { type: 'string' }, 'timeout-s': { type: 'string', default: '120' } } });
 const since = Number(values['since-ms'] ?? 0);

@@ -3,10 +3,10 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { rawPersonKey } from '@register-feeds/contracts';
+import { generateTestKeys, loadAgreements } from '@register-feeds/pseudonymise';
 import { type Admin, createKafkajsBus, createLogger, type MessageBus } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
-import { generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
 import { copyAgreements } from './support/agreements.ts';
 import { ingestPartitionKeyFile } from './support/ingest-key.ts';
 import { rawEvents } from './support/raw-events.ts';

@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import {
+  type Deliver,
+  settings as deliverSettings,
+  type SvbRecord,
+  type SvbState,
+  startDeliver,
+  startProjection,
+  svb,
+} from '@register-feeds/deliver';
+import { recordFor } from '@register-feeds/deliver/test-support';
+import { loadAgreements, recipientSchema } from '@register-feeds/pseudonymise';
+import {
   type Admin,
   createLogger,
   createSchemaRegistryClient,
@@ -10,12 +21,6 @@ import {
   valueSubject,
 } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settings as deliverSettings } from '../services/deliver/src/config.ts';
-import { type Deliver, startDeliver } from '../services/deliver/src/deliver.ts';
-import { startProjection } from '../services/deliver/src/projection-runner.ts';
-import { type SvbRecord, type SvbState, svb } from '../services/deliver/src/projections/index.ts';
-import { recordFor } from '../services/deliver/src/projections/records.test-support.ts';
-import { loadAgreements, recipientSchema } from '../services/pseudonymise/src/core.ts';
 import { testBsn } from './support/raw-events.ts';
 import { countingFailedDecodes, createRegistryProxy, type RegistryProxy } from './support/registry-proxy.ts';
 import { createTopics, groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';

@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import {
+  type Deliver,
+  settings as deliverSettings,
+  feedTimestamp,
+  type GgdRecord,
+  type GgdRow,
+  ggd,
+  startDeliver,
+} from '@register-feeds/deliver';
+import { recordFor } from '@register-feeds/deliver/test-support';
+import { loadAgreements, recipientSchema } from '@register-feeds/pseudonymise';
 import { type Admin, createLogger, loadConfig, valueSubject } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settings as deliverSettings } from '../services/deliver/src/config.ts';
-import { type Deliver, startDeliver } from '../services/deliver/src/deliver.ts';
-import { feedTimestamp } from '../services/deliver/src/projection-runner.ts';
-import { type GgdRecord, type GgdRow, ggd } from '../services/deliver/src/projections/index.ts';
-import { recordFor } from '../services/deliver/src/projections/records.test-support.ts';
-import { loadAgreements, recipientSchema } from '../services/pseudonymise/src/core.ts';
 import { testBsn } from './support/raw-events.ts';
 import { createTopics, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { settings as deliverSettings } from '@register-feeds/deliver';
+import { settings as ingestSettings } from '@register-feeds/ingest';
+import { loadAgreements, settings as pseudonymiseSettings } from '@register-feeds/pseudonymise';
 import { topics } from '@register-feeds/service-kit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { settings as deliverSettings } from '../services/deliver/src/config.ts';
-import { settings as ingestSettings } from '../services/ingest/src/config.ts';
-import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/config.ts';
-import { loadAgreements } from '../services/pseudonymise/src/core.ts';
 
 // docker-compose.yml cannot run here (no Docker engine); this keeps it honest: it parses, each service
 // runs its own entry point, and every variable and topic it names is one the services know.

@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { rawPersonKey } from '@register-feeds/contracts';
+import { settings, startIngest } from '@register-feeds/ingest';
 import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settings } from '../services/ingest/src/config.ts';
-import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
-import { startIngest } from '../services/ingest/src/pipeline.ts';
 import { ingestPartitionKeyFile } from './support/ingest-key.ts';
 import { rawEvents } from './support/raw-events.ts';
 import { groupCaughtUp, readAll as readAllFrom, testStack, uniqueName, waitFor } from './support/stack.ts';

@@ -2,17 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rawPersonKey } from '@register-feeds/contracts';
+import { type Deliver, settings as deliverSettings, restoreProjection, startDeliver } from '@register-feeds/deliver';
+import { type IngestPipeline, settings as ingestSettings, startIngest } from '@register-feeds/ingest';
+import {
+  createKeyStore,
+  generateTestKeys,
+  loadAgreements,
+  type PseudonymisePipeline,
+  settings as pseudonymiseSettings,
+  startPseudonymise,
+} from '@register-feeds/pseudonymise';
 import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settings as deliverSettings } from '../services/deliver/src/config.ts';
-import { type Deliver, startDeliver } from '../services/deliver/src/deliver.ts';
-import { restoreProjection } from '../services/deliver/src/projection-runner.ts';
-import { settings as ingestSettings } from '../services/ingest/src/config.ts';
-import { rawPersonKey } from '../services/ingest/src/partition-key.ts';
-import { type IngestPipeline, startIngest } from '../services/ingest/src/pipeline.ts';
-import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/config.ts';
-import { createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
-import { type PseudonymisePipeline, startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
 import { copyAgreements } from './support/agreements.ts';
 import { ingestPartitionKeyFile } from './support/ingest-key.ts';
 import { testBsn } from './support/raw-events.ts';

@@ -4,18 +4,24 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { type Deliver, settings as deliverSettings, startDeliver } from '@register-feeds/deliver';
+import { type IngestPipeline, settings as ingestSettings, startIngest } from '@register-feeds/ingest';
+import {
+  type Agreement,
+  createKeyStore,
+  enrolmentPseudonymFor,
+  generateTestKeys,
+  keyFileSource,
+  loadAgreements,
+  type PseudonymisePipeline,
+  pseudonymFor,
+  settings as pseudonymiseSettings,
+  recordIdFor,
+  startPseudonymise,
+} from '@register-feeds/pseudonymise';
 import { amsterdamDayStart, type RegisterEvent, toEpochDay } from '@register-feeds/register-model';
 import { type Admin, type ConsumedMessage, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settings as deliverSettings } from '../services/deliver/src/config.ts';
-import { type Deliver, startDeliver } from '../services/deliver/src/deliver.ts';
-import { settings as ingestSettings } from '../services/ingest/src/config.ts';
-import { type IngestPipeline, startIngest } from '../services/ingest/src/pipeline.ts';
-import { settings as pseudonymiseSettings } from '../services/pseudonymise/src/config.ts';
-import { type Agreement, createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
-import { keyFileSource } from '../services/pseudonymise/src/key-source.ts';
-import { type PseudonymisePipeline, startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
-import { enrolmentPseudonymFor, pseudonymFor, recordIdFor } from '../services/pseudonymise/src/pseudonym.ts';
 import { copyAgreements } from './support/agreements.ts';
 import { testBsn } from './support/raw-events.ts';
 import { groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';

@@ -2,13 +2,19 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  type Agreement,
+  applyAgreement,
+  createKeyStore,
+  generateTestKeys,
+  loadAgreements,
+  recordIdFor,
+  settings,
+  startPseudonymise,
+} from '@register-feeds/pseudonymise';
 import { amsterdamDayStart, type RegisterEvent } from '@register-feeds/register-model';
 import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settings } from '../services/pseudonymise/src/config.ts';
-import { type Agreement, applyAgreement, createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
-import { startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
-import { recordIdFor } from '../services/pseudonymise/src/pseudonym.ts';
 import { copyAgreements } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
 import { rawEvents, testBsn } from './support/raw-events.ts';

@@ -2,12 +2,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import {
+  type Agreement,
+  applyAgreement,
+  createKeyStore,
+  generateTestKeys,
+  loadAgreements,
+  type PseudonymisePipeline,
+  settings,
+  startPseudonymise,
+} from '@register-feeds/pseudonymise';
 import type { RegisterEvent } from '@register-feeds/register-model';
 import { type Admin, createLogger, createSchemaRegistryClient, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settings } from '../services/pseudonymise/src/config.ts';
-import { type Agreement, applyAgreement, createKeyStore, generateTestKeys, loadAgreements } from '../services/pseudonymise/src/core.ts';
-import { type PseudonymisePipeline, startPseudonymise } from '../services/pseudonymise/src/pipeline.ts';
 import { copyAgreements } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
 import { testBsn } from './support/raw-events.ts';

@@ -3,6 +3,17 @@ import { createHash, createSecretKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rawPersonKey } from '@register-feeds/contracts';
+import { createPartitionKey } from '@register-feeds/ingest';
+import {
+  exportTopic,
+  GroupActiveError,
+  importFile,
+  PersonDataRefused,
+  type ReplayContext,
+  replayTopic,
+  resetGroup,
+} from '@register-feeds/replay';
 import {
   type Admin,
   type ConsumedMessage,
@@ -13,13 +24,6 @@ import {
   valueSubject,
 } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPartitionKey, rawPersonKey } from '../services/ingest/src/partition-key.ts';
-import { exportTopic } from '../tools/replay/src/commands/export.ts';
-import { importFile } from '../tools/replay/src/commands/import.ts';
-import { replayTopic } from '../tools/replay/src/commands/replay.ts';
-import { GroupActiveError, resetGroup } from '../tools/replay/src/commands/reset-group.ts';
-import type { ReplayContext } from '../tools/replay/src/context.ts';
-import { PersonDataRefused } from '../tools/replay/src/person-data.ts';
 import { canonical } from './support/canonical.ts';
 import { rawEvents } from './support/raw-events.ts';
 import { readAll as readAllFrom, testStack, uniqueName, waitFor } from './support/stack.ts';

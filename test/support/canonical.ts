@@ -1,9 +1,7 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
+import { createPartitionKey, normalise, parseRegisterEvent } from '@register-feeds/ingest';
 import type { RegisterEvent } from '@register-feeds/register-model';
 import { loadAvroSchema, type MessageBus, type SchemaRegistryClient, valueSubject } from '@register-feeds/service-kit';
-import { normalise } from '../../services/ingest/src/normalise.ts';
-import { createPartitionKey } from '../../services/ingest/src/partition-key.ts';
-import { parseRegisterEvent } from '../../services/ingest/src/validate/index.ts';
 
 // keyed like ingest keys register.events.v1, under a throwaway internal key (test topics only)
 const partitionKey = createPartitionKey(createSecretKey(randomBytes(32)));
