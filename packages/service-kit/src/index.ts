@@ -4,6 +4,7 @@ export * from './edge/index.ts';
 export * from './kafka/bus.ts';
 export { type FollowedTopic, followTopic } from './kafka/follow-topic.ts';
 export { createKafkajsBus, type KafkajsBusOptions } from './kafka/kafkajs-bus.ts';
+export * from './kafka/memory-bus.ts';
 export { type BatchOutcome, HOLD_BATCH, startTransactionalPipeline, type TransactionalPipeline } from './kafka/transactional-pipeline.ts';
 export { waitForTopic } from './kafka/wait-for-topic.ts';
 export { assertStackReachable } from './lifecycle/reachability.ts';
