@@ -142,7 +142,10 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
         isRunning: context.isRunning,
         heartbeat: context.heartbeat,
         onRetry: ({ attempt, delayMs, error }) =>
-          log.warn({ partition: batch.partition, offset, attempt, delayMs, err: error }, `${what}: not available now, retrying`),
+          log.warn(
+            { partition: batch.partition, offset, type: what, attempt, delayMs, err: error },
+            'not available now (an outage): retrying',
+          ),
       });
     const firstOffset = batch.messages[0]?.offset ?? batch.lastOffset;
 
@@ -209,13 +212,14 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     if (metrics.halted.get(batch.partition) === h.offset) return;
     metrics.halted.set(batch.partition, h.offset);
     log.error(
-      { err: h.cause, partition: batch.partition, offset: h.offset, stage: h.stage },
+      { err: h.cause, partition: batch.partition, offset: h.offset, type: h.stage },
       'partition halted at a valid record the service cannot process: a bug, not dead-lettered; fix and restart the service',
     );
   };
 
   const handle = async (batch: Batch, context: BatchContext): Promise<BatchOutcome | typeof HOLD_BATCH> => {
     if (metrics.halted.has(batch.partition)) {
+      log.debug({ partition: batch.partition, offset: metrics.halted.get(batch.partition) }, 'halted partition: batch held');
       await holdWhileRunning(haltPollMs, context);
       return HOLD_BATCH;
     }
