@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# The local stack without Docker: one Apache Kafka node (KRaft, broker+controller) and Apicurio Registry,
-# both from Maven Central, both on 127.0.0.1.
+# The local stack without Docker: Apache Kafka (KRaft; one node by default, or a cluster of STACK_BROKERS
+# nodes that are each broker and controller) and Apicurio Registry, both from Maven Central, all on 127.0.0.1.
 #
-#   stack/stack.sh fetch    download the artifacts (cached: ~/.m2 and .local/stack/dist)
-#   stack/stack.sh up       fetch if needed, format storage on first start, start both, wait until ready
-#   stack/stack.sh down     stop both; leaves no process behind
-#   stack/stack.sh status   one line per component; exit 0 only when both answer
-#   stack/stack.sh wipe     down, then delete data and logs (artifacts stay cached)
+#   stack/stack.sh fetch            download the artifacts (cached: ~/.m2 and .local/stack/dist)
+#   stack/stack.sh up               fetch if needed, format storage on first start, start all, wait until ready
+#   stack/stack.sh down             stop all; leaves no process behind
+#   stack/stack.sh status           one line per component; exit 0 only when all answer
+#   stack/stack.sh wipe             down, then delete data, logs and credentials (artifacts stay cached)
+#   stack/stack.sh env              the settings a service needs to use this stack (KAFKA_BROKERS, ...)
+#   stack/stack.sh kill-broker N    SIGKILL broker N (1..STACK_BROKERS), as a crash would
+#   stack/stack.sh start-broker N   start broker N again and wait until it serves
+#   stack/stack.sh add-recipient R  (STACK_SECURITY=scram) a SCRAM principal for recipient R, then the ACLs again
+#
+# STACK_BROKERS=3: three nodes on 127.0.0.1, a 3-voter quorum; broker N listens on STACK_KAFKA_PORT+2(N-1)
+# and its controller on STACK_CONTROLLER_PORT+2(N-1) (9092/9093, 9094/9095, 9096/9097); internal topics
+# have 3 replicas and min ISR 2, and so does the registry's storage. The count is kept in the stack home
+# at the first `up`; later commands read it from there (changing it needs `wipe`).
+# STACK_SECURITY=scram: SASL/SCRAM-SHA-512 on the client listeners (no TLS: loopback only), the
+# StandardAuthorizer, one principal per service and per recipient with the ACLs of stack/acls.ts, and a
+# super user `admin` for the stack and the registry. Passwords are generated at the first `up` into
+# $STACK_HOME/secrets (0700, files 0600), never into the repository.
 #
 # Every setting has an env name (see README, "Local stack"). `up` and `down` are idempotent.
 # STACK_DIST shares downloaded artifacts between stack homes (the stack script test uses it).
@@ -27,10 +40,16 @@ DIST="${STACK_DIST:-$STACK_HOME/dist}"
 DATA="$STACK_HOME/data"
 LOGS="$STACK_HOME/logs"
 RUN="$STACK_HOME/run"
+SECRETS="$STACK_HOME/secrets"
 POM="$ROOT/stack/pom.xml"
+SETTINGS="$STACK_HOME/stack.settings"  # what the first `up` chose: broker count and security
 
 say() { printf 'stack: %s\n' "$*"; }
 die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
+
+# the repository's Node (node_modules/.bin/node, the version package.json asks for) runs stack/acls.ts
+NODE="$ROOT/node_modules/.bin/node"
+[ -x "$NODE" ] || NODE="node"
 
 pom_property() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$POM" | head -n 1; }
 KAFKA_VERSION="$(pom_property kafka.version)"
@@ -102,119 +121,271 @@ fetch() {
   fi
 }
 
+# ---- the shape of this stack: how many nodes, which security; fixed at the first `up` ----
+
+NODES=""
+SECURITY=""
+load_settings() {
+  local kept_nodes="" kept_security=""
+  if [ -f "$SETTINGS" ]; then
+    kept_nodes="$(sed -n 's/^brokers=//p' "$SETTINGS")"
+    kept_security="$(sed -n 's/^security=//p' "$SETTINGS")"
+  fi
+  NODES="${STACK_BROKERS:-${kept_nodes:-1}}"
+  SECURITY="${STACK_SECURITY:-${kept_security:-none}}"
+  case "$NODES" in 1|3|5) ;; *) die "STACK_BROKERS=$NODES: expected 1, 3 or 5 (a KRaft quorum needs an odd number of voters)";; esac
+  case "$SECURITY" in none|scram) ;; *) die "STACK_SECURITY=$SECURITY: expected none or scram";; esac
+  if [ -n "$kept_nodes" ] && { [ "$kept_nodes" != "$NODES" ] || [ "$kept_security" != "$SECURITY" ]; }; then
+    die "this stack home was made with STACK_BROKERS=$kept_nodes STACK_SECURITY=$kept_security; run \`stack/stack.sh wipe\` to change that"
+  fi
+}
+save_settings() { printf 'brokers=%s\nsecurity=%s\n' "$NODES" "$SECURITY" >"$SETTINGS"; }
+
+# node 1 of a single-node stack keeps the names it always had (kafka.pid, kafka.log, data/kafka)
+node_name() { if [ "$NODES" = 1 ]; then echo kafka; else echo "kafka-$1"; fi; }
+node_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
+node_controller_port() { echo $((CONTROLLER_PORT + 2 * ($1 - 1))); }
+node_config() { echo "$STACK_HOME/$(node_name "$1").properties"; }
+all_nodes() { seq 1 "$NODES"; }
+bootstrap_servers() { local i out=""; for i in $(all_nodes); do out="$out${out:+,}127.0.0.1:$(node_port "$i")"; done; echo "$out"; }
+replicas() { if [ "$NODES" = 1 ]; then echo 1; else echo 3; fi; }
+min_isr() { if [ "$NODES" = 1 ]; then echo 1; else echo 2; fi; }
+
 pid_alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-kafka_ready() { port_open "$KAFKA_PORT" && grep -q "Kafka Server started" "$LOGS/kafka.log" 2>/dev/null; }
+node_ready() { port_open "$(node_port "$1")" && grep -q "Kafka Server started" "$LOGS/$(node_name "$1").log" 2>/dev/null; }
 registry_ready() { curl -sf -o /dev/null "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects"; }
 
-wait_for() { # $1 = name, $2 = check function, $3 = log file
-  local started=$SECONDS
-  until "$2"; do
-    pid_alive "$1" || die "$1 exited during start-up; last lines of $3:
-$(tail -n 20 "$3" 2>/dev/null)"
-    [ $((SECONDS - started)) -lt "$READY_TIMEOUT" ] || die "$1 not ready after ${READY_TIMEOUT}s (STACK_READY_TIMEOUT); see $3"
+wait_for() { # $1 = name, $2.. = check command; the log is $LOGS/$1.log
+  local name="$1" started=$SECONDS; shift
+  until "$@"; do
+    pid_alive "$name" || die "$name exited during start-up; last lines of $LOGS/$name.log:
+$(tail -n 20 "$LOGS/$name.log" 2>/dev/null)"
+    [ $((SECONDS - started)) -lt "$READY_TIMEOUT" ] || die "$name not ready after ${READY_TIMEOUT}s (STACK_READY_TIMEOUT); see $LOGS/$name.log"
     sleep 0.5
   done
 }
 
-write_kafka_config() {
-  cat >"$STACK_HOME/kafka.properties" <<EOF
-# generated by stack/stack.sh: one KRaft node that is both broker and controller
+# ---- credentials (STACK_SECURITY=scram) ----
+
+password_file() { echo "$SECRETS/$1.password"; }
+# a new random password for a principal, 0600 from creation; an existing one is kept
+make_password() {
+  local file; file="$(password_file "$1")"
+  [ -f "$file" ] && return 0
+  (umask 077; mkdir -p "$SECRETS"; openssl rand -hex 24 | tr -d '\n' >"$file.tmp" && mv "$file.tmp" "$file")
+}
+password_of() { cat "$(password_file "$1")"; }
+# the principals stack/acls.ts derives from the services and the agreements (admin is the stack's own)
+principals() { (cd "$ROOT" && "$NODE" stack/acls.ts principals); }
+# client properties for Kafka's own tools, as admin (0600: it holds the password)
+admin_client_config() {
+  local file="$SECRETS/admin-client.properties"
+  (umask 077; cat >"$file" <<EOF
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_of admin)";
+EOF
+  )
+  echo "$file"
+}
+
+write_kafka_config() { # $1 = node
+  local node="$1" voters="" i
+  for i in $(all_nodes); do voters="$voters${voters:+,}$i@127.0.0.1:$(node_controller_port "$i")"; done
+  local port; port="$(node_port "$node")"
+  local cport; cport="$(node_controller_port "$node")"
+  local r; r="$(replicas)"
+  local isr; isr="$(min_isr)"
+  (umask 077; {
+    cat <<EOF
+# generated by stack/stack.sh: node $node of $NODES, both broker and controller
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+node.id=$node
+controller.quorum.voters=$voters
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$DATA/kafka
+log.dirs=$DATA/$(node_name "$node")
 num.partitions=3
-# one node: every internal topic must live with a single replica, or the group and
-# transaction coordinators never become available
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-default.replication.factor=1
-min.insync.replicas=1
+# internal topics: one replica on one node (or the group and transaction coordinators never become
+# available); on a cluster three, of which two must have every write, so one node can be lost
+offsets.topic.replication.factor=$r
+transaction.state.log.replication.factor=$r
+transaction.state.log.min.isr=$isr
+share.coordinator.state.topic.replication.factor=$r
+share.coordinator.state.topic.min.isr=$isr
+default.replication.factor=$r
+min.insync.replicas=$isr
 group.initial.rebalance.delay.ms=0
 # topics are created on purpose, with their partitions and cleanup policy (see README topic catalogue)
 auto.create.topics.enable=false
 EOF
+    if [ "$SECURITY" = scram ]; then
+      local admin; admin="$(password_of admin)"
+      cat <<EOF
+# SASL/SCRAM-SHA-512 for clients and between brokers; PLAIN (admin only) between brokers and controllers,
+# because a controller cannot check SCRAM credentials it keeps in the very metadata it is serving
+listeners=SASL_PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$port
+inter.broker.listener.name=SASL_PLAINTEXT
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin";
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$admin" user_admin="$admin";
+# ACLs: nothing is allowed that no ACL allows (stack/acls.ts), except to the stack's own super user
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin
+allow.everyone.if.no.acl.found=false
+EOF
+    else
+      cat <<EOF
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+EOF
+    fi
+  } >"$(node_config "$node")")
 }
 
-start_kafka() {
-  if pid_alive kafka; then say "kafka already running (pid $(cat "$RUN/kafka.pid"))"; return; fi
-  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process: stop it or set STACK_KAFKA_PORT"
-  write_kafka_config
+format_storage() { # every node, one cluster id; SCRAM credentials are written into the first metadata
   local cp; cp="$(kafka_libs)/*"
-  if [ ! -f "$DATA/kafka/meta.properties" ]; then
-    mkdir -p "$DATA/kafka"
-    local cluster_id; cluster_id="$("$KAFKA_JAVA" -cp "$cp" kafka.tools.StorageTool random-uuid)"
-    "$KAFKA_JAVA" -cp "$cp" -Dlog4j2.configurationFile="$ROOT/stack/log4j2.properties" \
-      kafka.tools.StorageTool format -t "$cluster_id" -c "$STACK_HOME/kafka.properties" >>"$LOGS/kafka-format.log" 2>&1 \
-      || die "formatting Kafka storage failed; see $LOGS/kafka-format.log"
-    say "formatted Kafka storage (cluster $cluster_id)"
+  local i need=0
+  for i in $(all_nodes); do [ -f "$DATA/$(node_name "$i")/meta.properties" ] || need=1; done
+  [ "$need" = 1 ] || return 0
+  local cluster_id; cluster_id="$("$KAFKA_JAVA" -cp "$cp" kafka.tools.StorageTool random-uuid)"
+  local scram=()
+  if [ "$SECURITY" = scram ]; then
+    local who
+    for who in admin $(principals); do
+      make_password "$who"
+      scram+=(--add-scram "SCRAM-SHA-512=[name=$who,password=$(password_of "$who")]")
+    done
   fi
-  : >"$LOGS/kafka.log"
+  for i in $(all_nodes); do
+    rm -rf "${DATA:?}/$(node_name "$i")" && mkdir -p "$DATA/$(node_name "$i")"
+    write_kafka_config "$i"
+    "$KAFKA_JAVA" -cp "$cp" -Dlog4j2.configurationFile="$ROOT/stack/log4j2.properties" \
+      kafka.tools.StorageTool format -t "$cluster_id" -c "$(node_config "$i")" "${scram[@]}" >>"$LOGS/kafka-format.log" 2>&1 \
+      || die "formatting Kafka storage of node $i failed; see $LOGS/kafka-format.log"
+  done
+  save_settings
+  say "formatted Kafka storage (cluster $cluster_id, $NODES node(s), security $SECURITY)"
+}
+
+start_node() { # $1 = node; does not wait
+  local node="$1" name; name="$(node_name "$1")"
+  if pid_alive "$name"; then say "$name already running (pid $(cat "$RUN/$name.pid"))"; return; fi
+  port_open "$(node_port "$node")" && die "port $(node_port "$node") is taken by another process: stop it or set STACK_KAFKA_PORT"
+  [ "$SECURITY" = scram ] && [ ! -f "$(password_file admin)" ] && die "credentials are missing from $SECRETS: run \`stack/stack.sh wipe\` and \`up\`"
+  write_kafka_config "$node"
+  local cp; cp="$(kafka_libs)/*"
+  : >"$LOGS/$name.log"
   # -Dlocal.stack.home tags the process so `down` can find it even without its pid file
   nohup "$KAFKA_JAVA" -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlocal.stack.home="$STACK_HOME" -Dlog4j2.configurationFile="$ROOT/stack/log4j2.properties" \
-    -cp "$cp" kafka.Kafka "$STACK_HOME/kafka.properties" >>"$LOGS/kafka.log" 2>&1 &
-  echo $! >"$RUN/kafka.pid"
+    -cp "$cp" kafka.Kafka "$(node_config "$node")" >>"$LOGS/$name.log" 2>&1 &
+  echo $! >"$RUN/$name.pid"
 }
 
 start_registry() {
   if pid_alive registry; then say "registry already running (pid $(cat "$RUN/registry.pid"))"; return; fi
   port_open "$REGISTRY_PORT" && die "port $REGISTRY_PORT is taken by another process: stop it or set STACK_REGISTRY_PORT"
   : >"$LOGS/registry.log"
+  # Quarkus reads config/application.properties from its working directory: the registry's Kafka client
+  # settings go there (0600), so the admin password is on no command line and in no environment
+  local home="$STACK_HOME/registry"
+  mkdir -p "$home/config"
+  (umask 077; {
+    echo "# generated by stack/stack.sh"
+    # its topics take the brokers' defaults: replication 1 on one node, 3 with min ISR 2 on a cluster
+    if [ "$SECURITY" = scram ]; then
+      echo "apicurio.kafka.common.security.protocol=SASL_PLAINTEXT"
+      echo "apicurio.kafka.common.sasl.mechanism=SCRAM-SHA-512"
+      echo "apicurio.kafka.common.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$(password_of admin)\";"
+    fi
+  } >"$home/config/application.properties")
   # Storage in Kafka (kafkasql) so schemas survive a restart of the registry, like the data they describe.
   # Canonical hashing: a schema re-registered with other whitespace keeps its id.
+  cd "$home"
   APICURIO_STORAGE_KIND=kafkasql \
-  APICURIO_KAFKASQL_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" \
+  APICURIO_KAFKASQL_BOOTSTRAP_SERVERS="$(bootstrap_servers)" \
   APICURIO_CCOMPAT_USE_CANONICAL_HASH=true \
   REGISTRY_CCOMPAT_USE_CANONICAL_HASH=true \
-  REGISTRY_KAFKASQL_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" \
+  REGISTRY_KAFKASQL_BOOTSTRAP_SERVERS="$(bootstrap_servers)" \
   QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$REGISTRY_PORT" \
   QUARKUS_MANAGEMENT_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT="$REGISTRY_MANAGEMENT_PORT" \
   QUARKUS_PROFILE=prod QUARKUS_LOG_CATEGORY__ORG_APACHE_KAFKA__LEVEL=WARN \
   nohup "$REGISTRY_JAVA" -Xms128m -Xmx768m -Dlocal.stack.home="$STACK_HOME" \
     -jar "$(registry_dir)/quarkus-run.jar" >>"$LOGS/registry.log" 2>&1 &
   echo $! >"$RUN/registry.pid"
+  cd "$ROOT"
+}
+
+# the ACLs of stack/acls.ts, applied as admin (idempotent: an ACL that exists is left as it is)
+apply_acls() {
+  (cd "$ROOT" && KAFKA_BROKERS="$(bootstrap_servers)" KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME=admin \
+    KAFKA_SASL_PASSWORD_FILE="$(password_file admin)" "$NODE" stack/acls.ts apply) >>"$LOGS/acls.log" 2>&1 \
+    || die "applying the ACLs failed; see $LOGS/acls.log"
+  say "ACLs applied ($(grep -c . <(cd "$ROOT" && "$NODE" stack/acls.ts list)) entries, stack/acls.ts)"
 }
 
 up() {
   fetch
+  load_settings
   mkdir -p "$DATA" "$LOGS" "$RUN"
-  local t0=$SECONDS
-  start_kafka
-  wait_for kafka kafka_ready "$LOGS/kafka.log"
-  say "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT"
+  local t0=$SECONDS i
+  format_storage
+  save_settings
+  # all nodes at once: a quorum of voters elects its leader only when a majority is up
+  for i in $(all_nodes); do start_node "$i"; done
+  for i in $(all_nodes); do wait_for "$(node_name "$i")" node_ready "$i"; done
+  if [ "$NODES" = 1 ]; then say "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT"
+  else say "kafka $KAFKA_VERSION ready on $(bootstrap_servers) ($NODES brokers, a $NODES-voter KRaft quorum)"; fi
+  [ "$SECURITY" = scram ] && apply_acls
   start_registry
-  wait_for registry registry_ready "$LOGS/registry.log"
+  wait_for registry registry_ready
   say "apicurio registry $REGISTRY_VERSION ready on http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
   say "up in $((SECONDS - t0))s; logs in $LOGS"
+  print_env
 }
 
-stop_one() {
-  local name="$1" pid
-  if [ -f "$RUN/$name.pid" ]; then
-    pid="$(cat "$RUN/$name.pid")"
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-      if kill -0 "$pid" 2>/dev/null; then say "$name did not stop in 30s, killing it"; kill -KILL "$pid" 2>/dev/null || true; fi
-      say "$name stopped"
-    fi
-    rm -f "$RUN/$name.pid"
+# what a service needs to use this stack; `eval "$(stack/stack.sh env)"` or an env file
+print_env() {
+  say "service settings for this stack (also: stack/stack.sh env):"
+  env_lines | sed 's/^/  /'
+}
+env_lines() {
+  echo "KAFKA_BROKERS=$(bootstrap_servers)"
+  echo "SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
+  echo "TOPIC_REPLICATION_FACTOR=$(replicas)"
+  echo "TOPIC_MIN_INSYNC_REPLICAS=$(min_isr)"
+  if [ "$SECURITY" = scram ]; then
+    echo "KAFKA_SASL_MECHANISM=scram-sha-512"
+    echo "# one principal per service: KAFKA_SASL_USERNAME=<service>, its password file:"
+    echo "KAFKA_SASL_PASSWORD_FILE=$SECRETS/<service>.password"
   fi
 }
 
+stop_pid() { # $1 = name; TERM, then KILL after 30 s
+  local name="$1" pid
+  [ -f "$RUN/$name.pid" ] || return 0
+  pid="$(cat "$RUN/$name.pid")"
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$pid" 2>/dev/null; then say "$name did not stop in 30s, killing it"; kill -KILL "$pid" 2>/dev/null || true; fi
+  say "$name stopped"
+  rm -f "$RUN/$name.pid"
+}
+signal_pid() { [ -f "$RUN/$1.pid" ] && kill "-$2" "$(cat "$RUN/$1.pid")" 2>/dev/null || true; }
+
 down() {
-  stop_one registry   # first: it keeps its storage in Kafka
-  stop_one kafka
+  signal_pid registry TERM; stop_pid registry  # first: it keeps its storage in Kafka
+  # every node at once: nodes stopped one by one lose their quorum and the last waits for it in vain
+  local i
+  for i in $(all_nodes); do signal_pid "$(node_name "$i")" TERM; done
+  for i in $(all_nodes); do stop_pid "$(node_name "$i")"; done
   # anything of this stack that lost its pid file (tagged with -Dlocal.stack.home)
   if pgrep -f -- "-Dlocal.stack.home=$STACK_HOME " >/dev/null 2>&1; then
     pkill -TERM -f -- "-Dlocal.stack.home=$STACK_HOME " || true
@@ -226,19 +397,69 @@ down() {
 }
 
 status() {
-  local ok=0
-  if pid_alive kafka && kafka_ready; then say "kafka     up   127.0.0.1:$KAFKA_PORT (pid $(cat "$RUN/kafka.pid"))"
-  else say "kafka     down"; ok=1; fi
+  local ok=0 i name
+  for i in $(all_nodes); do
+    name="$(node_name "$i")"
+    if pid_alive "$name" && node_ready "$i"; then say "$(printf '%-9s' "$name") up   127.0.0.1:$(node_port "$i") (pid $(cat "$RUN/$name.pid"))"
+    else say "$(printf '%-9s' "$name") down"; ok=1; fi
+  done
   if pid_alive registry && registry_ready; then say "registry  up   http://127.0.0.1:$REGISTRY_PORT (pid $(cat "$RUN/registry.pid"))"
   else say "registry  down"; ok=1; fi
   return $ok
 }
 
+broker_arg() { # $1 = the N of kill-broker/start-broker
+  [[ "${1:-}" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$1" -le "$NODES" ] || die "expected a broker number from 1 to $NODES"
+}
+
+kill_broker() { # SIGKILL: a crash, not a clean shutdown (no controlled leadership hand-over)
+  broker_arg "$1"
+  local name; name="$(node_name "$1")"
+  pid_alive "$name" || { say "$name is not running"; return 0; }
+  local pid; pid="$(cat "$RUN/$name.pid")"
+  kill -KILL "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  rm -f "$RUN/$name.pid"
+  say "$name killed (was pid $pid)"
+}
+
+start_broker() {
+  broker_arg "$1"
+  mkdir -p "$LOGS" "$RUN"
+  start_node "$1"
+  wait_for "$(node_name "$1")" node_ready "$1"
+  say "$(node_name "$1") ready on 127.0.0.1:$(node_port "$1")"
+}
+
+add_recipient() { # $1 = recipient id; its agreement (agreements/$1.yaml) says which topic it reads
+  [ "$SECURITY" = scram ] || die "add-recipient needs a stack started with STACK_SECURITY=scram"
+  [[ "${1:-}" =~ ^[a-z0-9][a-z0-9-]*$ ]] || die "expected a recipient id (lower-case letters, digits, hyphens)"
+  (cd "$ROOT" && "$NODE" stack/acls.ts principals) | grep -qx "$1" \
+    || die "no agreement for recipient $1 in agreements/ (its output topic decides what it may read): add it first"
+  choose_runtimes
+  make_password "$1"
+  local cp; cp="$(kafka_libs)/*"
+  "$KAFKA_JAVA" -cp "$cp" -Dlog4j2.configurationFile="$ROOT/stack/log4j2.properties" kafka.admin.ConfigCommand \
+    --bootstrap-server "$(bootstrap_servers)" --command-config "$(admin_client_config)" \
+    --alter --entity-type users --entity-name "$1" --add-config "SCRAM-SHA-512=[password=$(password_of "$1")]" >>"$LOGS/acls.log" 2>&1 \
+    || die "creating the SCRAM user $1 failed; see $LOGS/acls.log"
+  apply_acls
+  say "recipient $1: principal User:$1, password in $(password_file "$1") (hand it over out of band)"
+}
+
 case "${1:-}" in
   fetch) fetch ;;
   up) up ;;
-  down) down ;;
-  status) status ;;
-  wipe) down; rm -rf "$DATA" "$LOGS" "$RUN" "$STACK_HOME/kafka.properties"; say "data and logs deleted" ;;
-  *) echo "usage: stack/stack.sh fetch|up|down|status|wipe" >&2; exit 2 ;;
+  down) load_settings; down ;;
+  status) load_settings; status ;;
+  env) load_settings; env_lines ;;
+  kill-broker) load_settings; kill_broker "${2:-}" ;;
+  start-broker) require_tools; choose_runtimes; load_settings; start_broker "${2:-}" ;;
+  add-recipient) load_settings; add_recipient "${2:-}" ;;
+  wipe)
+    # whatever this home was made with, not what the caller's environment says
+    unset STACK_BROKERS STACK_SECURITY; load_settings; down
+    rm -rf "$DATA" "$LOGS" "$RUN" "$SECRETS" "$SETTINGS" "$STACK_HOME/registry" "$STACK_HOME"/kafka*.properties
+    say "data, logs and credentials deleted" ;;
+  *) echo "usage: stack/stack.sh fetch|up|down|status|wipe|env|kill-broker N|start-broker N|add-recipient R" >&2; exit 2 ;;
 esac

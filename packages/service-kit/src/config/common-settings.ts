@@ -1,4 +1,4 @@
-import { asBrokerList, asOneOf, asString, asUrl, type Setting } from './config.ts';
+import { asBrokerList, asInteger, asOneOf, asString, asUrl, type Setting } from './config.ts';
 
 /** Settings every service reads. Service-specific settings are spread next to these in each service's config. */
 export const commonSettings = {
@@ -24,6 +24,30 @@ export const commonSettings = {
     env: 'KAFKA_CLIENT_ID',
     doc: 'client id prefix sent to the broker (the service name is appended)',
     default: 'register-feeds',
+    parse: asString,
+  } satisfies Setting<string>,
+  topicMinInsyncReplicas: {
+    env: 'TOPIC_MIN_INSYNC_REPLICAS',
+    doc: 'min.insync.replicas of topics the service creates; auto: 2 when TOPIC_REPLICATION_FACTOR is 3 or more, else 1',
+    default: 'auto',
+    parse: (raw: string): number | undefined => (raw === 'auto' ? undefined : asInteger(1, 16)(raw)),
+  } satisfies Setting<number | undefined>,
+  kafkaSaslMechanism: {
+    env: 'KAFKA_SASL_MECHANISM',
+    doc: 'how the service authenticates to Kafka: none, or scram-sha-512 (with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD_FILE)',
+    default: 'none',
+    parse: asOneOf('none', 'scram-sha-512'),
+  } satisfies Setting<'none' | 'scram-sha-512'>,
+  kafkaSaslUsername: {
+    env: 'KAFKA_SASL_USERNAME',
+    doc: 'the service’s Kafka principal (User:<name>), one per service (stack/acls.ts)',
+    default: '',
+    parse: asString,
+  } satisfies Setting<string>,
+  kafkaSaslPasswordFile: {
+    env: 'KAFKA_SASL_PASSWORD_FILE',
+    doc: 'file holding the principal’s password (mode 0600; read at start, never logged)',
+    default: '',
     parse: asString,
   } satisfies Setting<string>,
 };

@@ -27,6 +27,7 @@ import {
   type Transaction,
   type TransactionalProducer,
 } from './bus.ts';
+import type { KafkaAuth } from './kafka-auth.ts';
 import {
   type CrashStreak,
   defaultRestartPolicy,
@@ -43,6 +44,8 @@ export interface KafkajsBusOptions {
   logger: Logger;
   /** how crashed consumers are restarted (restart-policy.ts); tests shorten it */
   restartPolicy?: Partial<RestartPolicy>;
+  /** SASL/SCRAM principal (kafkaAuthFromSettings); none: PLAINTEXT, as on the default local stack */
+  auth?: KafkaAuth;
 }
 
 /** A consumer that gave up restarting: the service cannot go on. */
@@ -61,7 +64,7 @@ export interface KafkajsBus extends MessageBus {
 }
 
 /** MessageBus on kafkajs 2.2.4. Everything kafkajs-specific in the project lives in this file. */
-export function createKafkajsBus({ brokers, clientId, logger, restartPolicy }: KafkajsBusOptions): KafkajsBus {
+export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, auth }: KafkajsBusOptions): KafkajsBus {
   const log = logger.child({ component: 'kafkajs' });
   const policy: RestartPolicy = { ...defaultRestartPolicy, ...restartPolicy };
   let failure: ConsumerFailure | undefined;
@@ -74,6 +77,8 @@ export function createKafkajsBus({ brokers, clientId, logger, restartPolicy }: K
   const kafka = new Kafka({
     clientId,
     brokers,
+    // the password goes to kafkajs only; kafkajs's own messages name the user, never the password
+    ...(auth ? { sasl: { mechanism: auth.mechanism, username: auth.username, password: auth.password } } : {}),
     // retriable broker trouble: exponential backoff with jitter, as kafkajs does, about 50 s in all. A short
     // first step matters: the broker answers back-to-back transactions with CONCURRENT_TRANSACTIONS until
     // the previous one's markers are written, a matter of milliseconds.

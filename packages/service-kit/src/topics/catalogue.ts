@@ -63,7 +63,8 @@ export const topics = {
     value: 'Avro nl.onderwijs.register.v1.RegisterEvent (schemas/register-event.avsc)',
     partitions: 6,
     // the event history is the source for snapshots on a peildatum and for rebuilding projections
-    config: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'min.insync.replicas': '1' },
+    // min.insync.replicas comes from topicSpec (TOPIC_MIN_INSYNC_REPLICAS), like every topic's
+    config: { 'cleanup.policy': 'delete', 'retention.ms': '-1' },
     description: 'canonical, validated register events; everything downstream trusts them',
   },
   rawDeadLetter: {
@@ -162,8 +163,36 @@ export function topicClass(name: string): TopicClass | 'unknown' {
 /** Whether a topic of this class holds person data; an unknown topic does, until shown otherwise. */
 export const holdsPersonData = (cls: TopicClass | 'unknown'): boolean => cls === 'unknown' || TOPIC_CLASSES[cls].personData;
 
-export function topicSpec(entry: TopicEntry, replicationFactor: number): TopicSpec {
-  return { name: entry.name, partitions: entry.partitions, replicationFactor, config: { ...entry.config } };
+/**
+ * How many replicas must have a write before it counts, when nothing says otherwise: 2 once there are 3 or
+ * more replicas (one broker may be lost without losing a write or stopping writes), else 1 (a single node
+ * has nothing more to give).
+ */
+export function defaultMinInsyncReplicas(replicationFactor: number): number {
+  return replicationFactor >= 3 ? 2 : 1;
+}
+
+/**
+ * The spec a topic is created with. min.insync.replicas is set on every topic (TOPIC_MIN_INSYNC_REPLICAS,
+ * or the default above), so a topic never depends on the broker's default: with acks=all (the idempotent
+ * and transactional producers) a write then waits for that many replicas.
+ */
+export function topicSpec(
+  entry: TopicEntry,
+  replicationFactor: number,
+  minInsyncReplicas: number = defaultMinInsyncReplicas(replicationFactor),
+): TopicSpec {
+  if (!Number.isInteger(minInsyncReplicas) || minInsyncReplicas < 1 || minInsyncReplicas > replicationFactor) {
+    throw new Error(
+      `topic ${entry.name}: min.insync.replicas ${minInsyncReplicas} must be from 1 to its replication factor ${replicationFactor}`,
+    );
+  }
+  return {
+    name: entry.name,
+    partitions: entry.partitions,
+    replicationFactor,
+    config: { ...entry.config, 'min.insync.replicas': String(minInsyncReplicas) },
+  };
 }
 
 export function catalogueMarkdown(): string {

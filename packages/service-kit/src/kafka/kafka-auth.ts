@@ -1,0 +1,56 @@
+import { readFileSync, statSync } from 'node:fs';
+import { ConfigError } from '../config/config.ts';
+
+/**
+ * How a service proves who it is to Kafka: SASL/SCRAM-SHA-512 with one principal per service, whose
+ * password is read from a file (KAFKA_SASL_PASSWORD_FILE), never from the environment or argv, where
+ * process listings, crash dumps and CI logs would show it.
+ */
+export interface KafkaAuth {
+  mechanism: 'scram-sha-512';
+  username: string;
+  /** not enumerable: a logged or serialised KafkaAuth shows no password */
+  readonly password: string;
+}
+
+export interface KafkaAuthSettings {
+  kafkaSaslMechanism: 'none' | 'scram-sha-512';
+  kafkaSaslUsername: string;
+  kafkaSaslPasswordFile: string;
+}
+
+/**
+ * The auth the settings ask for, or undefined for none. Throws a ConfigError naming the variable (never the
+ * password) when a setting is missing, the file cannot be read, is empty, or can be read by others than its
+ * owner (a password file must be 0600 or stricter).
+ */
+export function kafkaAuthFromSettings(settings: KafkaAuthSettings): KafkaAuth | undefined {
+  if (settings.kafkaSaslMechanism === 'none') return undefined;
+  const username = settings.kafkaSaslUsername;
+  const file = settings.kafkaSaslPasswordFile;
+  if (username === '')
+    throw new ConfigError('KAFKA_SASL_USERNAME', 'KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is not none');
+  if (file === '')
+    throw new ConfigError('KAFKA_SASL_PASSWORD_FILE', 'KAFKA_SASL_PASSWORD_FILE is required when KAFKA_SASL_MECHANISM is not none');
+  let mode: number;
+  let content: string;
+  try {
+    mode = statSync(file).mode;
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError('KAFKA_SASL_PASSWORD_FILE', `KAFKA_SASL_PASSWORD_FILE ${JSON.stringify(file)} cannot be read (${code})`);
+  }
+  if ((mode & 0o077) !== 0)
+    throw new ConfigError(
+      'KAFKA_SASL_PASSWORD_FILE',
+      `KAFKA_SASL_PASSWORD_FILE ${JSON.stringify(file)} can be read by others (mode ${(mode & 0o777).toString(8)}); make it 0600`,
+    );
+  // one line; a trailing newline from an editor or `echo` is not part of the password
+  const password = content.replace(/\r?\n$/, '');
+  if (password === '' || /[\r\n]/.test(password))
+    throw new ConfigError('KAFKA_SASL_PASSWORD_FILE', `KAFKA_SASL_PASSWORD_FILE ${JSON.stringify(file)}: expected one line, the password`);
+  const auth = { mechanism: settings.kafkaSaslMechanism, username } as KafkaAuth;
+  Object.defineProperty(auth, 'password', { value: password, enumerable: false });
+  return auth;
+}
