@@ -4,20 +4,35 @@
  * the recipient's Avro schema and in the register of processing) and how it is taken from the event.
  *
  * A name is the field's path in the recipient record: `inschrijving.brin` is `record.inschrijving.brin`.
+ *
+ * The names, and the value each field has in a record, are the recipient contract's (OutputFieldValues in
+ * @register-feeds/contracts), which deliver's projections read records with: the compiler holds every
+ * entry here to it (its group and leaf, whether it can be null, what its extractor returns), so a field
+ * cannot be added, renamed or retyped on one side of the recipient topics only.
  */
 
+import type {
+  BpvStatus,
+  EnvelopeFieldName as ContractEnvelopeName,
+  OutputFieldName as ContractFieldName,
+  FieldGroup,
+  GroupOf,
+  LeafOf,
+  Leeftijd,
+  OutputFieldValues,
+} from '@register-feeds/contracts';
 import { EVENT_TYPES, LEERWEGEN, type RegisterEvent, SECTORS } from '@register-feeds/register-model';
+
+export type { BpvStatus, FieldGroup } from '@register-feeds/contracts';
 
 /** An Avro type in schema JSON (never the null branch; output-schema.ts adds it where a field can be left out). */
 export type AvroSchema = string | Record<string, unknown> | readonly unknown[];
-
-export type FieldGroup = 'persoon' | 'inschrijving' | 'bpv';
 
 /** What a field's value is taken from, beyond the event itself. */
 export interface ExtractContext {
   event: RegisterEvent;
   /** the agreement's ages for this event; the age is null when the person was not yet born on that date */
-  leeftijden: { label: string; peildatum: number; leeftijd: number | null }[];
+  leeftijden: Leeftijd[];
   /** the recipient's pseudonym of the enrolment, when its agreement lists it (pseudonym.ts) */
   inschrijvingPseudonym: () => string;
 }
@@ -35,7 +50,17 @@ export interface OutputFieldSpec {
   extract: (context: ExtractContext) => unknown;
 }
 
-export type BpvStatus = 'actueel' | 'beeindigd' | 'verwijderd';
+/**
+ * What the compiler holds each catalogue entry to, from the contract: the group and leaf its name says,
+ * nullable exactly when the contract's value can be null, and an extractor of the contract's value (a bpv
+ * field's is null on an event without a BPV; the caller then sends the group as null).
+ */
+type ContractOf<N extends ContractFieldName> = {
+  group: GroupOf<N>;
+  leaf: LeafOf<N>;
+  nullableInEvent: null extends OutputFieldValues[N] ? true : false;
+  extract: (context: ExtractContext) => N extends `bpv.${string}` ? OutputFieldValues[N] | null : OutputFieldValues[N];
+};
 
 /** Status of a BPV for Stagemarkt: removed wins over ended, ended is an actual end date. */
 export function bpvStatus(event: RegisterEvent): BpvStatus | null {
@@ -47,14 +72,16 @@ export function bpvStatus(event: RegisterEvent): BpvStatus | null {
 const date = { type: 'int', logicalType: 'date' } as const;
 const bpv = ({ event }: ExtractContext) => event.bpv;
 
-const spec = (
-  group: FieldGroup | null,
-  leaf: string,
+// const type parameters keep the literal group, leaf and null-ness, and the extractor's own return type,
+// for the check against the contract below
+const spec = <const G extends FieldGroup | null, const L extends string, const Nullable extends boolean, V>(
+  group: G,
+  leaf: L,
   doc: string,
   type: AvroSchema,
-  nullableInEvent: boolean,
-  extract: OutputFieldSpec['extract'],
-) => ({ group, leaf, doc, type, nullableInEvent, extract }) satisfies OutputFieldSpec;
+  nullableInEvent: Nullable,
+  extract: (context: ExtractContext) => V,
+) => ({ group, leaf, doc, type, nullableInEvent, extract });
 
 export const OUTPUT_FIELDS = {
   'persoon.nummer': spec(
@@ -313,7 +340,7 @@ export const OUTPUT_FIELDS = {
     false,
     ({ event }) => bpvStatus(event),
   ),
-} as const satisfies Record<string, OutputFieldSpec>;
+} as const satisfies { [N in ContractFieldName]: OutputFieldSpec & ContractOf<N> };
 
 export type OutputFieldName = keyof typeof OUTPUT_FIELDS;
 
@@ -355,6 +382,6 @@ export const ENVELOPE_FIELDS = {
     doc: "The recipient's own pseudonym for the student: '<key version>.<base64url HMAC-SHA-256>', the same for the same person as long as the key version is the same, and unlinkable to any other recipient's pseudonym.",
     type: 'string',
   },
-} as const satisfies Record<string, { doc: string; type: AvroSchema }>;
+} as const satisfies { [N in ContractEnvelopeName]: { doc: string; type: AvroSchema } };
 
 export type EnvelopeFieldName = keyof typeof ENVELOPE_FIELDS;
