@@ -42,9 +42,15 @@ export interface MemoryBus extends MessageBus {
   /**
    * Resolves once every consumer of this bus has nothing left to do: every assigned partition read to its
    * end (its last stable offset under read_committed), no batch in hand, no restart pending, no rebalance
-   * under way. How a unit test waits, without timers. Rejects after `timeoutMs` (default 5 s) of wall time.
+   * under way. How a unit test waits, without timers. Rejects after `timeoutMs` (default 3 s, below vitest's test timeout) of wall time.
    */
   settled(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Resolves once `condition` holds, checked every event-loop turn; rejects after `timeoutMs` (default 3 s).
+   * For what settled() cannot wait for: a handler that holds its batch (a halted partition), or a moment
+   * in the middle of the stream.
+   */
+  waitUntil(condition: () => boolean, options?: { timeoutMs?: number }): Promise<void>;
   /** every record of a topic a reader would see (read_committed by default), partition by partition in offset order */
   read(topic: string, options?: { readCommitted?: boolean }): ConsumedMessage[];
   /** members of a group now, in join order */
@@ -237,7 +243,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
       } satisfies Admin;
     },
 
-    async settled({ timeoutMs = 5_000 } = {}) {
+    async settled({ timeoutMs = 3_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
       // quiet twice in a row, an event-loop turn apart: a consumer just woken has had its chance to fetch
       for (let quietTurns = 0; quietTurns < 2; ) {
@@ -246,6 +252,14 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
           const busy = [...consumers].filter((c) => !c.quiet()).map((c) => `${c.groupId} (${c.state()})`);
           throw new Error(`the memory bus did not settle within ${timeoutMs} ms: busy consumers ${busy.join(', ')}`);
         }
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    },
+
+    async waitUntil(condition, { timeoutMs = 3_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error(`the condition did not hold within ${timeoutMs} ms`);
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     },
