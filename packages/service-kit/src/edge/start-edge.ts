@@ -132,7 +132,7 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     haltPollMs = 1_000,
     decodeFailure = { rule: 'undecodable', message: 'the record cannot be read' },
   } = options;
-  const log = logger.child({ component: 'edge', topic });
+  const log = logger; // the service's own, bound to its component and input topic already
   const metrics = createEdgeMetrics();
 
   const processBatch = async (batch: Batch, context: BatchContext, info: BatchInfo) => {
