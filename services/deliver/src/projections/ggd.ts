@@ -27,35 +27,18 @@
  * records came in. The horizon is not in the rows: after a load the edge sweeps with today before applying.
  */
 
+import type { GgdRecord } from '@register-feeds/contracts';
 import type { EpochDay, Leerweg, Naam, Sector } from '@register-feeds/register-model';
 import { isAdultOn } from './age.ts';
 import { checksumOf } from './canonical-json.ts';
-import { type Change, changeList, type Projection, type RecordEnvelope, sortedEntries } from './projection.ts';
+import { type Change, changeList, type Projection, sortedEntries } from './projection.ts';
 import { compareVersions, isNewer, type Version, versionOf } from './version.ts';
 
 export const RECIPIENT = 'ggd-jeugdgezondheid';
 
-/** A GGD record as decoded with its Avro schema (recipientSchema of the agreement). */
-export interface GgdRecord extends RecordEnvelope {
-  sector: Sector;
-  /** pseudonymise delivers a GGD record only about a student under 18 on the date of the change and of delivery */
-  persoon: {
-    nummer: string;
-    naam: Naam;
-    geboortedatum: EpochDay;
-  };
-  inschrijving: {
-    brin: string;
-    brinVestiging: string | null;
-    locatiecodeMbo: string | null;
-    /** MBO only */
-    leerweg: Leerweg | null;
-    /** PO and VO only */
-    leerjaar: number | null;
-    /** PO only */
-    groep: number | null;
-  };
-}
+// a GGD record as decoded with its Avro schema: the recipient contract's shape, which pseudonymise writes;
+// pseudonymise delivers one only about a student under 18 on the date of the change and of delivery
+export type { GgdRecord } from '@register-feeds/contracts';
 
 export interface GgdStudent {
   nummer: string;

@@ -5,21 +5,15 @@
  * row read back from it into an empty state, so a restart rebuilds the state from the feed alone.
  */
 
-import type { EpochDay, EventType } from '@register-feeds/register-model';
+// the fields every recipient record carries: the recipient contract's, which pseudonymise writes to
+export type { RecordEnvelope } from '@register-feeds/contracts';
+
 import { canonicalJson } from './canonical-json.ts';
 
 /** One changed row of the feed. row null: the row left the projection (a tombstone in the compacted feed). */
 export interface Change<Row> {
   key: string;
   row: Row | null;
-}
-
-/** The fields every recipient record carries (ENVELOPE_FIELDS in services/pseudonymise/src/output-fields.ts). */
-export interface RecordEnvelope {
-  recordId: string;
-  eventType: EventType;
-  occurredOn: EpochDay;
-  order: number;
 }
 
 /**

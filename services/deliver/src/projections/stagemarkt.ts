@@ -20,42 +20,16 @@
  * A removed BPV stays, with its last known details, so S-BB learns that it was removed.
  */
 
+import type { Leerbedrijf, StagemarktRecord } from '@register-feeds/contracts';
 import type { EpochDay, Leerweg } from '@register-feeds/register-model';
 import { checksumOf } from './canonical-json.ts';
-import { type Change, changeList, type Projection, putRow, type RecordEnvelope, sortedEntries } from './projection.ts';
+import { type Change, changeList, type Projection, putRow, sortedEntries } from './projection.ts';
 import { isNewer, newestVersion, type Version, versionOf } from './version.ts';
 
 export const RECIPIENT = 'sbb-stagemarkt';
 
-export interface Leerbedrijf {
-  id: string;
-  naam: string;
-}
-
-/** An S-BB record as decoded with its Avro schema (recipientSchema of the agreement). */
-export interface StagemarktRecord extends RecordEnvelope {
-  leeftijden: { label: string; peildatum: EpochDay; leeftijd: number | null }[];
-  persoon: { pseudonym: string };
-  inschrijving: {
-    brin: string;
-    locatiecodeMbo: string | null;
-    inschrijvingsvolgnummer: string;
-    opleidingscode: string;
-    leerweg: Leerweg | null;
-    niveau: number | null;
-  };
-  /** null on an Inschrijving* record */
-  bpv: {
-    bpvVolgnummer: number;
-    leerbedrijf: Leerbedrijf | null;
-    opleidingscodeBpv: string | null;
-    codeKeuzedeel: string | null;
-    begindatum: EpochDay | null;
-    geplandeEinddatum: EpochDay | null;
-    werkelijkeEinddatum: EpochDay | null;
-    omvangUren: number | null;
-  } | null;
-}
+// an S-BB record as decoded with its Avro schema: the recipient contract's shape, which pseudonymise writes
+export type { Leerbedrijf, StagemarktRecord } from '@register-feeds/contracts';
 
 export type BpvStatus = 'actueel' | 'beeindigd' | 'verwijderd';
 /**

@@ -43,9 +43,10 @@
  * does. Within that window the rows do not depend on the arrival order, nor on restarts ever.
  */
 
+import type { SvbRecord } from '@register-feeds/contracts';
 import type { EpochDay, IdentificatieSoort, Sector } from '@register-feeds/register-model';
 import { checksumOf } from './canonical-json.ts';
-import { type Change, changeList, type Projection, type RecordEnvelope, sortedEntries } from './projection.ts';
+import { type Change, changeList, type Projection, sortedEntries } from './projection.ts';
 import { isNewer, type Version, versionOf } from './version.ts';
 
 export const RECIPIENT = 'svb-kostendelersnorm';
@@ -56,12 +57,8 @@ export const RECIPIENT = 'svb-kostendelersnorm';
  */
 export const REMOVAL_MEMORY_DAYS = 365;
 
-/** An SVB record as decoded with its Avro schema (recipientSchema of the agreement). */
-export interface SvbRecord extends RecordEnvelope {
-  sector: Sector;
-  persoon: { nummer: string; soort: IdentificatieSoort };
-  inschrijving: { brin: string; inschrijvingsvolgnummer: string; begindatum: EpochDay; einddatum: EpochDay | null };
-}
+// an SVB record as decoded with its Avro schema: the recipient contract's shape, which pseudonymise writes
+export type { SvbRecord } from '@register-feeds/contracts';
 
 export interface SvbEnrolment {
   brin: string;
