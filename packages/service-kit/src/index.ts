@@ -13,6 +13,7 @@ export { onShutdown } from './lifecycle/shutdown.ts';
 export { createLogger, type Logger, type LoggerOptions } from './log/logger.ts';
 export { isPersonKey, REDACTED, redact, scrubText } from './log/redact.ts';
 export * from './registry/dead-letter.ts';
+export * from './registry/memory-registry.ts';
 export { loadAvroSchema, SCHEMAS_DIR } from './registry/schema-files.ts';
 export * from './registry/schema-registry.ts';
 export * from './topics/catalogue.ts';
