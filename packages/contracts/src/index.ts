@@ -36,6 +36,7 @@ export type {
   RecipientRecordOf,
   RecordEnvelope,
 } from './recipient-fields.ts';
+export { NULLABLE_FIELDS, NULLABLE_GROUPS } from './recipient-fields.ts';
 export {
   GGD_RECORD_FIELDS,
   type GgdRecord,
@@ -45,3 +46,4 @@ export {
   SVB_RECORD_FIELDS,
   type SvbRecord,
 } from './recipient-records.ts';
+export { recordSchemaProblems } from './record-schema-check.ts';

@@ -111,3 +111,47 @@ export type RecipientRecordOf<F extends RecipientFieldName> = RecordEnvelope & {
 } & {
   [G in GroupsOf<F>]: G extends 'bpv' ? GroupRecord<F, G> | null : GroupRecord<F, G>;
 };
+
+/**
+ * Whether each field can be null in a record, as a value for code that checks schemas at run time; the
+ * compiler holds it to the types above (a field typed `| null` must say true here, and only such a field).
+ * A group's own null-ness is the bpv group's alone (RecipientRecordOf).
+ */
+export const NULLABLE_FIELDS = {
+  'persoon.nummer': false,
+  'persoon.soort': false,
+  'persoon.naam': false,
+  'persoon.geboortedatum': false,
+  leeftijden: false,
+  sector: false,
+  'inschrijving.brin': false,
+  'inschrijving.brinVestiging': true,
+  'inschrijving.locatiecodeMbo': true,
+  'inschrijving.inschrijvingsvolgnummer': false,
+  'inschrijving.inschrijvingPseudonym': false,
+  'inschrijving.opleidingscode': false,
+  'inschrijving.leerweg': true,
+  'inschrijving.niveau': true,
+  'inschrijving.leerjaar': true,
+  'inschrijving.groep': true,
+  'inschrijving.begindatum': false,
+  'inschrijving.einddatum': true,
+  'bpv.bpvVolgnummer': false,
+  'bpv.leerbedrijf': true,
+  'bpv.opleidingscodeBpv': true,
+  'bpv.codeKeuzedeel': true,
+  'bpv.begindatum': true,
+  'bpv.geplandeEinddatum': true,
+  'bpv.werkelijkeEinddatum': true,
+  'bpv.omvangUren': true,
+  'bpv.status': false,
+  recordId: false,
+  eventType: false,
+  occurredOn: false,
+  order: false,
+  occurredAt: false,
+  'persoon.pseudonym': false,
+} as const satisfies { [N in RecipientFieldName]: null extends RecipientFieldValues[N] ? true : false };
+
+/** The groups that are null in a record of an event that has none (a BPV group on an enrolment event). */
+export const NULLABLE_GROUPS: ReadonlySet<FieldGroup> = new Set(['bpv']);
