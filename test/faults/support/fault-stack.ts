@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,8 +38,8 @@ export function faultStack(): FaultStack {
     STACK_REGISTRY_PORT: String(base + 80),
     STACK_REGISTRY_MANAGEMENT_PORT: String(base + 90),
   };
-  const command = async (...args: string[]) =>
-    (await run('bash', [join(ROOT, 'stack/stack.sh'), ...args], { env, maxBuffer: 8 * 1024 * 1024 })).stdout;
+  const script = stackScript(home);
+  const command = async (...args: string[]) => (await run('bash', [script, ...args], { env, maxBuffer: 8 * 1024 * 1024 })).stdout;
   // with three brokers the stack script puts brokers 2 and 3 on the next ports (see stack/stack.sh)
   const brokers = Array.from({ length: nodes }, (_, i) => `127.0.0.1:${base + 92 + i * 10}`).join(',');
   return {
@@ -64,4 +64,19 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The stack script the suite runs: the last COMMITTED stack/ (script, POM, log4j config), copied into the
+ * stack home, so a half-edited stack/stack.sh in the working tree cannot break a fault run; the script
+ * finds its POM and log4j config beside itself. FAULTS_STACK_FROM=worktree runs the working tree's instead.
+ */
+function stackScript(home: string): string {
+  if (process.env.FAULTS_STACK_FROM === 'worktree') return join(ROOT, 'stack/stack.sh');
+  mkdirSync(join(home, 'snapshot/stack'), { recursive: true });
+  const files = execFileSync('git', ['ls-tree', '--name-only', 'HEAD', 'stack/'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
+  for (const file of files) writeFileSync(join(home, 'snapshot', file), execFileSync('git', ['show', `HEAD:${file}`], { cwd: ROOT }));
+  return join(home, 'snapshot/stack/stack.sh');
 }

@@ -43,7 +43,12 @@ export class PipelineRun {
     this.stack = stack;
     this.name = name;
     runs++;
-    this.id = `f${runs}-${name}-${randomBytes(2).toString('hex')}`;
+    const slug = name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40);
+    this.id = `f${runs}-${slug}-${randomBytes(2).toString('hex')}`;
     const id = this.id;
     const agreementsDir = copyAgreements(join(stack.home, 'agreements', id), 1000 + runs + Math.floor(Math.random() * 1e6) * 1000);
     const agreements = loadAgreements(agreementsDir);

@@ -62,8 +62,13 @@ export async function runScenario(
     const outcome = await observe(run, baseline, report.poison);
     const stopped = await run.stop();
     for (const s of stopped) if (s.code !== 0) problems.push(`${s.label} exited ${s.code} on the final SIGTERM`);
+    // an exit 0 nobody asked for is never restarted (on-failure): the service stopped and said all was well
     for (const i of run.instances)
-      if (i.unexpectedExits.length > 0) problems.push(`${i.label} exited on its own: ${i.unexpectedExits.join(', ')}`);
+      if (i.unexpectedExits.includes(0)) problems.push(`${i.label} exited 0 on its own, so no supervisor restarts it`);
+    // a non-zero exit is what a service that cannot go on should do; the supervisor restarted it: shown, not failed
+    const restarts = run.instances
+      .filter((i) => i.unexpectedExits.some((c) => c !== 0))
+      .map((i) => `${i.label} (exit ${i.unexpectedExits.join(', ')})`);
     const lost = sum(outcome.lost);
     const duplicated = sum(outcome.duplicated);
     const unexpected = sum(outcome.unexpected);
@@ -83,6 +88,7 @@ export async function runScenario(
       checksums: baseline ? (outcome.checksumsDiffer.length === 0 ? 'equal' : `differ: ${outcome.checksumsDiffer.join(', ')}`) : 'baseline',
       deadLetters: `${outcome.deadLettered} (${outcome.validDeadLettered} valid)`,
       recovery: report.recovery.length === 0 ? 'n/a' : report.recovery.map(seconds).join(' / '),
+      restarts: restarts.length === 0 ? 'none' : restarts.join(' '),
       exits: stopped.every((s) => s.code === 0) ? 'all 0' : stopped.map((s) => `${s.label}:${s.code}`).join(' '),
       seconds: Math.round((Date.now() - t0) / 1000),
       verdict: problems.length === 0 ? 'pass' : knownFailure ? 'KNOWN FAIL' : 'FAIL',

@@ -82,6 +82,8 @@ export interface Row {
   checksums: string;
   deadLetters: string;
   recovery: string;
+  /** processes that exited non-zero on their own and were restarted by the suite's supervisor */
+  restarts: string;
   exits: string;
   seconds: number;
   verdict: 'pass' | 'FAIL' | 'KNOWN FAIL';
@@ -94,11 +96,11 @@ export function formatTable(rows: Row[], header: string): string {
   const lines = [
     header,
     '',
-    '| scenario | events | lost | duplicated | not in baseline | checksums | dead letters | time to recover | exits | s | verdict | notes |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | events | lost | duplicated | not in baseline | checksums | dead letters | time to recover | supervisor restarts | exit on final SIGTERM | s | verdict | notes |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | ${r.events} | ${r.lost} | ${r.duplicated} | ${r.unexpected} | ${r.checksums} | ${r.deadLetters} | ${r.recovery} | ${r.exits} | ${r.seconds} | ${r.verdict} | ${r.notes} |`,
+        `| ${r.scenario} | ${r.events} | ${r.lost} | ${r.duplicated} | ${r.unexpected} | ${r.checksums} | ${r.deadLetters} | ${r.recovery} | ${r.restarts} | ${r.exits} | ${r.seconds} | ${r.verdict} | ${r.notes} |`,
     ),
   ];
   return `${lines.join('\n')}\n`;
