@@ -22,7 +22,7 @@ export const isPseudonym = (text: string): boolean => new RegExp(`^${PSEUDONYM_S
 
 export const sha256hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** The two keys a person number can have on the canonical events topic (services/ingest/src/partition-key.ts). */
+/** The two unkeyed keys a person number can have: rawPersonKey's (@register-feeds/contracts), the raw topic's key. */
 export const personHashes = (nummer: string): string[] => [sha256hex(`BSN:${nummer}`), sha256hex(`ONDERWIJSNUMMER:${nummer}`)];
 
 export interface IdentifiersInText {
