@@ -22,7 +22,7 @@
 # $STACK_HOME/secrets (0700, files 0600), never into the repository.
 #
 # Every setting has an env name (see README, "Local stack"). `up` and `down` are idempotent.
-# STACK_DIST shares downloaded artifacts between stack homes (the stack script test uses it).
+# STACK_REGISTRY=none starts Kafka alone. STACK_DIST shares downloaded artifacts between stack homes (the stack script test uses it).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +32,8 @@ CONTROLLER_PORT="${STACK_CONTROLLER_PORT:-9093}"
 REGISTRY_PORT="${STACK_REGISTRY_PORT:-8080}"
 REGISTRY_MANAGEMENT_PORT="${STACK_REGISTRY_MANAGEMENT_PORT:-9000}"
 READY_TIMEOUT="${STACK_READY_TIMEOUT:-180}"
+# none: Kafka only (tests of Kafka alone save the registry's ~30 s start)
+WITH_REGISTRY="${STACK_REGISTRY:-apicurio}"
 # Apicurio 3.x is compiled for Java 21; Kafka 4.x needs Java 17. Without a Java 21+ the registry falls back
 # to the 2.6.x line (Java 17), the second step of the fallback chain in the README.
 APICURIO_FALLBACK_VERSION="${STACK_APICURIO_FALLBACK_VERSION:-2.6.13.Final}"
@@ -345,9 +347,12 @@ up() {
   if [ "$NODES" = 1 ]; then say "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT"
   else say "kafka $KAFKA_VERSION ready on $(bootstrap_servers) ($NODES brokers, a $NODES-voter KRaft quorum)"; fi
   [ "$SECURITY" = scram ] && apply_acls
-  start_registry
-  wait_for registry registry_ready
-  say "apicurio registry $REGISTRY_VERSION ready on http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
+  if [ "$WITH_REGISTRY" = none ]; then say "registry not started (STACK_REGISTRY=none)"
+  else
+    start_registry
+    wait_for registry registry_ready
+    say "apicurio registry $REGISTRY_VERSION ready on http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
+  fi
   say "up in $((SECONDS - t0))s; logs in $LOGS"
   print_env
 }
@@ -404,6 +409,7 @@ status() {
     else say "$(printf '%-9s' "$name") down"; ok=1; fi
   done
   if pid_alive registry && registry_ready; then say "registry  up   http://127.0.0.1:$REGISTRY_PORT (pid $(cat "$RUN/registry.pid"))"
+  elif [ "$WITH_REGISTRY" = none ]; then say "registry  not used (STACK_REGISTRY=none)"
   else say "registry  down"; ok=1; fi
   return $ok
 }

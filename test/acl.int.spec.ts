@@ -1,0 +1,218 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { createKafkajsBus, createLogger, kafkaAuthFromSettings, type Producer } from '@register-feeds/service-kit';
+import kafkajs, { type Kafka as KafkaClient } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './support/stack.ts';
+
+// KAFKA ACCESS CONTROL (issue 12, part 5) on a secured stack of its OWN (STACK_SECURITY=scram, own
+// STACK_HOME under /tmp, own ports, Kafka only): SASL/SCRAM-SHA-512 principals made at the stack's start,
+// the StandardAuthorizer, and the ACLs of stack/acls.ts. A recipient reads its own topic and feed and gets an
+// authorization error on another's; a service cannot write where it has no business; a wrong password is
+// refused; an operator adds a recipient principal with one command. Negative checks use a plain kafkajs
+// client (what an outsider would use), the positive writes the services' own bus.
+
+const { Kafka, logLevel } = kafkajs;
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '..');
+const home = mkdtempSync(join(tmpdir(), 'acl-stack-'));
+const KAFKA_PORT = 43092;
+const brokers = [`127.0.0.1:${KAFKA_PORT}`];
+const stackEnv = {
+  ...process.env,
+  STACK_HOME: home,
+  STACK_DIST: join(root, '.local/stack/dist'),
+  STACK_SECURITY: 'scram',
+  STACK_REGISTRY: 'none',
+  STACK_KAFKA_PORT: String(KAFKA_PORT),
+  STACK_CONTROLLER_PORT: '43093',
+};
+const stack = (...args: string[]) => run('bash', [join(root, 'stack/stack.sh'), ...args], { env: stackEnv, maxBuffer: 8 * 1024 * 1024 });
+
+const GGD = 'ggd-jeugdgezondheid';
+const SVB = 'svb-kostendelersnorm';
+const SBB = 'sbb-stagemarkt';
+const topicOf = (recipient: string) => `recipient.${recipient}.v2`;
+const feedOf = (recipient: string) => `feed.${recipient}.v1`;
+const passwordFile = (principal: string) => join(home, 'secrets', `${principal}.password`);
+const password = (principal: string) => readFileSync(passwordFile(principal), 'utf8');
+
+const clients: Array<{ disconnect(): Promise<void> }> = [];
+function client(principal: string, secret = password(principal)): KafkaClient {
+  return new Kafka({
+    clientId: `acl-test-${principal}`,
+    brokers,
+    sasl: { mechanism: 'scram-sha-512', username: principal, password: secret },
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2, initialRetryTime: 100 },
+  });
+}
+
+/** Reads a topic from the beginning as `principal` in `groupId`: the values, or the error that stopped it. */
+async function readAs(principal: string, groupId: string, topic: string, expected: number): Promise<string[]> {
+  // retries for what is passing (the group coordinator moving in just after the stack's start); an
+  // authorization error is not retriable and comes at once
+  const consumer = client(principal).consumer({ groupId, retry: { retries: 5, restartOnFailure: async () => false } });
+  clients.push(consumer);
+  const values: string[] = [];
+  let crash: unknown;
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    crash = payload.error;
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void values.push(String(message.value)) });
+  try {
+    await waitFor(`${principal} to read ${expected} record(s) of ${topic}`, () => {
+      if (crash) throw crash;
+      return values.length >= expected;
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return values;
+}
+
+/** The bus a service builds from its settings (KAFKA_SASL_*), as in its main.ts. */
+function serviceBus(principal: string) {
+  const auth = kafkaAuthFromSettings({
+    kafkaSaslMechanism: 'scram-sha-512',
+    kafkaSaslUsername: principal,
+    kafkaSaslPasswordFile: passwordFile(principal),
+  });
+  return createKafkajsBus({ brokers, clientId: `acl-test-${principal}`, logger: createLogger({ service: 'test', level: 'fatal' }), auth });
+}
+
+/** The Kafka error code name of a failure: kafkajs gives it on the error or on the error it wraps. */
+async function failureOf(attempt: Promise<unknown>): Promise<string> {
+  return attempt.then(
+    () => 'no error',
+    (error: { type?: string; cause?: { type?: string }; name?: string }) => error.type ?? error.cause?.type ?? error.name ?? String(error),
+  );
+}
+
+beforeAll(async () => {
+  await stack('up');
+  // the topics the tests touch, with one record in each recipient topic, written by the stack's super user
+  const admin = client('admin').admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [GGD, SVB, SBB]
+      .flatMap((r) => [topicOf(r), feedOf(r)])
+      .concat('register.raw.v1', 'recipient.newcomer.v2')
+      .map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+  });
+  await admin.disconnect();
+  const producer = client('admin').producer();
+  await producer.connect();
+  for (const r of [GGD, SVB, SBB, 'newcomer']) await producer.send({ topic: topicOf(r), messages: [{ value: `for ${r}` }] });
+  await producer.disconnect();
+  // the first group of a new cluster makes the offsets topic; until its partitions have leaders, joining
+  // answers "not the correct coordinator": the tests start once a group of the super user has read a record
+  await waitFor(
+    'the group coordinator of the new stack',
+    () =>
+      readAs('admin', 'warm-up', topicOf(GGD), 1).then(
+        () => true,
+        (error: { retriable?: boolean; cause?: { retriable?: boolean } }) => {
+          if (error.retriable || error.cause?.retriable) return false;
+          throw error;
+        },
+      ),
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+}, 180_000);
+
+afterAll(async () => {
+  for (const c of clients) await c.disconnect().catch(() => {});
+  await stack('down');
+  if (!process.env.KEEP_STACK_HOME) rmSync(home, { recursive: true, force: true });
+}, 60_000);
+
+describe('Kafka access control (STACK_SECURITY=scram)', () => {
+  it('lets a recipient read its own topic and feed, and gives it an authorization error on another recipient’s', async () => {
+    expect(await readAs(GGD, `${GGD}.reader`, topicOf(GGD), 1)).toEqual([`for ${GGD}`]);
+    // its feed is readable (empty here: the test only needs no error before the end)
+    const offsets = client(GGD).admin();
+    clients.push(offsets);
+    await offsets.connect();
+    expect(await offsets.fetchTopicOffsets(feedOf(GGD))).toHaveLength(1);
+
+    expect(await failureOf(readAs(GGD, `${GGD}.reader-2`, topicOf(SVB), 1))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(await failureOf(offsets.fetchTopicOffsets(feedOf(SVB)))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(await failureOf(readAs(GGD, `${GGD}.reader-3`, 'register.raw.v1', 1))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    // its own topic in a group that is not its own: the broker answers FindCoordinator with
+    // GROUP_AUTHORIZATION_FAILED, which kafkajs reports as "Failed to find group coordinator"
+    expect(await failureOf(readAs(GGD, `${SVB}.reader`, topicOf(GGD), 1))).toBe('KafkaJSGroupCoordinatorNotFound');
+    // and another recipient the same, the other way round
+    expect(await readAs(SVB, SVB, topicOf(SVB), 1)).toEqual([`for ${SVB}`]);
+    expect(await failureOf(readAs(SVB, `${SVB}.x`, topicOf(GGD), 1))).toBe('TOPIC_AUTHORIZATION_FAILED');
+  }, 90_000);
+
+  it('lets a service write what it produces and nothing else', async () => {
+    const send = async (principal: string, topic: string) => {
+      const bus = serviceBus(principal);
+      let producer: Producer | undefined;
+      try {
+        producer = await bus.producer();
+        await producer.send([{ topic, key: 'k', value: Buffer.from('v') }]);
+      } finally {
+        await producer?.disconnect();
+      }
+    };
+    await send('pseudonymise', topicOf(GGD));
+    expect(await failureOf(send('pseudonymise', 'register.raw.v1'))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    await send('deliver', feedOf(SBB));
+    expect(await failureOf(send('deliver', topicOf(SBB)))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(await failureOf(send('ingest', topicOf(SBB)))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    // a recipient writes nowhere, not even to its own topic
+    expect(await failureOf(send(SBB, topicOf(SBB)))).not.toBe('no error');
+  }, 90_000);
+
+  it('refuses a wrong password and an unknown principal, and never shows the password', async () => {
+    const wrong = `${password(GGD)}x`;
+    const refused = client(GGD, wrong).admin();
+    const error = await refused.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(kafkajs.KafkaJSSASLAuthenticationError);
+    expect(String((error as Error).message)).not.toContain(wrong);
+    await expect(client('nobody', 'secret-guess').admin().connect()).rejects.toBeInstanceOf(kafkajs.KafkaJSSASLAuthenticationError);
+
+    // every file in the stack home that holds a password is the owner's alone
+    const admin = password('admin');
+    const holding = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) return entry.name === 'data' ? [] : holding(path);
+        return readFileSync(path, 'utf8').includes(admin) ? [path] : [];
+      });
+    const files = holding(home);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect({ file, mode: (statSync(file).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
+  }, 60_000);
+
+  it('adds a recipient principal with one command, from its agreement', async () => {
+    const agreements = mkdtempSync(join(tmpdir(), 'acl-agreements-'));
+    try {
+      cpSync(join(root, 'agreements'), agreements, { recursive: true });
+      writeFileSync(join(agreements, 'newcomer.yaml'), 'recipient: newcomer\noutput:\n  topic: recipient.newcomer.v2\n');
+      // without the agreement the command refuses: the agreement decides what the principal may read
+      await expect(stack('add-recipient', 'stranger')).rejects.toMatchObject({ stderr: expect.stringContaining('no agreement') });
+      const added = await run('bash', [join(root, 'stack/stack.sh'), 'add-recipient', 'newcomer'], {
+        env: { ...stackEnv, AGREEMENTS_DIR: agreements },
+      });
+      expect(added.stdout).toContain('recipient newcomer: principal User:newcomer');
+      expect((statSync(passwordFile('newcomer')).mode & 0o777).toString(8)).toBe('600');
+      expect(await readAs('newcomer', 'newcomer', topicOf('newcomer'), 1)).toEqual(['for newcomer']);
+      expect(await failureOf(readAs('newcomer', 'newcomer.x', topicOf(GGD), 1))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    } finally {
+      rmSync(agreements, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
