@@ -270,6 +270,7 @@ describe('a projection that throws on a valid record', () => {
     try {
       await write(svbRecord(bsn.first, `${own}-1`));
       await waitFor('the first record committed', () => (running.state() as SvbState).persons.has(bsn.first));
+      expect(running.ready()).toBe(true);
       await write(svbRecord(bsn.bug, `${own}-2`), svbRecord(bsn.after, `${own}-3`));
       const outcome = await waitFor('the record the projection throws on handled', () =>
         running.metrics.deadLettered > 0 ? 'dead-lettered' : running.metrics.halted?.get(0),
@@ -281,6 +282,7 @@ describe('a projection that throws on a valid record', () => {
       expect(persons.has(bsn.after)).toBe(false);
       expect(running.metrics.deadLettered).toBe(0);
       expect(lines.some((l) => l.level === 'error' && l.partition === 0 && l.offset === '1')).toBe(true);
+      expect(running.ready()).toBe(false); // deliver's /ready is red while a partition is halted
     } finally {
       await running.stop();
     }

@@ -6,7 +6,10 @@ import { configuredProjections, startDeliver } from './deliver.ts';
 const config = loadConfigOrExit('deliver', settings);
 try {
   // a token for a recipient the projections file does not list is a configuration error like any other
-  assertTokensServe(config.apiTokens, configuredProjections(config).map((p) => p.recipient));
+  assertTokensServe(
+    config.apiTokens,
+    configuredProjections(config).map((p) => p.recipient),
+  );
 } catch (error) {
   process.stderr.write(`deliver: configuration error: ${(error as Error).message}\n`);
   process.exit(78);

@@ -1,6 +1,6 @@
 import type { RunningProjection } from '../projection-runner.ts';
 
-/** Prometheus text exposition of what deliver does: records folded, feed changes, lag, projection sizes. */
+/** Prometheus text exposition of what deliver does: records folded, feed changes, lag, writer and readiness, projection sizes. */
 export function renderMetrics(projections: ReadonlyMap<string, RunningProjection>): string {
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string, values: Array<[string, number]>) => {
@@ -36,6 +36,18 @@ export function renderMetrics(projections: ReadonlyMap<string, RunningProjection
         lag,
       ]),
     ),
+  );
+  metric(
+    'deliver_projection_writing',
+    'gauge',
+    '1 while this instance folds the recipient topic (a single-writer projection: only the lease holder), else 0',
+    all.map((p) => [`recipient="${p.recipient}"`, p.writing() ? 1 : 0]),
+  );
+  metric(
+    'deliver_projection_ready',
+    'gauge',
+    '1 while the projection’s consumers and feed follower run and no partition is halted, else 0 (/ready is red)',
+    all.map((p) => [`recipient="${p.recipient}"`, p.ready() ? 1 : 0]),
   );
   metric(
     'deliver_projection_rows',

@@ -133,6 +133,8 @@ describe('the read API', () => {
       expect(result.status).toBe(200);
       expect(result.type).toMatch(/^text\/plain; version=0\.0\.4/);
       expect(result.body).toMatch(/deliver_projection_rows\{recipient="sbb-stagemarkt"\} 250/);
+      expect(result.body).toMatch(/deliver_projection_writing\{recipient="sbb-stagemarkt"\} 1/);
+      expect(result.body).toMatch(/deliver_projection_ready\{recipient="sbb-stagemarkt"\} 1/);
     });
 
     it('/health and /ready say only that the service lives', async () => {
