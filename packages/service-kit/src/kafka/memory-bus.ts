@@ -78,7 +78,12 @@ const twinRestartPolicy: RestartPolicy = {
  * (read_committed visibility, abort, markers that take offsets, fencing by transactional id), seek,
  * progress and lag, supervised consumers with the same restart policy as kafkajs-bus, and fault hooks.
  * Everything happens in this process and without timers except the restart delay of a crashed consumer.
- * It is no substitute for the real-broker tests: it is as faithful as the semantics listed here, no more.
+ * It is no substitute for the real-broker tests: it is as faithful as the semantics listed here, no more
+ * (memory-bus.parity.int.spec.ts runs one script on both and compares what a service sees). Known
+ * differences: markers are written when commit() or abort() returns (the broker writes them a moment
+ * later, so another producer's record may land in front of them); a rebalance waits for a batch in hand
+ * for as long as it takes (the broker gives up after the rebalance timeout: evictMember does that on
+ * purpose); nothing is ever compacted or expired, and open transactions never time out.
  */
 export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
   const now = options.now ?? Date.now;
