@@ -114,6 +114,10 @@ export async function startPseudonymise({
     recipientSchemaIds.set(agreement.recipient, id);
   }
 
+  // The keys are read per batch, so a retired key stops deliveries at the next batch (crypto-shredding).
+  // They are read before the batch, not in decide: a key file that cannot be read is not a bug of the
+  // record (which decide's failures are, halting the partition) but a reason to try the batch again.
+  const batchKeys = new Map<number, KeyStore>();
   const edge = await startEdge<RegisterEvent, Output>({
     bus,
     groupId: config.groupId,
@@ -123,8 +127,10 @@ export async function startPseudonymise({
     clock,
     decode: (message) => registry.decode<RegisterEvent>(message.value as Buffer, eventSchema),
     decodeFailure: { rule: 'canonical-decode', message: 'not a readable canonical event' },
-    // the keys are read per batch, so a retired key stops deliveries at the next batch (crypto-shredding)
-    decide: (records, { now }) => fanOut(records, agreements, keySource.current(), now),
+    hooks: {
+      beforeBatch: async (batch) => void batchKeys.set(batch.partition, keySource.current()),
+    },
+    decide: (records, { partition, now }) => fanOut(records, agreements, batchKeys.get(partition) as KeyStore, now),
     encode: async (output, { now }) =>
       output.kind === 'audit'
         ? [{ topic: config.auditTopic, key: output.audit.eventId, value: await registry.encode(auditSchemaId, output.audit) }]
