@@ -22,7 +22,7 @@ export interface MemoryConsumerDeps {
   policy: RestartPolicy;
   now: () => number;
   maxBatchRecords: number;
-  /** times a batch whose handler threw is read again before the consumer crashes (kafkajs-bus: retry.retries) */
+  /** failed batches a member reads again before it crashes, in all (kafkajs-bus: retry.retries) */
   batchRetries: number;
   onGiveUp: (error: unknown) => void;
 }
@@ -35,8 +35,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * assigned partitions, one after the other, and hands each to eachBatch.
  *
  * As kafkajs does: a batch of markers and aborted records only is not handed over, but moves the position
- * and is reported through onProgress; a handler that throws gets the same batch again (from the position)
- * up to batchRetries times, then the member crashes; a crash (also a fetch fault) makes it leave the group,
+ * and is reported through onProgress; a handler that throws gets the same batch again (from the position),
+ * and after batchRetries such retries (in all, as kafkajs's retrier counts) the member crashes; a crash (also a fetch fault) makes it leave the group,
  * and a new member joins after the restart policy's delay and reads on from the committed offsets; when the
  * policy gives up the state is `failed` and the bus is told. A member evicted by the group (a session
  * timeout) finishes its batch as a zombie, with isRunning() false, then joins again.
@@ -171,8 +171,8 @@ export class MemoryConsumer implements Consumer {
         this.finished(member, batch); // markers or aborted records only: no handler, as kafkajs
       } else {
         const error = await this.handle(member, batch);
-        if (error === undefined) failures = 0;
-        else if (++failures > this.deps.batchRetries) {
+        // kafkajs's retrier counts every failure of a member's run, not only failures in a row
+        if (error !== undefined && ++failures > this.deps.batchRetries) {
           this.crash(member, error);
           return;
         }

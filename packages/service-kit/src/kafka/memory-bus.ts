@@ -29,7 +29,7 @@ export interface MemoryBusOptions {
   restartPolicy?: Partial<RestartPolicy>;
   /** records (markers included) per fetched batch (default 100) */
   maxBatchRecords?: number;
-  /** times a batch whose handler threw is read again before its consumer crashes (default 5, as kafkajs-bus) */
+  /** failed batches a consumer member reads again before it crashes, in all (default 5, as kafkajs-bus's retrier) */
   batchRetries?: number;
 }
 
