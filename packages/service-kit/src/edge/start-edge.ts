@@ -1,4 +1,4 @@
-import type { Batch, BatchContext, ConsumedMessage, ConsumerState, MessageBus, OutgoingMessage } from '../kafka/bus.ts';
+import type { Batch, BatchContext, ConsumedMessage, ConsumerState, MessageBus, OutgoingMessage, TopicPartition } from '../kafka/bus.ts';
 import { type BatchOutcome, HOLD_BATCH, startTransactionalPipeline } from '../kafka/transactional-pipeline.ts';
 import type { Logger } from '../log/logger.ts';
 import type { DeadLetterReason, DeadLetterWriter } from '../registry/dead-letter.ts';
@@ -78,6 +78,8 @@ export interface Edge {
   /** false once a partition halted, or the consumer gave up restarting, or after stop() */
   healthy(): boolean;
   state(): ConsumerState;
+  /** partitions the consumer holds now (a new array after every rebalance: a fold can tell its state may be stale) */
+  assignment(): TopicPartition[];
   /** stops fetching, lets the batch in hand finish (its transaction commits or aborts), disconnects */
   stop(): Promise<void>;
 }
@@ -258,6 +260,7 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     metrics,
     healthy: () => pipeline.healthy() && metrics.halted.size === 0,
     state: () => pipeline.state(),
+    assignment: () => pipeline.assignment(),
     stop: () => pipeline.stop(),
   };
 }

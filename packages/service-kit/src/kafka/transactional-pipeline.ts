@@ -8,6 +8,7 @@ import {
   type MessageBus,
   type OutgoingMessage,
   type PartitionProgress,
+  type TopicPartition,
   type Transaction,
   type TransactionalProducer,
 } from './bus.ts';
@@ -37,6 +38,8 @@ export interface TransactionalPipeline {
   /** true while its consumer runs or is being restarted; false once restarting was given up, or after stop() */
   healthy(): boolean;
   state(): ConsumerState;
+  /** partitions the consumer holds now (the consumer's own array: a new one after every rebalance) */
+  assignment(): TopicPartition[];
 }
 
 /** A batch whose transaction failed: read again (kafkajs retries it with backoff instead of crashing the consumer). */
@@ -199,6 +202,7 @@ export async function startTransactionalPipeline({
   return {
     healthy: () => ['starting', 'running', 'restarting'].includes(consumer.state()),
     state: () => consumer.state(),
+    assignment: () => consumer.assignment(),
     async stop() {
       await consumer.disconnect();
       await Promise.allSettled([...producers.values()].map(({ producer }) => producer.disconnect()));
