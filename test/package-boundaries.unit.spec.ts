@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 // package.json "exports" (src/index.ts, the public API). Code outside a package that reaches into its src/
 // ties itself to that package's internals, which then cannot change without breaking the generator, the
 // benchmarks or the tests (issue 12). This test reads every source file of the repository and fails on an
-// import of another package's src/, by relative path or by a package subpath the package does not export.
+// import of another package's src/, by relative path or by a package subpath the package does not export,
+// and on a package importing another that its package.json does not list (npm would not link it elsewhere).
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WORKSPACE_DIRS = ['packages', 'services', 'tools'];
@@ -41,13 +42,20 @@ function packageOf(path: string): string | null {
 interface Manifest {
   dir: string;
   exports: Set<string>;
+  /** dependencies and devDependencies */
+  uses: Set<string>;
 }
 
 function manifests(): Map<string, Manifest> {
   const byName = new Map<string, Manifest>();
   for (const top of WORKSPACE_DIRS) {
     for (const name of readdirSync(join(ROOT, top))) {
-      let manifest: { name?: string; exports?: Record<string, string> | string };
+      let manifest: {
+        name?: string;
+        exports?: Record<string, string> | string;
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
       try {
         manifest = JSON.parse(readFileSync(join(ROOT, top, name, 'package.json'), 'utf8'));
       } catch {
@@ -55,7 +63,8 @@ function manifests(): Map<string, Manifest> {
       }
       if (manifest.name === undefined) continue;
       const exports = typeof manifest.exports === 'object' ? Object.keys(manifest.exports) : ['.'];
-      byName.set(manifest.name, { dir: `${top}/${name}`, exports: new Set(exports) });
+      const uses = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})]);
+      byName.set(manifest.name, { dir: `${top}/${name}`, exports: new Set(exports), uses });
     }
   }
   return byName;
@@ -80,6 +89,11 @@ function violationsIn(file: string, source: string, packages: ReadonlyMap<string
     if (scoped && manifest !== undefined) {
       const subpath = scoped[2] === undefined ? '.' : `.${scoped[2]}`;
       if (!manifest.exports.has(subpath)) problems.push(`${file} imports ${specifier}: not in ${manifest.dir}/package.json "exports"`);
+      // inside a package, another workspace package is used only when its package.json says so
+      const importer = [...packages.entries()].find(([, m]) => m.dir === own);
+      if (importer !== undefined && importer[0] !== scoped[1] && !importer[1].uses.has(scoped[1] as string)) {
+        problems.push(`${file} imports ${specifier}: not a dependency in ${own}/package.json`);
+      }
     }
   }
   return problems;
@@ -113,7 +127,7 @@ describe('package boundaries', () => {
     }
   });
 
-  it('given imports that reach into another package, then each is found, and a package’s own and public imports are not', () => {
+  it('given imports that reach into another package or use one undeclared, then each is found, and a package’s own and public imports are not', () => {
     // written with UP and SCOPE for '..' and '@register-feeds', so this file does not import them itself
     const source = [
       "import { settings } from 'UP/services/ingest/src/config.ts';",
@@ -138,6 +152,10 @@ describe('package boundaries', () => {
       violationsIn(inDeliver, "import { x } from '../../../pseudonymise/src/core.ts';\nimport { y } from '../deliver.ts';", packages),
     ).toEqual([
       'services/deliver/src/projections/example.ts imports ../../../pseudonymise/src/core.ts: services/pseudonymise\'s src/ (use its entry point, services/pseudonymise package.json "exports")',
+    ]);
+    const inModel = join('packages', 'register-model', 'src', 'example.ts');
+    expect(violationsIn(inModel, "import { createLogger } from '@register-feeds/service-kit';", packages)).toEqual([
+      'packages/register-model/src/example.ts imports @register-feeds/service-kit: not a dependency in packages/register-model/package.json',
     ]);
   });
 });
