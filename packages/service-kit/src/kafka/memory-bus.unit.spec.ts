@@ -303,6 +303,20 @@ describe('memory bus: consumer groups', () => {
     expect(reader.consumer.state()).toBe('stopped');
   });
 
+  it('restarts retriable crashes for as long as the policy allows (retriableForMs), then gives up', async () => {
+    let clock = 0;
+    let step = 0;
+    const bus = await withTopic(1, { now: () => (clock += step) });
+    const reader = await collect(bus);
+    await bus.settled();
+    // from here every reading of the clock is 31 s later: the second crash comes 62 s after the first
+    step = 31_000;
+    bus.faults.failNext('fetch', { groupId: 'g', times: 2 });
+    await bus.waitUntil(() => reader.consumer.state() === 'failed');
+    expect((reader.consumer as Consumer & { crashes: number }).crashes).toBe(2);
+    expect(bus.healthy()).toBe(false);
+  });
+
   it('crashes a consumer on purpose (a fetch fault, as a lost coordinator): a new member reads on from the committed offset', async () => {
     const bus = await withTopic(1);
     const producer = await bus.producer();
