@@ -4,7 +4,7 @@
 # child processes on a seeded load, and writes its table to .local/faults/last-run.md.
 #   npm run test:faults                       single-node scenarios
 #   STACK_BROKERS=3 npm run test:faults       the 3-node cluster scenario (losing one broker mid-load)
-# FAULTS_EVENTS, FAULTS_RATE, FAULTS_SEED change the load (defaults 3000 events, 200/s, seed 1).
+# FAULTS_EVENTS, FAULTS_RATE, FAULTS_SEED change the load (defaults 2000 events, 200/s, seed 1).
 # Extra arguments go to vitest (e.g. -t 'broker').
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -81,10 +81,11 @@ describe('the fault suite on a single node', () => {
       for (const [i, name] of SERVICES.entries()) {
         await midStream(run, 0.15 + 0.15 * i);
         const instance = run.first(name);
+        const mark = await run.mark();
         await instance.kill9();
         const restarted = Date.now();
         instance.start();
-        recoveries.push(run.recovered(restarted, run.group(name)));
+        recoveries.push(run.recovered(restarted, mark, run.group(name)));
       }
       return { recovery: await Promise.all(recoveries), notes: ['recovery: ingest / pseudonymise / deliver'], problems: [] };
     });
@@ -100,13 +101,14 @@ describe('the fault suite on a single node', () => {
       for (const [i, name] of SERVICES.entries()) {
         await midStream(run, 0.15 + 0.15 * i);
         const instance = run.first(name);
+        const mark = await run.mark();
         const { code, ms } = await instance.terminate();
         notes.push(`${name} exit ${code} in ${(ms / 1000).toFixed(1)} s`);
         if (code !== 0) problems.push(`${name} exited ${code} on SIGTERM`);
         if (ms > GRACE_MS) problems.push(`${name} took ${ms} ms to stop (grace ${GRACE_MS} ms)`);
         const restarted = Date.now();
         instance.start();
-        recoveries.push(run.recovered(restarted, run.group(name)));
+        recoveries.push(run.recovered(restarted, mark, run.group(name)));
       }
       return { recovery: await Promise.all(recoveries), notes, problems };
     });
@@ -118,12 +120,13 @@ describe('the fault suite on a single node', () => {
     const result = await scenario('broker kill -9, back after 20 s', async (run) => {
       await midStream(run, 0.25);
       const pid = stack.pid('kafka');
+      const mark = await run.mark();
       process.kill(pid, 'SIGKILL');
       while (isAlive(pid)) await sleep(50);
       await sleep(BROKER_DOWN_MS);
       await stack.command('up'); // starts Kafka again (the registry kept running)
       const back = Date.now();
-      const recovery = await run.recovered(back);
+      const recovery = await run.recovered(back, mark);
       return { recovery: [recovery], notes: [`broker down ${BROKER_DOWN_MS / 1000} s`], problems: [] };
     });
     expectClean(result);
@@ -134,6 +137,7 @@ describe('the fault suite on a single node', () => {
     const result = await scenario('registry down 30 s', async (run) => {
       await midStream(run, 0.25);
       const pid = stack.pid('registry');
+      const mark = await run.mark();
       const down = Date.now();
       process.kill(pid, 'SIGKILL');
       while (isAlive(pid)) await sleep(50);
@@ -145,7 +149,7 @@ describe('the fault suite on a single node', () => {
       await sleep(Math.max(0, REGISTRY_DOWN_MS - (Date.now() - down)));
       await stack.command('up'); // starts the registry again; it takes a while to answer
       const back = Date.now();
-      const recovery = await run.recovered(back);
+      const recovery = await run.recovered(back, mark);
       return {
         recovery: [recovery],
         notes: [`registry unreachable ${((back - down) / 1000).toFixed(0)} s (30 s down + its start)`],
@@ -198,9 +202,10 @@ describe('the fault suite on a single node', () => {
       await midStream(run, 0.5);
       // the second ingest and deliver leave politely; the second pseudonymise dies (the issue's stall)
       const [ingest2, pseudonymise2, deliver2] = second as [Instance, Instance, Instance];
+      const mark = await run.mark();
       const codes = await Promise.all([ingest2.terminate(), pseudonymise2.kill9(), deliver2.terminate()]);
       const left = Date.now();
-      const recovery = await run.recovered(left);
+      const recovery = await run.recovered(left, mark);
       const problems = [codes[0], codes[2]].filter((c) => c && c.code !== 0).map((c) => `a second instance exited ${c?.code} on SIGTERM`);
       return { recovery: [recovery], notes: ['ingest-2 and deliver-2 SIGTERM, pseudonymise-2 kill -9'], problems };
     });

@@ -40,8 +40,8 @@ export function faultStack(): FaultStack {
   };
   const script = stackScript(home);
   const command = async (...args: string[]) => (await run('bash', [script, ...args], { env, maxBuffer: 8 * 1024 * 1024 })).stdout;
-  // with three brokers the stack script puts brokers 2 and 3 on the next ports (see stack/stack.sh)
-  const brokers = Array.from({ length: nodes }, (_, i) => `127.0.0.1:${base + 92 + i * 10}`).join(',');
+  // with three brokers the stack script puts broker N on STACK_KAFKA_PORT+2(N-1) (see stack/stack.sh)
+  const brokers = Array.from({ length: nodes }, (_, i) => `127.0.0.1:${base + 92 + 2 * i}`).join(',');
   return {
     home,
     nodes,

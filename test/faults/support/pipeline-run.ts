@@ -173,26 +173,35 @@ export class PipelineRun {
     return { ok: false, behind };
   }
 
+  /** Where each group's topic ended when a fault began: `recovered` measures against it. */
+  async mark(): Promise<Map<string, number>> {
+    for (;;) {
+      const rows = await this.progress();
+      if (rows) return new Map(rows.map((r) => [r.group, r.end]));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /**
    * Time to recover: from `since` (the end of a fault) until every group named (all by default) has
-   * committed past where it stood at `since`, or stands at its topic's end.
+   * committed past the end its topic had when the fault began (`mark`). Only a consumer that works again
+   * gets there: what a killed process had in flight ends before that mark, so a transaction it left
+   * to complete cannot pass for recovery. A group with nothing more to read (the load was all sent and
+   * it is at the end) counts as recovered.
    */
-  async recovered(since: number, groups: string[] = this.groups.map((g) => g.group), timeoutMs = 180_000): Promise<number | undefined> {
-    let at: Map<string, number> | undefined;
-    while (!at) {
-      const rows = await this.progress();
-      if (rows) at = new Map(rows.map((r) => [r.group, r.committed]));
-      else await new Promise((r) => setTimeout(r, 250));
-      if (Date.now() - since > timeoutMs) return undefined;
-    }
+  async recovered(
+    since: number,
+    mark: Map<string, number>,
+    groups: string[] = this.groups.map((g) => g.group),
+    timeoutMs = 180_000,
+  ): Promise<number | undefined> {
     const pending = new Set(groups);
     while (pending.size > 0) {
       if (Date.now() - since > timeoutMs) return undefined;
-      const rows = await this.progress();
-      for (const r of rows ?? [])
+      for (const r of (await this.progress()) ?? [])
         if (
           pending.has(r.group) &&
-          (r.committed > (at.get(r.group) ?? 0) || (r.committed === r.end && this.publisher?.sent() === this.loadSize))
+          (r.committed > (mark.get(r.group) ?? 0) || (r.committed === r.end && this.publisher?.sent() === this.loadSize))
         )
           pending.delete(r.group);
       if (pending.size > 0) await new Promise((r) => setTimeout(r, 100));

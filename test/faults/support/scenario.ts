@@ -7,7 +7,7 @@ import { PipelineRun } from './pipeline-run.ts';
 import { type Baseline, type Outcome, observe, type Poison, type Row, sum } from './verdict.ts';
 
 export const SEED = Number(process.env.FAULTS_SEED ?? '1');
-export const EVENTS = Number(process.env.FAULTS_EVENTS ?? '3000');
+export const EVENTS = Number(process.env.FAULTS_EVENTS ?? '2000');
 export const RATE = Number(process.env.FAULTS_RATE ?? '200');
 /** The services' shutdown grace period (service-kit onShutdown's default). */
 export const GRACE_MS = 30_000;
@@ -37,6 +37,7 @@ export interface ScenarioResult {
   problems: string[];
 }
 
+const s = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
 const seconds = (ms: number | undefined) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);
 
 /** Runs the pipeline on the suite's load, applies the fault mid-stream, waits for the end, checks everything. */
@@ -56,10 +57,13 @@ export async function runScenario(
   try {
     await run.start(lines, RATE);
     report = await fault(run);
+    const faulted = Date.now();
     problems.push(...report.problems);
     const caught = await run.caughtUp(Number(process.env.FAULTS_CATCH_UP_MS ?? '240000'));
     if (!caught.ok) problems.push(`not caught up: ${caught.behind.join(', ')}`);
+    const caughtUpAt = Date.now();
     const outcome = await observe(run, baseline, report.poison);
+    const observedAt = Date.now();
     const stopped = await run.stop();
     for (const s of stopped) if (s.code !== 0) problems.push(`${s.label} exited ${s.code} on the final SIGTERM`);
     // an exit 0 nobody asked for is never restarted (on-failure): the service stopped and said all was well
@@ -94,7 +98,9 @@ export async function runScenario(
       verdict: problems.length === 0 ? 'pass' : knownFailure ? 'KNOWN FAIL' : 'FAIL',
       notes: [...report.notes, ...(knownFailure && problems.length > 0 ? [`known: ${knownFailure}`] : []), ...problems].join('; '),
     };
-    process.stderr.write(`faults: ${name}: ${row.verdict} in ${row.seconds} s${problems.length ? ` (${problems.join('; ')})` : ''}\n`);
+    process.stderr.write(
+      `faults: ${name}: ${row.verdict} in ${row.seconds} s (fault done ${s(faulted - t0)}, caught up ${s(caughtUpAt - faulted)}, checked ${s(observedAt - caughtUpAt)}, stopped ${s(Date.now() - observedAt)})${problems.length ? ` (${problems.join('; ')})` : ''}\n`,
+    );
     return { row, outcome, problems };
   } catch (error) {
     await run.kill();

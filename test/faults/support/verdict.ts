@@ -106,7 +106,8 @@ export function formatTable(rows: Row[], header: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function writeReport(table: string, file = process.env.FAULTS_REPORT ?? join(ROOT, '.local/faults/last-run.md')): void {
+export function writeReport(table: string, file?: string): void {
+  file ??= process.env.FAULTS_REPORT ?? join(ROOT, `.local/faults/last-run${process.env.STACK_BROKERS === '3' ? '-cluster' : ''}.md`);
   mkdirSync(join(file, '..'), { recursive: true });
   writeFileSync(file, table);
 }
