@@ -5,8 +5,6 @@
  * exported here is ingest's own and may change without notice.
  */
 
-// the publishers' key of a raw line is the raw contract's (@register-feeds/contracts); here too for ingest's callers
-export { rawPersonKey } from '@register-feeds/contracts';
 export { settings } from './config.ts';
 export { normalise } from './normalise.ts';
 export { createPartitionKey, type PartitionKey, personKey } from './partition-key.ts';

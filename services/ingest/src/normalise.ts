@@ -11,7 +11,6 @@ import type { RawBpvReference, RawRegisterEvent } from '@register-feeds/contract
 import type { Bpv, Identificatie, RegisterEvent } from '@register-feeds/register-model';
 import { parseIsoDateTime, toEpochDay } from '@register-feeds/register-model';
 
-export type { RawRegisterEvent } from '@register-feeds/contracts';
 export type { RegisterEvent } from '@register-feeds/register-model';
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);

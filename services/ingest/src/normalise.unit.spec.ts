@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import type { RawRegisterEvent } from '@register-feeds/contracts';
 import { fromEpochDay } from '@register-feeds/register-model';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { normalise, type RawRegisterEvent, type RegisterEvent } from './normalise.ts';
+import { normalise, type RegisterEvent } from './normalise.ts';
 import { parseRegisterEvent } from './validate/index.ts';
 
 type AvroNode = Record<string, unknown>;
