@@ -158,14 +158,22 @@ export function loadAclInputs(root: string, env: Record<string, string | undefin
 
 const OPERATION_NAME: Record<Operation, string> = { read: 'Read', write: 'Write', create: 'Create', 'idempotent-write': 'IdempotentWrite' };
 
-/** One kafka-acls.sh command per ACL. */
+/** kafka-acls.sh commands: one per principal and resource, with every operation it gets there. */
 export function aclCommands(acls: Acl[]): string[] {
-  return acls.map((acl) => {
+  const grouped = new Map<string, { acl: Acl; operations: Operation[] }>();
+  for (const acl of acls) {
+    const key = [acl.principal, acl.resource, acl.name, acl.prefixed].join('\u0000');
+    const entry = grouped.get(key) ?? { acl, operations: [] };
+    entry.operations.push(acl.operation);
+    grouped.set(key, entry);
+  }
+  return [...grouped.values()].map(({ acl, operations }) => {
     const resource =
       acl.resource === 'cluster'
         ? '--cluster'
-        : `--${acl.resource === 'transactional-id' ? 'transactional-id' : acl.resource} '${acl.name}'${acl.prefixed ? ' --resource-pattern-type prefixed' : ''}`;
-    return `kafka-acls.sh --bootstrap-server "$KAFKA_BROKERS" --command-config admin.properties --add --allow-principal User:${acl.principal} --operation ${OPERATION_NAME[acl.operation]} ${resource}`;
+        : `--${acl.resource} '${acl.name}'${acl.prefixed ? ' --resource-pattern-type prefixed' : ''}`;
+    const ops = operations.map((op) => `--operation ${OPERATION_NAME[op]}`).join(' ');
+    return `kafka-acls.sh --bootstrap-server "$KAFKA_BROKERS" --command-config admin.properties --add --allow-principal User:${acl.principal} ${ops} ${resource}`;
   });
 }
 

@@ -331,7 +331,7 @@ apply_acls() {
   (cd "$ROOT" && KAFKA_BROKERS="$(bootstrap_servers)" KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME=admin \
     KAFKA_SASL_PASSWORD_FILE="$(password_file admin)" "$NODE" stack/acls.ts apply) >>"$LOGS/acls.log" 2>&1 \
     || die "applying the ACLs failed; see $LOGS/acls.log"
-  say "ACLs applied ($(grep -c . <(cd "$ROOT" && "$NODE" stack/acls.ts list)) entries, stack/acls.ts)"
+  say "$(tail -n 1 "$LOGS/acls.log") (stack/acls.ts)"
 }
 
 up() {

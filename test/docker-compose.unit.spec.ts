@@ -1,10 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { settings as deliverSettings } from '@register-feeds/deliver';
 import { settings as ingestSettings } from '@register-feeds/ingest';
 import { loadAgreements, settings as pseudonymiseSettings } from '@register-feeds/pseudonymise';
 import { topics } from '@register-feeds/service-kit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { aclCommands, aclsFor, loadAclInputs, principalsOf } from '../stack/acls.ts';
 
 // docker-compose.yml cannot run here (no Docker engine); this keeps it honest: it parses, each service
 // runs its own entry point, and every variable and topic it names is one the services know.
@@ -13,7 +17,11 @@ interface ComposeService {
   image?: string;
   build?: string;
   command?: string[];
+  entrypoint?: string[];
   environment?: Record<string, string | number>;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
 }
 
 const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')) as {
@@ -32,7 +40,16 @@ const topicNames = new Set<string>([
 
 describe('docker-compose.yml', () => {
   it('has the broker, the registry and the three services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['deliver', 'ingest', 'kafka', 'keys', 'pseudonymise', 'registry']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'deliver',
+      'ingest',
+      'kafka',
+      'kafka-credentials',
+      'kafka-setup',
+      'keys',
+      'pseudonymise',
+      'registry',
+    ]);
     expect(compose.services.kafka?.image).toMatch(/^apache\/kafka:4\.1\./);
     expect(compose.services.registry?.image).toMatch(/^apicurio\/apicurio-registry:3\./);
   });
@@ -59,11 +76,101 @@ describe('docker-compose.yml', () => {
         if (
           value === undefined ||
           !('default' in setting) ||
-          ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'AGREEMENTS_DIR', 'DELIVER_HTTP_HOST'].includes(setting.env)
+          [
+            'KAFKA_BROKERS',
+            'SCHEMA_REGISTRY_URL',
+            'AGREEMENTS_DIR',
+            'DELIVER_HTTP_HOST',
+            // compose is secured, the local run is not by default (STACK_SECURITY=scram)
+            'KAFKA_SASL_MECHANISM',
+            'KAFKA_SASL_USERNAME',
+            'KAFKA_SASL_PASSWORD_FILE',
+          ].includes(setting.env)
         )
           continue;
         expect(String(value), `${service} ${setting.env}`).toBe(setting.default);
       }
     }
   });
+
+  it('publishes every port on 127.0.0.1 unless told otherwise', () => {
+    const published = Object.entries(compose.services).flatMap(([name, d]) => (d.ports ?? []).map((port) => ({ name, port })));
+    expect(published.map((p) => p.name).sort()).toEqual(['deliver', 'kafka', 'registry']);
+    for (const { name, port } of published) expect(port, name).toMatch(/^\$\{[A-Z_]+_PUBLISH:-127\.0\.0\.1\}:\d+:\d+$/);
+  });
+
+  it('runs Kafka with SASL on every listener and the StandardAuthorizer, admin its only super user', () => {
+    const env = compose.services.kafka.environment!;
+    const protocols = String(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP)
+      .split(',')
+      .map((entry) => entry.split(':')[1]);
+    expect(protocols.length).toBe(String(env.KAFKA_LISTENERS).split(',').length);
+    for (const protocol of protocols) expect(protocol).toBe('SASL_PLAINTEXT');
+    expect(env.KAFKA_SASL_ENABLED_MECHANISMS).toBe('SCRAM-SHA-512');
+    expect(env.KAFKA_AUTHORIZER_CLASS_NAME).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+    expect(env.KAFKA_SUPER_USERS).toBe('User:admin');
+    expect(env.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND).toBe('false');
+    // the admin password is read from its volume at start, not written in the file
+    expect(compose.services.kafka.entrypoint!.join(' ')).toContain('cat /kafka-admin/admin.password');
+  });
+
+  it('gives each service its own principal, whose password file is in a volume no other service mounts', () => {
+    const mounts = (service: string) => (compose.services[service]!.volumes ?? []).map((v) => v.split(':'));
+    for (const service of Object.keys(known)) {
+      const env = compose.services[service].environment!;
+      expect(env.KAFKA_SASL_MECHANISM).toBe('scram-sha-512');
+      expect(env.KAFKA_SASL_USERNAME).toBe(service);
+      const file = String(env.KAFKA_SASL_PASSWORD_FILE);
+      const mount = mounts(service).find(([, target]) => file.startsWith(`${target}/`));
+      expect(mount, `${service}: ${file} is in no volume`).toBeDefined();
+      expect(mount![2], `${service} mounts its credentials read-only`).toBe('ro');
+      const others = Object.keys(compose.services).filter((s) => s !== service && !s.startsWith('kafka'));
+      for (const other of others) expect(mounts(other).map(([volume]) => volume)).not.toContain(mount![0]);
+      expect(mounts('kafka-credentials').map(([volume]) => volume)).toContain(mount![0]);
+      expect(compose.services[service]!.depends_on?.['kafka-setup']?.condition).toBe('service_completed_successfully');
+    }
+  });
+
+  it('holds no password', () => {
+    const text = readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8');
+    // a password in the file would be a literal after password= or password: (a variable like $$admin is not)
+    expect(text).not.toMatch(/password\s*[=:]\s*\\?"?[A-Za-z0-9+/_-]{6,}/i);
+    expect(text).not.toMatch(/PASSWORD\s*:\s*(?!\/)\S+/);
+  });
+});
+
+describe('stack/compose-credentials.sh (the kafka-credentials one-shot)', () => {
+  it('makes a password per principal once, 0600, and a setup script that holds none of them', () => {
+    const root = mkdtempSync(join(tmpdir(), 'compose-credentials-'));
+    try {
+      for (const dir of ['kafka-admin', 'kafka-ingest', 'kafka-pseudonymise', 'kafka-deliver', 'kafka-others', 'registry-config'])
+        mkdirSync(join(root, dir));
+      const script = new URL('../stack/compose-credentials.sh', import.meta.url).pathname;
+      const run = () => execFileSync('sh', [script], { env: { ...process.env, CREDENTIALS_ROOT: root }, encoding: 'utf8' });
+      run();
+      const files = readdirSync(root, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith('.password'))
+        .map((e) => join(e.parentPath, e.name));
+      const principals = principalsOf(loadAclInputs(new URL('..', import.meta.url).pathname));
+      expect(files.map((f) => f.split('/').pop()!.replace('.password', '')).sort()).toEqual(['admin', ...principals].sort());
+      const passwords = new Map(files.map((f) => [f, readFileSync(f, 'utf8')]));
+      expect(new Set(passwords.values()).size).toBe(files.length);
+      for (const file of files) expect((statSync(file).mode & 0o777).toString(8), file).toBe('600');
+      expect(readFileSync(join(root, 'kafka-ingest', 'ingest.password'), 'utf8')).toMatch(/^[0-9a-f]{48}$/);
+
+      const setup = readFileSync(join(root, 'kafka-admin', 'setup.sh'), 'utf8');
+      for (const password of passwords.values()) expect(setup).not.toContain(password);
+      for (const principal of principals)
+        expect(setup).toMatch(new RegExp(`^user ${principal} /kafka-[a-z]+/${principal}\\.password$`, 'm'));
+      const acls = aclCommands(aclsFor(loadAclInputs(new URL('..', import.meta.url).pathname)));
+      for (const command of acls) expect(setup).toContain(command.replace('admin.properties', '/kafka-admin/admin-plain.properties'));
+      expect((statSync(join(root, 'registry-config', 'application.properties')).mode & 0o777).toString(8)).toBe('640');
+
+      // a second start keeps every password
+      run();
+      for (const [file, password] of passwords) expect(readFileSync(file, 'utf8')).toBe(password);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
