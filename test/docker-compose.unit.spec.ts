@@ -27,6 +27,11 @@ interface ComposeService {
 const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')) as {
   services: Record<string, ComposeService>;
 };
+function serviceOf(name: string): ComposeService {
+  const service = compose.services[name];
+  if (!service) throw new Error(`docker-compose.yml has no service ${name}`);
+  return service;
+}
 const known = {
   ingest: ingestSettings,
   pseudonymise: pseudonymiseSettings,
@@ -100,7 +105,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs Kafka with SASL on every listener and the StandardAuthorizer, admin its only super user', () => {
-    const env = compose.services.kafka.environment!;
+    const kafka = serviceOf('kafka');
+    const env = kafka.environment ?? {};
     const protocols = String(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP)
       .split(',')
       .map((entry) => entry.split(':')[1]);
@@ -111,13 +117,13 @@ describe('docker-compose.yml', () => {
     expect(env.KAFKA_SUPER_USERS).toBe('User:admin');
     expect(env.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND).toBe('false');
     // the admin password is read from its volume at start, not written in the file
-    expect(compose.services.kafka.entrypoint!.join(' ')).toContain('cat /kafka-admin/admin.password');
+    expect((kafka.entrypoint ?? []).join(' ')).toContain('cat /kafka-admin/admin.password');
   });
 
   it('gives each service its own principal, whose password file is in a volume no other service mounts', () => {
-    const mounts = (service: string) => (compose.services[service]!.volumes ?? []).map((v) => v.split(':'));
+    const mounts = (service: string) => (serviceOf(service).volumes ?? []).map((v) => v.split(':'));
     for (const service of Object.keys(known)) {
-      const env = compose.services[service].environment!;
+      const env = serviceOf(service).environment ?? {};
       expect(env.KAFKA_SASL_MECHANISM).toBe('scram-sha-512');
       expect(env.KAFKA_SASL_USERNAME).toBe(service);
       const file = String(env.KAFKA_SASL_PASSWORD_FILE);
