@@ -54,7 +54,9 @@ export interface AclInputs {
   groups: { ingest: string; pseudonymise: string; deliver: string; replay: string };
 }
 
-export const SERVICES = ['ingest', 'pseudonymise', 'deliver', 'replay'] as const;
+/** The system's own principals; `register` is whatever writes the register's raw events (the register's
+ * connector, `npm run publish`, `npm run generate`). */
+export const SERVICES = ['ingest', 'pseudonymise', 'deliver', 'replay', 'register'] as const;
 
 /** Topics replay may create and write besides the raw topic (import): copies go to topics of this prefix. */
 export const REPLAY_TARGET_PREFIX = 'replay.';
@@ -102,6 +104,9 @@ export function aclsFor(inputs: AclInputs): Acl[] {
   add('replay', 'topic', REPLAY_TARGET_PREFIX, ['read', 'write', 'create'], true);
   add('replay', 'group', groups.replay, ['read'], true);
   producer('replay');
+
+  add('register', 'topic', topics.raw.name, ['write']);
+  producer('register');
 
   // a recipient reads its own topic and its own feed, with groups of its own ("<id>" or "<id>.<anything>":
   // ids have no dots, so no recipient's prefix covers another's groups), and nothing else

@@ -1,0 +1,97 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { commonSettings } from '../config/common-settings.ts';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { kafkaAuthFromSettings } from './kafka-auth.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'kafka-auth-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const SECRET = 'a3f1c9e07d52b8a4e61f0c3d9b7a2e58';
+
+function passwordFile(name: string, content: string, mode = 0o600): string {
+  const path = join(dir, name);
+  writeFileSync(path, content, { mode });
+  chmodSync(path, mode); // the umask may have taken bits away
+  return path;
+}
+
+const settings = (env: Record<string, string>) => loadConfig(commonSettings, env);
+const failure = (fn: () => unknown): ConfigError => {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('kafkaAuthFromSettings', () => {
+  it('is none by default', () => {
+    expect(kafkaAuthFromSettings(settings({}))).toBeUndefined();
+  });
+
+  it('reads the password from a 0600 file, drops one trailing newline, and never shows it', () => {
+    const auth = kafkaAuthFromSettings(
+      settings({
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'ingest',
+        KAFKA_SASL_PASSWORD_FILE: passwordFile('ok', `${SECRET}\n`),
+      }),
+    );
+    expect(auth).toMatchObject({ mechanism: 'scram-sha-512', username: 'ingest' });
+    expect(auth?.password).toBe(SECRET);
+    // a logged or serialised auth (or a config object holding it) has no password in it
+    expect(JSON.stringify(auth)).not.toContain(SECRET);
+    expect(JSON.stringify({ auth })).not.toContain(SECRET);
+    expect(Object.keys(auth ?? {})).not.toContain('password');
+  });
+
+  it('refuses a password file others can read, naming the setting and never the password', () => {
+    const error = failure(() =>
+      kafkaAuthFromSettings(
+        settings({
+          KAFKA_SASL_MECHANISM: 'scram-sha-512',
+          KAFKA_SASL_USERNAME: 'ingest',
+          KAFKA_SASL_PASSWORD_FILE: passwordFile('open', SECRET, 0o644),
+        }),
+      ),
+    );
+    expect(error.env).toBe('KAFKA_SASL_PASSWORD_FILE');
+    expect(error.message).toMatch(/mode 644.*0600/);
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it('refuses a missing user, a missing or unreadable file, and a file that is not one line', () => {
+    const scram = { KAFKA_SASL_MECHANISM: 'scram-sha-512' };
+    expect(failure(() => kafkaAuthFromSettings(settings({ ...scram, KAFKA_SASL_PASSWORD_FILE: passwordFile('a', SECRET) }))).env).toBe(
+      'KAFKA_SASL_USERNAME',
+    );
+    expect(failure(() => kafkaAuthFromSettings(settings({ ...scram, KAFKA_SASL_USERNAME: 'x' }))).env).toBe('KAFKA_SASL_PASSWORD_FILE');
+    expect(
+      failure(() => kafkaAuthFromSettings(settings({ ...scram, KAFKA_SASL_USERNAME: 'x', KAFKA_SASL_PASSWORD_FILE: join(dir, 'missing') })))
+        .message,
+    ).toContain('ENOENT');
+    for (const content of ['', '\n', `${SECRET}\nsecond line`]) {
+      const error = failure(() =>
+        kafkaAuthFromSettings(settings({ ...scram, KAFKA_SASL_USERNAME: 'x', KAFKA_SASL_PASSWORD_FILE: passwordFile('bad', content) })),
+      );
+      expect(error.message).toContain('expected one line');
+      expect(error.message).not.toContain(SECRET);
+    }
+  });
+
+  it('knows only none and scram-sha-512', () => {
+    expect(() => settings({ KAFKA_SASL_MECHANISM: 'plain' })).toThrow(/KAFKA_SASL_MECHANISM.*expected one of none, scram-sha-512/);
+  });
+});
+
+describe('TOPIC_MIN_INSYNC_REPLICAS', () => {
+  it('is auto (undefined: topicSpec derives it) unless a number is given', () => {
+    expect(settings({}).topicMinInsyncReplicas).toBeUndefined();
+    expect(settings({ TOPIC_MIN_INSYNC_REPLICAS: '2' }).topicMinInsyncReplicas).toBe(2);
+    expect(() => settings({ TOPIC_MIN_INSYNC_REPLICAS: '0' })).toThrow(/TOPIC_MIN_INSYNC_REPLICAS/);
+  });
+});
