@@ -38,4 +38,10 @@ export const settings = {
     default: '1',
     parse: asInteger(1, 5),
   },
+  healthPort: {
+    env: 'INGEST_HEALTH_PORT',
+    doc: 'port of /health, /ready (503 once a partition halted or the consumer gave up) and /metrics on 127.0.0.1; 0: none (several instances share a host)',
+    default: '0',
+    parse: asInteger(0, 65535),
+  },
 } satisfies Record<string, Setting<unknown>>;

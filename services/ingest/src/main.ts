@@ -1,4 +1,11 @@
-import { createKafkajsBus, createLogger, createSchemaRegistryClient, loadConfigOrExit, onShutdown } from '@register-feeds/service-kit';
+import {
+  createKafkajsBus,
+  createLogger,
+  createSchemaRegistryClient,
+  loadConfigOrExit,
+  onShutdown,
+  startHealthServer,
+} from '@register-feeds/service-kit';
 import { settings } from './config.ts';
 import { startIngest } from './pipeline.ts';
 
@@ -10,7 +17,17 @@ const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 
 try {
   const pipeline = await startIngest({ config, bus, registry, logger });
-  const lifecycle = onShutdown(logger, [() => pipeline.stop()]);
+  const health =
+    config.healthPort > 0
+      ? await startHealthServer({
+          port: config.healthPort,
+          service: 'ingest',
+          ready: () => pipeline.healthy() && bus.healthy(),
+          metrics: () => pipeline.metrics,
+          logger,
+        })
+      : undefined;
+  const lifecycle = onShutdown(logger, [() => pipeline.stop(), async () => health?.close()]);
   // a consumer that crashed is restarted by the bus; one that gives up ends the service with an error
   bus.onGiveUp(({ error }) => lifecycle.fail(error));
 } catch (err) {

@@ -1,4 +1,5 @@
 export { addCount, createEdgeMetrics, type EdgeMetrics } from './edge-metrics.ts';
+export { edgeMetricsText, type HealthServer, startHealthServer } from './health-server.ts';
 export {
   type BatchInfo,
   type Decided,

@@ -99,7 +99,12 @@ describe('startEdge', () => {
     expect(edge.metrics.lag.get(0)).toBe(0);
     expect(lines.filter((l) => String(l.msg).includes('not available now (an outage): retrying'))).toHaveLength(3);
     expect(edge.healthy()).toBe(true);
-    expect(edge.assignment().map((tp) => tp.partition).sort()).toEqual([0, 1]);
+    expect(
+      edge
+        .assignment()
+        .map((tp) => tp.partition)
+        .sort(),
+    ).toEqual([0, 1]);
     await edge.stop();
   });
 
