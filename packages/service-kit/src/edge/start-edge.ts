@@ -113,10 +113,14 @@ class PartitionHalt extends Error {
  *   a change from a recipient's feed for good, and every later change of the same person or row would be
  *   applied on top of the gap, silently. Nor is the error thrown to the consumer, which would retry the
  *   batch, crash, restart and in the end give the whole service up. Instead nothing of the batch is
- *   committed, the partition is moved back to the batch's start and held there (its batches come back and
- *   are handed back, every `haltPollMs`), an error is logged once, `metrics.halted` holds the partition and
- *   offset, and healthy() turns false. Other partitions go on. The fixed service, once restarted, reads on
- *   from the record that halted.
+ *   committed, the partition is moved back to the batch's start and held there (its batches come back
+ *   and are handed back, every `haltPollMs`; kafkajs hands this consumer one batch at a time, so its other
+ *   partitions pay up to that wait per fetch), an error is logged once, `metrics.halted` holds the
+ *   partition and offset, and healthy() turns false. Other partitions go on. The fixed service, once
+ *   restarted, reads on from the record that halted.
+ *
+ * A service that cannot go on (its consumer gave up restarting, after retriable crashes were retried for
+ * the restart policy's time) is told by the bus (onGiveUp) and exits 1 from its main.ts.
  */
 export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise<Edge> {
   const {
@@ -153,7 +157,8 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
 
     const records: EdgeRecord<In>[] = [];
     const refused: Refusal[] = [];
-    for (const message of batch.messages) {
+    for (const [i, message] of batch.messages.entries()) {
+      if (i > 0 && i % 500 === 0) await context.heartbeat(); // a long batch on a slow registry keeps its group
       try {
         records.push({ message, value: await retrying('decode', message.offset, () => decode(message)) });
       } catch (error) {
