@@ -108,6 +108,28 @@ describe('startEdge', () => {
     await edge.stop();
   });
 
+  it('holds a batch whose outage outlasts the consumer: stop is prompt, nothing is committed, and the next run processes it once', async () => {
+    const bus = await given({ 0: ['a', 'b'] });
+    let registryUp = false;
+    const decode = (m: ConsumedMessage) => {
+      if (!registryUp) throw new RegistryUnavailableError('registry down');
+      return String(m.value);
+    };
+    const first = edgeOn(bus, { decode });
+    const down = await first.started;
+    await bus.waitUntil(() => first.lines.filter((l) => l.msg === 'not available now (an outage): retrying').length >= 3);
+    await down.stop();
+    expect(values(bus, OUT)).toEqual([]);
+    expect(values(bus, DLQ)).toEqual([]);
+    expect(bus.committedOffset(GROUP, IN, 0)).toBeUndefined();
+
+    registryUp = true;
+    const up = await edgeOn(bus, { decode }).started;
+    await bus.settled();
+    expect(values(bus, OUT)).toEqual(['A', 'B']);
+    await up.stop();
+  });
+
   it('dead-letters poison with its reasons and source coordinates, and the rest of the batch goes on', async () => {
     const bus = await given({ 0: ['a', 'unreadable', 'b', 'refused'] });
     const { started } = edgeOn(bus, {
