@@ -132,6 +132,8 @@ load_settings() {
   if [ -f "$SETTINGS" ]; then
     kept_nodes="$(sed -n 's/^brokers=//p' "$SETTINGS")"
     kept_security="$(sed -n 's/^security=//p' "$SETTINGS")"
+  elif [ -f "$DATA/kafka/meta.properties" ]; then
+    kept_nodes=1 kept_security=none  # a home made before the stack kept its settings: one open node
   fi
   NODES="${STACK_BROKERS:-${kept_nodes:-1}}"
   SECURITY="${STACK_SECURITY:-${kept_security:-none}}"

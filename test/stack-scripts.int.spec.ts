@@ -22,8 +22,8 @@ const env = {
 };
 const stack = (command: string) =>
   run('bash', [join(root, 'stack/stack.sh'), command], { env, maxBuffer: 8 * 1024 * 1024 }).then(
-    ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
 const stackProcesses = async () =>
   run('pgrep', ['-f', '--', `-Dlocal.stack.home=${home} `]).then(
@@ -39,7 +39,7 @@ afterAll(async () => {
 describe('stack/stack.sh', () => {
   it('starts once, starts again harmlessly, reports status, and stops without leaving a process', async () => {
     const first = await stack('up');
-    expect(first.code, first.stdout).toBe(0);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
     expect(first.stdout).toMatch(/kafka 4\.1\.1 ready on 127\.0\.0\.1:29092/);
     const pids = await stackProcesses();
     expect(pids).toHaveLength(2);
