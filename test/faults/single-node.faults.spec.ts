@@ -53,8 +53,12 @@ afterAll(async () => {
   await stack?.down();
 }, 120_000);
 
-async function scenario(name: string, fault: (run: PipelineRun) => Promise<FaultReport>, knownFailure?: string): Promise<ScenarioResult> {
-  const result = await runScenario(stack, keysFile, lines, name, fault, baseline, knownFailure);
+async function scenario(
+  name: string,
+  fault: (run: PipelineRun) => Promise<FaultReport>,
+  { knownFailure, rate }: { knownFailure?: string; rate?: number } = {},
+): Promise<ScenarioResult> {
+  const result = await runScenario(stack, keysFile, lines, name, fault, baseline, knownFailure, rate);
   rows.push(result.row);
   return result;
 }
@@ -196,19 +200,33 @@ describe('the fault suite on a single node', () => {
 
   it('a second instance of each service joins mid-load and leaves again: nothing lost, repeated or stalled', async () => {
     expect(baseline, 'needs the baseline').toBeDefined();
-    const result = await scenario('second instance of each joins, leaves', async (run) => {
-      await midStream(run, 0.15);
-      const second = SERVICES.map((name) => run.instance(name, 2));
-      await midStream(run, 0.5);
-      // the second ingest and deliver leave politely; the second pseudonymise dies (the issue's stall)
-      const [ingest2, pseudonymise2, deliver2] = second as [Instance, Instance, Instance];
-      const mark = await run.mark();
-      const codes = await Promise.all([ingest2.terminate(), pseudonymise2.kill9(), deliver2.terminate()]);
-      const left = Date.now();
-      const recovery = await run.recovered(left, mark);
-      const problems = [codes[0], codes[2]].filter((c) => c && c.code !== 0).map((c) => `a second instance exited ${c?.code} on SIGTERM`);
-      return { recovery: [recovery], notes: ['ingest-2 and deliver-2 SIGTERM, pseudonymise-2 kill -9'], problems };
-    });
+    // a slower feed (same events: the outputs do not depend on the rate) so the second instances, which
+    // take seconds to start, join while there is load left, get partitions, and leave before it ends
+    const result = await scenario(
+      'second instance of each joins, leaves',
+      async (run) => {
+        await midStream(run, 0.1);
+        const second = SERVICES.map((name) => run.instance(name, 2));
+        await Promise.all(second.map((instance) => instance.logged(`${instance.name} running`)));
+        const joined = run.publisher?.sent() ?? 0;
+        await midStream(run, Math.min(0.8, joined / run.loadSize + 0.2));
+        // the second ingest and deliver leave politely; the second pseudonymise dies (the issue's stall)
+        const [ingest2, pseudonymise2, deliver2] = second as [Instance, Instance, Instance];
+        const mark = await run.mark();
+        const [ingestExit, , deliverExit] = await Promise.all([ingest2.terminate(), pseudonymise2.kill9(), deliver2.terminate()]);
+        const left = Date.now();
+        const recovery = await run.recovered(left, mark);
+        const problems = [ingestExit, deliverExit]
+          .filter((c) => c && c.code !== 0)
+          .map((c) => `a second instance exited ${c?.code} on SIGTERM`);
+        return {
+          recovery: [recovery],
+          notes: [`joined at ${joined} events sent; ingest-2 and deliver-2 SIGTERM, pseudonymise-2 kill -9`],
+          problems,
+        };
+      },
+      { rate: Math.round(RATE / 3) },
+    );
     expectClean(result);
   }, 600_000);
 });

@@ -69,14 +69,14 @@ export interface RecipientCount {
 }
 
 export async function recipientRecords(
-  brokers: string,
   registryUrl: string,
   topics: Record<string, string>,
+  records: RawRecord[],
 ): Promise<Record<string, RecipientCount>> {
   const decode = avroDecoder(registryUrl);
   const byTopic = Object.fromEntries(Object.entries(topics).map(([recipient, topic]) => [topic, recipient]));
   const out: Record<string, RecipientCount> = Object.fromEntries(Object.keys(topics).map((r) => [r, { ids: [], notAvro: 0 }]));
-  for (const record of await readCommitted(brokers, Object.values(topics))) {
+  for (const record of records) {
     const decoded = await decode(record.value);
     const count = out[byTopic[record.topic] ?? ''];
     if (!count) continue;
@@ -94,10 +94,11 @@ export interface DeadLetter {
   reasons: Array<{ field: string; rule: string; message: string }>;
 }
 
-export async function deadLetters(brokers: string, registryUrl: string, topics: string[]): Promise<DeadLetter[]> {
+export async function deadLetters(registryUrl: string, topics: string[], records: RawRecord[]): Promise<DeadLetter[]> {
   const decode = avroDecoder(registryUrl);
   const out: DeadLetter[] = [];
-  for (const record of await readCommitted(brokers, topics)) {
+  for (const record of records) {
+    if (!topics.includes(record.topic)) continue;
     const decoded = await decode(record.value);
     if (!decoded) throw new Error(`a record in ${record.topic} at ${record.partition}/${record.offset} is not a dead letter`);
     out.push({ topic: record.topic, ...(decoded as unknown as Omit<DeadLetter, 'topic'>) });

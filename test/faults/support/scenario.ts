@@ -49,22 +49,23 @@ export async function runScenario(
   fault: Fault,
   baseline: Baseline | undefined,
   knownFailure?: string,
+  rate = RATE,
 ): Promise<ScenarioResult> {
   const t0 = Date.now();
   const run = new PipelineRun(stack, name, keysFile);
   const problems: string[] = [];
   let report: FaultReport = { recovery: [], notes: [], problems: [] };
   try {
-    await run.start(lines, RATE);
+    await run.start(lines, rate);
     report = await fault(run);
     const faulted = Date.now();
     problems.push(...report.problems);
     const caught = await run.caughtUp(Number(process.env.FAULTS_CATCH_UP_MS ?? '240000'));
     if (!caught.ok) problems.push(`not caught up: ${caught.behind.join(', ')}`);
     const caughtUpAt = Date.now();
-    const outcome = await observe(run, baseline, report.poison);
+    // the outputs are all committed by now: the services stop while they are read
+    const [outcome, stopped] = await Promise.all([observe(run, baseline, report.poison), run.stop()]);
     const observedAt = Date.now();
-    const stopped = await run.stop();
     for (const s of stopped) if (s.code !== 0) problems.push(`${s.label} exited ${s.code} on the final SIGTERM`);
     // an exit 0 nobody asked for is never restarted (on-failure): the service stopped and said all was well
     for (const i of run.instances)
@@ -99,7 +100,7 @@ export async function runScenario(
       notes: [...report.notes, ...(knownFailure && problems.length > 0 ? [`known: ${knownFailure}`] : []), ...problems].join('; '),
     };
     process.stderr.write(
-      `faults: ${name}: ${row.verdict} in ${row.seconds} s (fault done ${s(faulted - t0)}, caught up ${s(caughtUpAt - faulted)}, checked ${s(observedAt - caughtUpAt)}, stopped ${s(Date.now() - observedAt)})${problems.length ? ` (${problems.join('; ')})` : ''}\n`,
+      `faults: ${name}: ${row.verdict} in ${row.seconds} s (fault done ${s(faulted - t0)}, caught up ${s(caughtUpAt - faulted)}, checked while stopping ${s(observedAt - caughtUpAt)})${problems.length ? ` (${problems.join('; ')})` : ''}\n`,
     );
     return { row, outcome, problems };
   } catch (error) {

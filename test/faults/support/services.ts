@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './fault-stack.ts';
 
@@ -22,6 +22,8 @@ export interface Instance {
   /** SIGTERM; resolves with the exit code and how long the exit took. */
   terminate(): Promise<{ code: number | string; ms: number }>;
   start(): void;
+  /** Resolves once the instance's log has a line with this message (e.g. 'ingest running'). */
+  logged(message: string, timeoutMs?: number): Promise<void>;
 }
 
 export function supervise(name: ServiceName, label: string, env: Record<string, string>, logDir: string): Instance {
@@ -30,7 +32,7 @@ export function supervise(name: ServiceName, label: string, env: Record<string, 
   let stopped = true;
   const unexpectedExits: Array<number | string> = [];
   const start = () => {
-    const log = openSync(join(logDir, `${label}.log`), 'a');
+    const log = openSync(logFile, 'a');
     const proc = spawn(process.execPath, [`services/${name}/src/main.ts`], {
       cwd: ROOT,
       env: { ...process.env, ...env },
@@ -58,9 +60,17 @@ export function supervise(name: ServiceName, label: string, env: Record<string, 
       if (proc.exitCode !== null || proc.signalCode !== null) resolve(proc.exitCode ?? proc.signalCode ?? 'unknown');
       else proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
     });
+  const logFile = join(logDir, `${label}.log`);
   return {
     name,
     label,
+    logged: async (message, timeoutMs = 60_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!readFileSync(logFile, 'utf8').includes(`"msg":"${message}"`)) {
+        if (Date.now() > deadline) throw new Error(`${label} did not log "${message}" in ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     unexpectedExits,
     alive: () => !stopped && child !== undefined && child.exitCode === null && child.signalCode === null,
     start,

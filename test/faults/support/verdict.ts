@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './fault-stack.ts';
-import { checksum, compare, deadLetters, recipientRecords } from './outputs.ts';
+import { checksum, compare, deadLetters, readCommitted, recipientRecords } from './outputs.ts';
 import { DELIVERED, type PipelineRun } from './pipeline-run.ts';
 
 /** What an undisturbed run of the same load produced: the yardstick of every scenario. */
@@ -31,13 +31,15 @@ export interface Outcome {
 
 export async function observe(run: PipelineRun, baseline: Baseline | undefined, poison: Poison = new Map()): Promise<Outcome> {
   const { brokers, registryUrl } = run.stack;
-  const [records, letters, checksums] = await Promise.all([
-    recipientRecords(brokers, registryUrl, run.recipientTopics),
-    deadLetters(brokers, registryUrl, Object.values(run.deadLetters)),
+  // one read of every recipient and dead-letter topic (one JVM start), next to deliver's checksums
+  const [read, checksums] = await Promise.all([
+    readCommitted(brokers, [...Object.values(run.recipientTopics), ...Object.values(run.deadLetters)]),
     Promise.all(Object.keys(DELIVERED).map(async (r) => [r, await checksum(brokers, r, run.feeds[r] ?? '')] as [string, string])).then(
       (pairs): Record<string, string> => Object.fromEntries(pairs),
     ),
   ]);
+  const records = await recipientRecords(registryUrl, run.recipientTopics, read);
+  const letters = await deadLetters(registryUrl, Object.values(run.deadLetters), read);
   const ids = Object.fromEntries(Object.entries(records).map(([r, c]) => [r, c.ids]));
   const outcome: Outcome = {
     ids,
