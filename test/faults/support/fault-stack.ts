@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 // The fault suite's own stack: its own STACK_HOME under /tmp and its own ports, never the shared stack
@@ -74,9 +74,12 @@ export function isAlive(pid: number): boolean {
 function stackScript(home: string): string {
   if (process.env.FAULTS_STACK_FROM === 'worktree') return join(ROOT, 'stack/stack.sh');
   mkdirSync(join(home, 'snapshot/stack'), { recursive: true });
-  const files = execFileSync('git', ['ls-tree', '--name-only', 'HEAD', 'stack/'], { cwd: ROOT, encoding: 'utf8' })
+  const files = execFileSync('git', ['ls-tree', '-r', '--name-only', 'HEAD', 'stack/'], { cwd: ROOT, encoding: 'utf8' })
     .split('\n')
     .filter(Boolean);
-  for (const file of files) writeFileSync(join(home, 'snapshot', file), execFileSync('git', ['show', `HEAD:${file}`], { cwd: ROOT }));
+  for (const file of files) {
+    mkdirSync(dirname(join(home, 'snapshot', file)), { recursive: true });
+    writeFileSync(join(home, 'snapshot', file), execFileSync('git', ['show', `HEAD:${file}`], { cwd: ROOT }));
+  }
   return join(home, 'snapshot/stack/stack.sh');
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAgreements } from '@register-feeds/pseudonymise';
 import { type Admin, createKafkajsBus, createLogger, type MessageBus } from '@register-feeds/service-kit';
@@ -9,11 +9,11 @@ import type { FaultStack } from './fault-stack.ts';
 import { type Publisher, publishSteadily } from './load.ts';
 import { type Instance, type ServiceName, supervise } from './services.ts';
 
-/** The recipients deliver keeps a projection of, and the env setting that names each one's topic. */
+/** The recipients deliver keeps a projection of (services/deliver/projections.yaml), and each one's kind. */
 export const DELIVERED: Record<string, string> = {
-  'sbb-stagemarkt': 'STAGEMARKT_TOPIC',
-  'svb-kostendelersnorm': 'SVB_TOPIC',
-  'ggd-jeugdgezondheid': 'GGD_TOPIC',
+  'sbb-stagemarkt': 'stagemarkt',
+  'svb-kostendelersnorm': 'svb',
+  'ggd-jeugdgezondheid': 'ggd',
 };
 
 let runs = 0;
@@ -84,7 +84,8 @@ export class PipelineRun {
       },
       deliver: {
         ...common,
-        ...Object.fromEntries(Object.entries(DELIVERED).map(([r, setting]) => [setting, this.recipientTopics[r]])),
+        DELIVER_PROJECTIONS_FILE: this.projectionsFile(agreementsDir),
+        DELIVER_LEASE_TOPIC: `${id}.deliver-writers`,
         DELIVER_DEAD_LETTER_TOPIC: this.deadLetters.deliver,
         FEED_TOPIC_PREFIX: `${id}.feed.`,
         DELIVER_GROUP_PREFIX: `${id}.deliver`,
@@ -102,6 +103,16 @@ export class PipelineRun {
       clientId: `faults-${id}`,
       logger: createLogger({ service: 'faults', level: 'fatal' }),
     });
+  }
+
+  /** Deliver's projections file for this run: the repository's projections, on this run's recipient topics. */
+  private projectionsFile(dir: string): string {
+    const file = join(dir, '..', `${this.id}.projections.yaml`);
+    const entries = Object.entries(DELIVERED).map(
+      ([recipient, kind]) => `  - recipient: ${recipient}\n    kind: ${kind}\n    input: ${this.recipientTopics[recipient]}\n`,
+    );
+    writeFileSync(file, `projections:\n${entries.join('')}`);
+    return file;
   }
 
   async connect(): Promise<Admin> {
