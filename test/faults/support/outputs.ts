@@ -51,12 +51,12 @@ export function avroDecoder(registryUrl: string) {
   /** The decoded value, or undefined when the bytes are not Avro wire format (poison). */
   return async (value: Buffer | null): Promise<Record<string, unknown> | undefined> => {
     if (!value || value.length < 6 || value[0] !== 0) return undefined;
+    // a registry that does not answer is an error of the check, never a sign of poison
+    const type = await typeOf(value.readUInt32BE(1));
     try {
-      const type = await typeOf(value.readUInt32BE(1));
       return type.fromBuffer(value.subarray(5)) as Record<string, unknown>;
-    } catch (error) {
-      if ((error as Error).message.startsWith('schema ')) throw error;
-      return undefined;
+    } catch {
+      return undefined; // a schema id, then bytes that are not that schema's
     }
   };
 }
