@@ -4,21 +4,17 @@ import {
   type AvroSchemaJson,
   type Batch,
   type BatchContext,
-  type BatchOutcome,
-  type ConsumedMessage,
-  type Consumer,
-  classifyError,
   createDeadLetterWriter,
+  type Decided,
+  type Edge,
+  type EdgeRecord,
   followTopic,
   type Logger,
   type MessageBus,
   type OutgoingMessage,
-  poisonReason,
-  retryWhileRetriable,
   type SchemaRegistryClient,
-  startTransactionalPipeline,
+  startEdge,
   type TopicEntry,
-  type TransactionalPipeline,
   type TransactionalProducer,
   topicSpec,
   waitForTopic,
@@ -27,17 +23,20 @@ import { type FeedRecord, startFeedReplica } from './feed-replica.ts';
 import type { Change, Projection, Writers } from './projections/index.ts';
 import { startWriterLease, type WriterLease } from './writer-lease.ts';
 
+/**
+ * What a projection has done, read from its edge's metrics (EdgeMetrics, committed batches only), summed
+ * over every time this instance folded it (a single-writer projection folds again after each lease it
+ * takes), plus what housekeeping wrote.
+ */
 export interface ProjectionMetrics {
-  records: number;
-  feedChanges: number;
-  deadLettered: number;
-  /** records behind the end of the input, per partition, from the last fetch */
-  lag: Map<number, number>;
-  /**
-   * partitions stopped at a valid record the projection throws on (a bug), with that record's offset;
-   * always there in a running projection's metrics
-   */
-  halted?: Map<number, string>;
+  readonly records: number;
+  /** upserts and tombstones written to the feed: the edge's produced count of the feed, and housekeeping's */
+  readonly feedChanges: number;
+  readonly deadLettered: number;
+  /** records behind the end of the input, per partition, from the last fetch (empty while not folding) */
+  readonly lag: ReadonlyMap<number, number>;
+  /** partitions stopped at a valid record the projection throws on (a bug), with the offset their batch starts at */
+  readonly halted: ReadonlyMap<number, string>;
 }
 
 export interface RunningProjection {
@@ -80,10 +79,26 @@ export class NotSoleWriterError extends Error {
   }
 }
 
+/**
+ * The projection threw on a valid record: a bug (the edge halts the partition). It names the record's
+ * coordinates, which the edge's halt (at the batch's first offset) does not; never the record.
+ */
+export class ProjectionApplyError extends Error {
+  readonly errorClass = 'bug';
+  readonly retriable = false;
+  constructor(partition: number, offset: string, options: { cause: unknown }) {
+    super(`the projection throws on the record at partition ${partition} offset ${offset}`, options);
+    this.name = 'ProjectionApplyError';
+  }
+}
+
 /** The timestamp every feed record carries: the start of the clock's day in Europe/Amsterdam (see amsterdamDayStart). */
 export function feedTimestamp(epochMillis: number): string {
   return String(amsterdamDayStart(epochMillis));
 }
+
+/** One feed change: the row's key and the row, or null for a tombstone. */
+type FeedChange = [key: string, row: unknown];
 
 /**
  * Batches and housekeeping take turns: one turn at a time, from reading the state to the end of its
@@ -103,29 +118,25 @@ function createTurns() {
   };
 }
 
-/** A projection threw on a valid record: a bug. Its partition stopped there; thrown when the consumer stops. */
-export class ProjectionHaltedError extends Error {
-  readonly errorClass = 'bug';
-  readonly retriable = false;
-  constructor(partition: number, offset: string, options: { cause: unknown }) {
-    super(`the projection stopped at partition ${partition} offset ${offset}: it throws on a valid record`, options);
-    this.name = 'ProjectionHaltedError';
-  }
-}
-
 /**
  * Keeps one recipient's projection: restores the state from its compacted feed (the feed IS the
- * projection), then folds the recipient topic into it. Each batch's feed upserts/tombstones and the
- * consumed offsets commit in one transaction, so the feed and the position never disagree; a restart
- * resumes where the last commit left off.
+ * projection), then folds the recipient topic into it on the shared edge (startEdge): each batch's feed
+ * upserts/tombstones and the consumed offsets commit in one transaction, so the feed and the position
+ * never disagree; a restart resumes where the last commit left off. The edge's one error policy applies:
+ * a registry outage is waited out (never dead-lettered); a record that can never be read goes to
+ * `deadLetterTopic` with its reasons and the projection reads on; a projection that throws on a valid
+ * record halts that partition (nothing of its batch committed, metrics.halted, ready() false) and the
+ * others go on. Its counters and lag are the edge's.
  *
  * Two states, so that nothing uncommitted is ever visible: batches (and housekeeping) fold into a working
  * state, and the state the API reads (`state()`) is the feed's read replica (feed-replica.ts), read
  * read_committed, which takes this instance's feed records once their transaction committed. The working
- * state is made anew from the replica, synced to the feed's end, before the first batch, after a
- * transaction that did not commit (the working state may hold changes the feed does not, or miss a batch
- * whose commit succeeded but was reported as failed), and whenever the input consumer's assignment
- * changed (a rebalance: rows of a partition this instance just got were written by another instance).
+ * state is made anew from the replica, synced to the feed's end, before the first batch, after a batch or
+ * housekeeping whose transaction did not commit (the working state may hold changes the feed does not, or
+ * miss a batch whose commit succeeded but was reported as failed), and whenever a batch does not start
+ * where this instance's last commit of its partition ended: then another instance folded that partition
+ * meanwhile (a rebalance), and rows it wrote are newer in the feed than in the working state. That test
+ * reads offsets, not the consumer's assignment, so it holds however a client reports rebalances.
  *
  * Scale-out (`writers`, from the projection's kind): `shared` projections fold whatever partitions the
  * group gives this instance; every row comes from one input partition, so instances never write the same
@@ -134,10 +145,7 @@ export class ProjectionHaltedError extends Error {
  * holds every input partition, so during a hand-over the new writer waits until the old one has left.
  * Every instance, writer or not, serves the whole projection from its replica.
  *
- * What a record can do to it, by classifyError: a registry outage is waited out (retried with backoff
- * and heartbeats, never dead-lettered); a record that can never be read goes to `deadLetterTopic` with its
- * reasons and the projection reads on; a projection that throws on a valid record stops that partition
- * (halt, below). `readerSchema`, when given, is the schema records are decoded to, whatever the writer's.
+ * `readerSchema`, when given, is the schema records are decoded to, whatever the writer's.
  * `housekeeping` adds changes of the projection's own (the GGD sweep): before every batch, in its
  * transaction, and on a timer of its own between batches (`tick`), so they happen when no record comes.
  * Every feed record is stamped with the start of the clock's day (feedTimestamp).
@@ -188,6 +196,7 @@ export async function startProjection({
   await waitForTopic(admin, inputTopic, log);
   const inputPartitions = (await admin.topicOffsets(inputTopic)).length;
   const deadLetter = await createDeadLetterWriter({ registry, topic: deadLetterTopic, service: 'deliver' });
+  const offsetsAdmin = await bus.admin(); // the caller's admin may be gone once the projection runs
 
   const started = Date.now();
   const replica = await startFeedReplica({ bus, projection, feedTopic: feed.name, groupPrefix: `${groupId}-replica` });
@@ -196,42 +205,44 @@ export async function startProjection({
   let working: unknown;
   let uncommitted = false;
   let stopped = false;
+  /**
+   * Per input partition, the offset the working state has folded it to: where the group's commit stood
+   * when the working state was restored, then the end of each batch this instance committed. A batch that
+   * starts anywhere else was preceded by someone else's commit (or by records this instance skipped,
+   * transaction markers, aborted records: a restore too many, never one too few).
+   */
+  const foldedTo = new Map<number, bigint>();
   const takeTurn = createTurns();
-  const feedRecords = (changes: Map<string, unknown>): OutgoingMessage[] => {
-    const timestamp = feedTimestamp(clock());
-    return [...changes].map(([key, row]) => ({ topic: feed.name, key, value: row === null ? null : JSON.stringify(row), timestamp }));
-  };
-  const halted = new Map<number, string>();
-  const metrics: ProjectionMetrics = { records: 0, feedChanges: 0, deadLettered: 0, lag: new Map(), halted };
+  const feedMessage = ([key, row]: FeedChange, now: number): OutgoingMessage => ({
+    topic: feed.name,
+    key,
+    value: row === null ? null : JSON.stringify(row),
+    timestamp: feedTimestamp(now),
+  });
 
   /** The working state, made anew from the replica once it has read every commit so far (own rows each). */
   async function workingState(why: string): Promise<unknown> {
     if (working !== undefined && !uncommitted) return working;
     const begun = Date.now();
-    if (uncommitted) log.warn(`the last transaction did not commit: restoring the projection from its feed before ${why}`);
+    if (uncommitted) log.warn({ type: why }, 'the last transaction did not commit: restoring the projection from its feed');
+    // the group's offsets before the feed's end: every commit they include is in the feed synced to below
+    const committed = await offsetsAdmin.groupOffsets(groupId, inputTopic);
     await replica.syncToEnd();
     working = replica.snapshot();
     uncommitted = false;
-    log.info({ rows: projection.size(working), ms: Date.now() - begun }, 'working state restored from the feed');
+    foldedTo.clear();
+    for (const { partition, offset } of committed) foldedTo.set(partition, BigInt(offset) < 0n ? 0n : BigInt(offset));
+    log.info({ rows: projection.size(working), ms: Date.now() - begun, type: why }, 'working state restored from the feed');
     return working;
   }
 
-  /** After a commit: the replica takes the feed records just committed, before the follower reads them back. */
-  function publish(records: OutgoingMessage[]): void {
-    replica.publish(records.map((r): FeedRecord => ({ key: String(r.key), value: r.value === null ? null : String(r.value) })));
+  /** After a commit: the replica takes the feed changes just committed, before the follower reads them back. */
+  function publish(changes: Iterable<FeedChange>): void {
+    replica.publish([...changes].map(([key, row]): FeedRecord => ({ key, value: row === null ? null : JSON.stringify(row) })));
   }
 
-  // The input consumer, to see its assignment: each join of the group gives a new assignment (a new
-  // array, also when it names the same partitions, which another instance may have held in between).
-  let inputConsumer: Consumer | undefined;
-  let seenAssignment: unknown;
-  const assignmentChanged = (): boolean => {
-    const now = inputConsumer?.assignment();
-    if (now === seenAssignment) return false;
-    seenAssignment = now;
-    return true;
-  };
-  const holdsEveryPartition = () => (inputConsumer?.assignment() ?? []).filter((p) => p.topic === inputTopic).length >= inputPartitions;
+  let edge: Edge | undefined;
+  const holdsEveryPartition = () => (edge?.assignment() ?? []).filter((p) => p.topic === inputTopic).length >= inputPartitions;
 
   /**
    * A single-writer projection folds only with every input partition: until then (a new writer while the
@@ -249,7 +260,7 @@ export async function startProjection({
     }
   }
 
-  // the batch's turn, from handle() to its commit (afterCommit) or failure (the wrapped transaction's abort)
+  // the batch's turn, from beforeBatch to its commit (afterCommit) or anything else (afterAbort)
   let releaseBatch: (() => void) | undefined;
   const endBatchTurn = () => {
     releaseBatch?.();
@@ -257,134 +268,34 @@ export async function startProjection({
   };
 
   /**
-   * A bug: the projection throws on a record that decoded with its schema, or the reader schema cannot read
-   * what the registry accepted. The record is valid data, so it is NOT dead-lettered: a dead letter would
-   * drop a change from the recipient's feed for good, and every later record of the same rows would be
-   * folded on top of the gap, silently. Nor is the batch thrown back to the consumer, which would retry it,
-   * restore from the feed every time, crash and restart the consumer and in the end give the whole
-   * service up. The partition stops at the record instead, loudly: an error log, `metrics.halted`, a lag
-   * that grows. The batch is held (heartbeats keep the member in its group) until the consumer stops or
-   * loses the partition; nothing of it is committed, so the fixed service applies it from there. The
-   * working state holds part of the batch: the turn is handed on, and whoever goes next restores it.
-   * (kafkajs hands this consumer one batch at a time, so the recipient's other partitions wait too.)
+   * The fold, for the edge's decide: housekeeping first, then every record of the batch into the working
+   * state; the feed needs the last change per key. A throw is a bug: the edge halts the partition at the
+   * batch's first offset and commits nothing; the working state holds part of the batch, so the batch's
+   * turn ends in afterAbort with `uncommitted` still set, and whoever goes next restores it.
    */
-  async function halt(batch: Batch, m: ConsumedMessage, error: unknown, context: BatchContext): Promise<never> {
-    if (halted.get(batch.partition) !== m.offset) {
-      halted.set(batch.partition, m.offset);
-      log.error(
-        { err: error, partition: batch.partition, offset: m.offset },
-        'projection stopped at a valid record it cannot apply: a bug, not dead-lettered; fix and restart deliver',
-      );
-    }
-    endBatchTurn();
-    while (context.isRunning()) {
-      await new Promise((r) => setTimeout(r, 1_000));
-      await context.heartbeat();
-    }
-    throw new ProjectionHaltedError(batch.partition, m.offset, { cause: error });
-  }
-
-  const handle = async (batch: Batch, context: BatchContext): Promise<BatchOutcome> => {
-    if (writers === 'single') await holdUntilSoleMember(batch, context);
-    releaseBatch = await takeTurn();
-    try {
-      if (assignmentChanged()) working = undefined;
-      const state = await workingState('reading on');
-      uncommitted = true;
-      const changes = new Map<string, unknown>(); // the last change per key in this batch is what the feed needs
-      const messages: OutgoingMessage[] = [];
-      for (const change of housekeeping?.changes(state) ?? []) changes.set(change.key, change.row);
-      let deadLettered = 0;
-      for (const m of batch.messages) {
-        let record: unknown;
-        try {
-          // a registry outage is waited out here (retryWhileRetriable), never dead-lettered
-          record = await retryWhileRetriable(() => registry.decode(m.value as Buffer, readerSchema), {
-            isRunning: context.isRunning,
-            heartbeat: context.heartbeat,
-            onRetry: ({ attempt, delayMs, error }) =>
-              log.warn(
-                { partition: batch.partition, offset: m.offset, attempt, delayMs, err: error },
-                'schema registry unavailable, retrying',
-              ),
-          });
-        } catch (error) {
-          const kind = classifyError(error);
-          if (kind === 'bug') return await halt(batch, m, error, context);
-          if (kind === 'retriable') throw error; // the consumer stops mid-outage: the batch is read again later
-          deadLettered += 1;
-          messages.push(await deadLetter(m, [poisonReason(error, 'projection')]));
-          continue;
-        }
-        let applied: ReturnType<typeof projection.apply>;
-        try {
-          applied = projection.apply(state, record);
-        } catch (error) {
-          return await halt(batch, m, error, context);
-        }
-        for (const change of applied) changes.set(change.key, change.row);
+  const fold = (records: EdgeRecord<unknown>[]): Decided<FeedChange> => {
+    const changes = new Map<string, unknown>();
+    for (const change of housekeeping?.changes(working) ?? []) changes.set(change.key, change.row);
+    for (const { message, value } of records) {
+      let applied: Change<unknown>[];
+      try {
+        applied = projection.apply(working, value);
+      } catch (error) {
+        throw new ProjectionApplyError(message.partition, message.offset, { cause: error });
       }
-      const feedMessages = feedRecords(changes);
-      messages.push(...feedMessages);
-      return {
-        messages,
-        afterCommit: () => {
-          publish(feedMessages);
-          uncommitted = false;
-          halted.delete(batch.partition);
-          metrics.records += batch.messages.length;
-          metrics.feedChanges += changes.size;
-          metrics.deadLettered += deadLettered;
-          if (deadLettered > 0) log.warn({ partition: batch.partition, deadLettered }, 'unreadable recipient records dead-lettered');
-          endBatchTurn();
-        },
-      };
-    } catch (error) {
-      endBatchTurn();
-      throw error;
+      for (const change of applied) changes.set(change.key, change.row);
     }
-  };
-
-  // The pipeline owns the batch's transaction; the turn ends when it fails too, seen here as its abort
-  // (or as a producer or transaction that could not be made).
-  const turnAwareBus: MessageBus = {
-    producer: (options) => bus.producer(options),
-    consumer: async (options) => {
-      inputConsumer = await bus.consumer(options);
-      seenAssignment = undefined;
-      return inputConsumer;
-    },
-    admin: () => bus.admin(),
-    transactionalProducer: async (id) => {
-      const producer = await bus.transactionalProducer(id).catch((error: unknown) => {
-        endBatchTurn();
-        throw error;
-      });
-      return {
-        disconnect: () => producer.disconnect(),
-        transaction: async () => {
-          const tx = await producer.transaction().catch((error: unknown) => {
-            endBatchTurn();
-            throw error;
-          });
-          return {
-            send: (messages) => tx.send(messages),
-            sendOffsets: (groupId, offsets) => tx.sendOffsets(groupId, offsets),
-            commit: () => tx.commit(),
-            abort: () => tx.abort().finally(endBatchTurn),
-          };
-        },
-      };
-    },
+    return { outputs: [...changes] };
   };
 
   // Housekeeping between batches writes with a transactional producer of its own (its id names the feed).
   let idleProducer: TransactionalProducer | undefined;
+  const housekept = { feedChanges: 0 };
   const tick = async (): Promise<number> => {
     if (!housekeeping) return 0;
     const release = await takeTurn();
     try {
-      if (stopped || pipeline === undefined) return 0; // only the writer keeps house
+      if (stopped || edge === undefined) return 0; // only the writer keeps house
       const state = await workingState('housekeeping');
       const changes = new Map<string, unknown>();
       uncommitted = true; // from here the working state may be ahead of the feed until the commit
@@ -395,7 +306,8 @@ export async function startProjection({
       }
       idleProducer ??= await bus.transactionalProducer(`${groupId}-${feed.name}-housekeeping`);
       const tx = await idleProducer.transaction();
-      const feedMessages = feedRecords(changes);
+      const now = clock();
+      const feedMessages = [...changes].map((change) => feedMessage(change, now));
       try {
         await tx.send(feedMessages);
         await tx.commit();
@@ -406,9 +318,9 @@ export async function startProjection({
         await broken.disconnect().catch(() => {});
         throw error;
       }
-      publish(feedMessages);
+      publish(changes);
       uncommitted = false;
-      metrics.feedChanges += changes.size;
+      housekept.feedChanges += changes.size;
       log.info({ feedChanges: changes.size }, 'housekeeping written to the feed');
       return changes.size;
     } finally {
@@ -416,25 +328,68 @@ export async function startProjection({
     }
   };
 
-  let pipeline: TransactionalPipeline | undefined;
+  /** counts of the edges stopped before (a single writer folds anew after each lease it takes) */
+  const past = { records: 0, produced: 0, deadLettered: 0 };
+  const metrics: ProjectionMetrics = {
+    get records() {
+      return past.records + (edge?.metrics.records ?? 0);
+    },
+    get feedChanges() {
+      return past.produced + (edge?.metrics.produced[feed.name] ?? 0) + housekept.feedChanges;
+    },
+    get deadLettered() {
+      return past.deadLettered + (edge?.metrics.deadLettered ?? 0);
+    },
+    get lag() {
+      return edge?.metrics.lag ?? new Map<number, number>(); // another instance's lag while not folding
+    },
+    get halted() {
+      return edge?.metrics.halted ?? new Map<number, string>();
+    },
+  };
+
   const startFolding = async () => {
-    pipeline = await startTransactionalPipeline({
-      bus: turnAwareBus,
+    edge = await startEdge<unknown, FeedChange>({
+      bus,
       groupId,
       topic: inputTopic,
       logger: log,
-      handle,
-      onProgress: ({ partition, lag }) => metrics.lag.set(partition, lag),
+      deadLetter,
+      clock,
+      decode: (m) => registry.decode(m.value as Buffer, readerSchema),
+      decodeFailure: { rule: 'projection', message: 'not a readable recipient record' },
+      hooks: {
+        async beforeBatch(batch, context) {
+          if (writers === 'single') await holdUntilSoleMember(batch, context);
+          releaseBatch = await takeTurn();
+          const first = BigInt(batch.messages[0]?.offset ?? batch.lastOffset);
+          if (foldedTo.get(batch.partition) !== first) working = undefined; // someone else folded the partition meanwhile
+          await workingState('reading on');
+          uncommitted = true;
+        },
+        afterCommit(batch, decided) {
+          publish(decided.outputs);
+          uncommitted = false;
+          foldedTo.set(batch.partition, BigInt(batch.lastOffset) + 1n);
+          endBatchTurn();
+        },
+        afterAbort: endBatchTurn,
+      },
+      decide: (records) => fold(records),
+      encode: (change, { now }) => [feedMessage(change, now)],
     });
   };
   const stopFolding = async () => {
-    const stopping = pipeline;
-    pipeline = undefined;
+    const stopping = edge;
     await stopping?.stop();
     const release = await takeTurn(); // a tick in hand finishes first
+    if (stopping) {
+      past.records += stopping.metrics.records;
+      past.produced += stopping.metrics.produced[feed.name] ?? 0;
+      past.deadLettered += stopping.metrics.deadLettered;
+    }
+    edge = undefined;
     working = undefined; // the next writer, maybe this one again, starts from the feed
-    inputConsumer = undefined;
-    metrics.lag.clear(); // another instance's lag now
     release();
     await idleProducer?.disconnect().catch(() => {});
     idleProducer = undefined;
@@ -458,14 +413,14 @@ export async function startProjection({
       }, housekeeping.everyMs)
     : undefined;
   timer?.unref();
-  log.info({ rows: projection.size(replica.state()), writing: pipeline !== undefined }, 'projection running');
+  log.info({ rows: projection.size(replica.state()), writing: edge !== undefined }, 'projection running');
   return {
     recipient: projection.recipient,
     projection,
     state: () => replica.state(),
     metrics,
-    writing: () => pipeline !== undefined,
-    ready: () => replica.healthy() && (lease?.healthy() ?? true) && (pipeline?.healthy() ?? writers === 'single') && halted.size === 0,
+    writing: () => edge !== undefined,
+    ready: () => replica.healthy() && (lease?.healthy() ?? true) && (edge?.healthy() ?? writers === 'single'),
     tick,
     async stop() {
       stopped = true; // a tick that has not had its turn yet does nothing
@@ -473,6 +428,7 @@ export async function startProjection({
       if (lease) await lease.stop();
       else await stopFolding();
       await replica.stop();
+      await offsetsAdmin.disconnect().catch(() => {});
     },
   };
 }

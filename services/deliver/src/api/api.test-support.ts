@@ -38,7 +38,7 @@ function running(projection: Projection<unknown, unknown>, state: unknown): Runn
     recipient: projection.recipient,
     projection: projection as Projection<unknown>,
     state: () => state,
-    metrics: { records: 7, feedChanges: 5, deadLettered: 0, lag: new Map([[0, 3]]) },
+    metrics: { records: 7, feedChanges: 5, deadLettered: 0, lag: new Map([[0, 3]]), halted: new Map() },
     writing: () => true,
     ready: () => true,
     tick: async () => 0,
