@@ -77,13 +77,14 @@ export function aclsFor(inputs: AclInputs): Acl[] {
   };
 
   const { groups } = inputs;
-  add('ingest', 'topic', topics.raw.name, ['read']);
+  // each service creates the topics it uses at start (ensureTopics), its input among them
+  add('ingest', 'topic', topics.raw.name, ['read', 'create']);
   for (const name of [topics.events.name, topics.rawDeadLetter.name]) add('ingest', 'topic', name, ['write', 'create']);
   add('ingest', 'topic', topics.ingestSeen.name, ['read', 'write', 'create']); // rebuilt from itself at start
   groupAndTransactions('ingest', groups.ingest);
   producer('ingest');
 
-  add('pseudonymise', 'topic', topics.events.name, ['read']);
+  add('pseudonymise', 'topic', topics.events.name, ['read', 'create']);
   for (const name of [topics.eventsDeadLetter.name, topics.audit.name, ...inputs.recipients.map((r) => r.topic)])
     add('pseudonymise', 'topic', name, ['write', 'create']);
   groupAndTransactions('pseudonymise', groups.pseudonymise);
