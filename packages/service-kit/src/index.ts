@@ -3,7 +3,7 @@ export * from './config/config.ts';
 export * from './edge/index.ts';
 export * from './kafka/bus.ts';
 export { type FollowedTopic, followTopic } from './kafka/follow-topic.ts';
-export { type KafkaAuth, type KafkaAuthSettings, kafkaAuthFromSettings } from './kafka/kafka-auth.ts';
+export { type KafkaAuth, type KafkaAuthSettings, kafkaAuthFromSettings, kafkaAuthOrExit } from './kafka/kafka-auth.ts';
 export { createKafkajsBus, type KafkajsBusOptions } from './kafka/kafkajs-bus.ts';
 export * from './kafka/memory-bus.ts';
 export { type BatchOutcome, HOLD_BATCH, startTransactionalPipeline, type TransactionalPipeline } from './kafka/transactional-pipeline.ts';

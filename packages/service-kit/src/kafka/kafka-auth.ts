@@ -54,3 +54,19 @@ export function kafkaAuthFromSettings(settings: KafkaAuthSettings): KafkaAuth | 
   Object.defineProperty(auth, 'password', { value: password, enumerable: false });
   return auth;
 }
+
+/**
+ * kafkaAuthFromSettings for a composition root: a bad setting ends the process with one line naming it
+ * (exit code 78, EX_CONFIG), as loadConfigOrExit does.
+ */
+export function kafkaAuthOrExit(service: string, settings: KafkaAuthSettings): KafkaAuth | undefined {
+  try {
+    return kafkaAuthFromSettings(settings);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${service}: configuration error: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}

@@ -1,10 +1,10 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { commonSettings } from '../config/common-settings.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
-import { kafkaAuthFromSettings } from './kafka-auth.ts';
+import { kafkaAuthFromSettings, kafkaAuthOrExit } from './kafka-auth.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kafka-auth-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,6 +85,31 @@ describe('kafkaAuthFromSettings', () => {
 
   it('knows only none and scram-sha-512', () => {
     expect(() => settings({ KAFKA_SASL_MECHANISM: 'plain' })).toThrow(/KAFKA_SASL_MECHANISM.*expected one of none, scram-sha-512/);
+  });
+});
+
+describe('kafkaAuthOrExit', () => {
+  it('ends the process with exit code 78 and one line naming the setting, never the password', () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => {
+      throw new Error('exit');
+    }) as never);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const open = passwordFile('open-2', SECRET, 0o640);
+      expect(() =>
+        kafkaAuthOrExit(
+          'ingest',
+          settings({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'x', KAFKA_SASL_PASSWORD_FILE: open }),
+        ),
+      ).toThrow('exit');
+      expect(exit).toHaveBeenCalledWith(78);
+      const line = String(stderr.mock.calls[0]?.[0]);
+      expect(line).toMatch(/^ingest: configuration error: KAFKA_SASL_PASSWORD_FILE .* can be read by others/);
+      expect(line).not.toContain(SECRET);
+    } finally {
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
   });
 });
 
