@@ -10,6 +10,7 @@ import {
 } from '@register-feeds/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testBsn } from '../../../test/support/raw-events.ts';
+import { renderMetrics } from './api/metrics.ts';
 import { feedTimestamp, type RunningProjection, startProjection } from './projection-runner.ts';
 import { type Projection, type StagemarktRecord, type SvbRecord, type SvbState, stagemarkt, svb } from './projections/index.ts';
 import { type RawOptions, recordFor } from './projections/records.test-support.ts';
@@ -207,6 +208,9 @@ describe('a single-writer projection that throws on a valid record', () => {
     expect(bus.read(DEAD_LETTERS)).toEqual([]);
     expect(projection.metrics.deadLettered).toBe(0);
     expect(projection.ready()).toBe(false); // deliver's /ready is red while a partition is halted
+    const scraped = renderMetrics(new Map([[SVB, projection]]));
+    expect(scraped).toContain(`deliver_partition_halted{recipient="${SVB}",partition="1",offset="0"} 1`);
+    expect(scraped).toContain(`deliver_projection_ready{recipient="${SVB}"} 0`);
   });
 });
 

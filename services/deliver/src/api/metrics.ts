@@ -1,6 +1,9 @@
 import type { RunningProjection } from '../projection-runner.ts';
 
-/** Prometheus text exposition of what deliver does: records folded, feed changes, lag, writer and readiness, projection sizes. */
+/**
+ * Prometheus text exposition of what deliver does: records folded, feed changes, dead letters, lag and halted
+ * partitions (each projection's edge metrics), writer and readiness, projection sizes.
+ */
 export function renderMetrics(projections: ReadonlyMap<string, RunningProjection>): string {
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string, values: Array<[string, number]>) => {
@@ -34,6 +37,17 @@ export function renderMetrics(projections: ReadonlyMap<string, RunningProjection
       [...p.metrics.lag.entries()].map(([partition, lag]): [string, number] => [
         `recipient="${p.recipient}",partition="${partition}"`,
         lag,
+      ]),
+    ),
+  );
+  metric(
+    'deliver_partition_halted',
+    'gauge',
+    'partitions stopped at a valid record the projection throws on (a bug, not dead-lettered), with the offset their batch starts at',
+    all.flatMap((p) =>
+      [...p.metrics.halted].map(([partition, offset]): [string, number] => [
+        `recipient="${p.recipient}",partition="${partition}",offset="${offset}"`,
+        1,
       ]),
     ),
   );
