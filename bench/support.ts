@@ -39,6 +39,7 @@ import {
   createKafkajsBus,
   createLogger,
   createSchemaRegistryClient,
+  kafkaAuthOrExit,
   loadConfigOrExit,
 } from '@register-feeds/service-kit';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
@@ -47,7 +48,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 export async function benchStack() {
   const base = loadConfigOrExit('bench', commonSettings);
   const logger = createLogger({ service: 'bench', level: 'warn' });
-  const bus = createKafkajsBus({ brokers: base.kafkaBrokers, clientId: 'bench', logger });
+  const bus = createKafkajsBus({ brokers: base.kafkaBrokers, clientId: 'bench', logger, auth: kafkaAuthOrExit('bench', base) });
   const registry = createSchemaRegistryClient({ url: base.schemaRegistryUrl });
   const admin = await bus.admin();
   return { base, logger, bus, registry, admin, run: randomUUID().slice(0, 8) };

@@ -12,6 +12,7 @@ import {
   createLogger,
   createSchemaRegistryClient,
   followTopic,
+  kafkaAuthOrExit,
   loadConfigOrExit,
 } from '@register-feeds/service-kit';
 
@@ -26,7 +27,12 @@ const config = loadConfigOrExit('summary', {
   pseudonymiseGroupId: pseudonymiseSettings.groupId,
 });
 const logger = createLogger({ service: 'summary', level: 'warn', destination: process.stderr as never });
-const bus = createKafkajsBus({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-summary`, logger });
+const bus = createKafkajsBus({
+  brokers: config.kafkaBrokers,
+  clientId: `${config.kafkaClientId}-summary`,
+  logger,
+  auth: kafkaAuthOrExit('summary', config),
+});
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 const admin = await bus.admin();
 

@@ -2,6 +2,7 @@ import {
   createKafkajsBus,
   createLogger,
   createSchemaRegistryClient,
+  kafkaAuthOrExit,
   loadConfigOrExit,
   onShutdown,
   startHealthServer,
@@ -12,7 +13,12 @@ import { startIngest } from './pipeline.ts';
 // Composition root of the ingest service: config, logger, Kafka and registry clients, built once.
 const config = loadConfigOrExit('ingest', settings);
 const logger = createLogger({ service: 'ingest', level: config.logLevel });
-const bus = createKafkajsBus({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-ingest`, logger });
+const bus = createKafkajsBus({
+  brokers: config.kafkaBrokers,
+  clientId: `${config.kafkaClientId}-ingest`,
+  logger,
+  auth: kafkaAuthOrExit('ingest', config),
+});
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 
 try {

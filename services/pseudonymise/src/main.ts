@@ -2,6 +2,7 @@ import {
   createKafkajsBus,
   createLogger,
   createSchemaRegistryClient,
+  kafkaAuthOrExit,
   loadConfigOrExit,
   onShutdown,
   startHealthServer,
@@ -46,7 +47,12 @@ const keys = keyFileSource({
   },
 });
 loadOrExit('keys', () => keys.current());
-const bus = createKafkajsBus({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-pseudonymise`, logger });
+const bus = createKafkajsBus({
+  brokers: config.kafkaBrokers,
+  clientId: `${config.kafkaClientId}-pseudonymise`,
+  logger,
+  auth: kafkaAuthOrExit('pseudonymise', config),
+});
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 
 try {

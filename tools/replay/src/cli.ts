@@ -4,7 +4,14 @@
 // still holds a person of its source; a group with active members).
 //
 //   npm run replay -- export --topic register.raw.v1 --out raw.jsonl
-import { commonSettings, createKafkajsBus, createLogger, createSchemaRegistryClient, loadConfigOrExit } from '@register-feeds/service-kit';
+import {
+  commonSettings,
+  createKafkajsBus,
+  createLogger,
+  createSchemaRegistryClient,
+  kafkaAuthOrExit,
+  loadConfigOrExit,
+} from '@register-feeds/service-kit';
 import { type ParsedCommand, parseCommand, USAGE } from './cli-options.ts';
 import { exportTopic } from './commands/export.ts';
 import { importFile } from './commands/import.ts';
@@ -34,7 +41,7 @@ const config = loadConfigOrExit('replay', commonSettings);
 const brokers = parsed.brokers ?? config.kafkaBrokers;
 const logger = createLogger({ service: 'replay', level: 'warn', destination: process.stderr as never });
 const ctx: ReplayContext = {
-  bus: createKafkajsBus({ brokers, clientId: `${config.kafkaClientId}-replay`, logger }),
+  bus: createKafkajsBus({ brokers, clientId: `${config.kafkaClientId}-replay`, logger, auth: kafkaAuthOrExit('replay', config) }),
   registry: createSchemaRegistryClient({ url: config.schemaRegistryUrl }),
   brokers,
   stderr: (text) => process.stderr.write(text),

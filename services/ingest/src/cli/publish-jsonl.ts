@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { rawPersonKey } from '@register-feeds/contracts';
-import { createKafkajsBus, createLogger, loadConfigOrExit, type OutgoingMessage } from '@register-feeds/service-kit';
+import { createKafkajsBus, createLogger, kafkaAuthOrExit, loadConfigOrExit, type OutgoingMessage } from '@register-feeds/service-kit';
 import { settings } from '../config.ts';
 
 const BATCH = 500;
@@ -31,7 +31,12 @@ const size = await stat(file).then(
   },
 );
 const logger = createLogger({ service: 'publish', level: 'warn', destination: process.stderr as never });
-const bus = createKafkajsBus({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-publish`, logger });
+const bus = createKafkajsBus({
+  brokers: config.kafkaBrokers,
+  clientId: `${config.kafkaClientId}-publish`,
+  logger,
+  auth: kafkaAuthOrExit('publish', config),
+});
 const producer = await bus.producer();
 
 const started = Date.now();

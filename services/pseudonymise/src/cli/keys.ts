@@ -12,6 +12,7 @@ import {
   commonSettings,
   createKafkajsBus,
   createLogger,
+  kafkaAuthOrExit,
   loadConfig,
   replaceSecretFile,
   writeNewSecretFile,
@@ -95,12 +96,16 @@ switch (command) {
     else process.stdout.write(`keys: ${recipient} has no keys left in ${path}\n`);
     const kafka = loadConfig({
       kafkaBrokers: commonSettings.kafkaBrokers,
+      kafkaSaslMechanism: commonSettings.kafkaSaslMechanism,
+      kafkaSaslUsername: commonSettings.kafkaSaslUsername,
+      kafkaSaslPasswordFile: commonSettings.kafkaSaslPasswordFile,
       feedPrefix: { env: 'FEED_TOPIC_PREFIX', doc: 'deliver feed topics are <prefix><recipient>.v1', default: 'feed.', parse: asString },
     });
     const bus = createKafkajsBus({
       brokers: kafka.kafkaBrokers,
       clientId: 'keys-shred',
       logger: createLogger({ service: 'keys', level: 'warn' }),
+      auth: kafkaAuthOrExit('keys', kafka),
     });
     const admin = await bus.admin();
     try {
