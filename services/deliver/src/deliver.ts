@@ -161,7 +161,7 @@ export async function startDeliver({
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.httpHost}:${port}`;
-  logger.info({ url, projections: entries.map((e) => e.recipient) }, 'deliver running');
+  logger.info({ url, recipients: entries.map((e) => e.recipient) }, 'deliver running');
   return {
     projections,
     url,

@@ -133,10 +133,11 @@ function createTurns() {
  * read_committed, which takes this instance's feed records once their transaction committed. The working
  * state is made anew from the replica, synced to the feed's end, before the first batch, after a batch or
  * housekeeping whose transaction did not commit (the working state may hold changes the feed does not, or
- * miss a batch whose commit succeeded but was reported as failed), and whenever a batch does not start
- * where this instance's last commit of its partition ended: then another instance folded that partition
- * meanwhile (a rebalance), and rows it wrote are newer in the feed than in the working state. That test
- * reads offsets, not the consumer's assignment, so it holds however a client reports rebalances.
+ * miss a batch whose commit succeeded but was reported as failed), and whenever another instance has
+ * committed the batch's partition since this one last folded it (a rebalance): rows it wrote are newer in
+ * the feed than in the working state. That test reads offsets (where the batch starts; the group's
+ * committed offset only when that leaves a gap), not the consumer's assignment, so it holds however a
+ * client reports rebalances.
  *
  * Scale-out (`writers`, from the projection's kind): `shared` projections fold whatever partitions the
  * group gives this instance; every row comes from one input partition, so instances never write the same
@@ -208,8 +209,7 @@ export async function startProjection({
   /**
    * Per input partition, the offset the working state has folded it to: where the group's commit stood
    * when the working state was restored, then the end of each batch this instance committed. A batch that
-   * starts anywhere else was preceded by someone else's commit (or by records this instance skipped,
-   * transaction markers, aborted records: a restore too many, never one too few).
+   * starts anywhere else follows someone else's commit, or a gap no batch commits (foldedHereOnly).
    */
   const foldedTo = new Map<number, bigint>();
   const takeTurn = createTurns();
@@ -220,20 +220,38 @@ export async function startProjection({
     timestamp: feedTimestamp(now),
   });
 
+  /** The group's committed offset of each input partition, as foldedTo keeps it (nothing committed: 0). */
+  const committedOffsets = async (): Promise<Map<number, bigint>> =>
+    new Map(
+      (await offsetsAdmin.groupOffsets(groupId, inputTopic)).map((o) => [o.partition, BigInt(o.offset) < 0n ? 0n : BigInt(o.offset)]),
+    );
+
   /** The working state, made anew from the replica once it has read every commit so far (own rows each). */
   async function workingState(why: string): Promise<unknown> {
     if (working !== undefined && !uncommitted) return working;
     const begun = Date.now();
     if (uncommitted) log.warn({ type: why }, 'the last transaction did not commit: restoring the projection from its feed');
     // the group's offsets before the feed's end: every commit they include is in the feed synced to below
-    const committed = await offsetsAdmin.groupOffsets(groupId, inputTopic);
+    const committed = await committedOffsets();
     await replica.syncToEnd();
     working = replica.snapshot();
     uncommitted = false;
     foldedTo.clear();
-    for (const { partition, offset } of committed) foldedTo.set(partition, BigInt(offset) < 0n ? 0n : BigInt(offset));
+    for (const [partition, offset] of committed) foldedTo.set(partition, offset);
     log.info({ rows: projection.size(working), ms: Date.now() - begun, type: why }, 'working state restored from the feed');
     return working;
+  }
+
+  /**
+   * Whether the working state has every commit of the batch's partition: the batch starts where it was
+   * folded to, or (a gap of transaction markers or aborted records, which no batch commits) nobody has
+   * committed the partition since. Only a gap costs a look at the group's offsets.
+   */
+  async function foldedHereOnly(batch: Batch): Promise<boolean> {
+    const folded = foldedTo.get(batch.partition);
+    if (folded === undefined) return false;
+    if (folded === BigInt(batch.messages[0]?.offset ?? batch.lastOffset)) return true;
+    return (await committedOffsets()).get(batch.partition) === folded;
   }
 
   /** After a commit: the replica takes the feed changes just committed, before the follower reads them back. */
@@ -362,8 +380,7 @@ export async function startProjection({
         async beforeBatch(batch, context) {
           if (writers === 'single') await holdUntilSoleMember(batch, context);
           releaseBatch = await takeTurn();
-          const first = BigInt(batch.messages[0]?.offset ?? batch.lastOffset);
-          if (foldedTo.get(batch.partition) !== first) working = undefined; // someone else folded the partition meanwhile
+          if (!(await foldedHereOnly(batch))) working = undefined; // someone else folded the partition meanwhile
           await workingState('reading on');
           uncommitted = true;
         },
@@ -420,7 +437,9 @@ export async function startProjection({
     state: () => replica.state(),
     metrics,
     writing: () => edge !== undefined,
-    ready: () => replica.healthy() && (lease?.healthy() ?? true) && (edge?.healthy() ?? writers === 'single'),
+    // not folding is ready only for a single-writer projection whose lease another instance holds: a
+    // writer whose edge did not start (or a shared projection without one) leaves records unfolded
+    ready: () => replica.healthy() && (lease?.healthy() ?? true) && (edge?.healthy() ?? lease?.held() === false),
     tick,
     async stop() {
       stopped = true; // a tick that has not had its turn yet does nothing
