@@ -80,7 +80,10 @@ export async function runScenario(
     if (lost > 0) problems.push(`lost per recipient ${JSON.stringify(outcome.lost)}`);
     if (duplicated > 0) problems.push(`duplicated per recipient ${JSON.stringify(outcome.duplicated)}`);
     if (unexpected > 0) problems.push(`record ids not in the baseline ${JSON.stringify(outcome.unexpected)}`);
-    if (outcome.checksumsDiffer.length > 0) problems.push(`checksums differ from the baseline: ${outcome.checksumsDiffer.join(', ')}`);
+    for (const recipient of outcome.checksumsDiffer)
+      problems.push(
+        `${recipient} checksum differs: ${outcome.checksums[recipient]} against the baseline's ${baseline?.checksums[recipient]}`,
+      );
     if (outcome.validDeadLettered > 0) problems.push(`${outcome.validDeadLettered} dead letters are not poison the suite wrote`);
     if (outcome.poisonMissing > 0) problems.push(`${outcome.poisonMissing} poison records are in no dead-letter topic`);
     const poisonCount = [...(report.poison?.values() ?? [])].reduce((n, v) => n + v.length, 0);
