@@ -7,6 +7,7 @@
 
 export { settings } from './config.ts';
 export { type Deliver, type DeliverConfig, startDeliver } from './deliver.ts';
-export { feedTimestamp, type ProjectionMetrics, type RunningProjection, restoreProjection, startProjection } from './projection-runner.ts';
+export { restoreProjection } from './feed-restore.ts';
+export { feedTimestamp, type ProjectionMetrics, type RunningProjection, startProjection } from './projection-runner.ts';
 export * from './projections/index.ts';
 export { loadProjectionsFile, type ProjectionEntry, ProjectionsFileError, parseProjectionsFile } from './projections-file.ts';

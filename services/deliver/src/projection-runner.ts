@@ -8,7 +8,6 @@ import {
   type Decided,
   type Edge,
   type EdgeRecord,
-  followTopic,
   type Logger,
   type MessageBus,
   type OutgoingMessage,
@@ -21,7 +20,8 @@ import {
 } from '@register-feeds/service-kit';
 import { type FeedRecord, startFeedReplica } from './feed-replica.ts';
 import type { Change, Projection, Writers } from './projections/index.ts';
-import { startWriterLease, type WriterLease } from './writer-lease.ts';
+import { createTurns } from './turns.ts';
+import { leaseTopicEntry, startWriterLease, type WriterLease } from './writer-lease.ts';
 
 /**
  * What a projection has done, read from its edge's metrics (EdgeMetrics, committed batches only), summed
@@ -99,24 +99,6 @@ export function feedTimestamp(epochMillis: number): string {
 
 /** One feed change: the row's key and the row, or null for a tombstone. */
 type FeedChange = [key: string, row: unknown];
-
-/**
- * Batches and housekeeping take turns: one turn at a time, from reading the state to the end of its
- * transaction. A sweep between a batch's reading and its commit would otherwise be overwritten in the
- * feed by the older rows the batch had taken. `take` waits for the turn in hand and gives a release.
- */
-function createTurns() {
-  let last: Promise<void> = Promise.resolve();
-  return async (): Promise<() => void> => {
-    const previous = last;
-    let release!: () => void;
-    last = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    await previous;
-    return release;
-  };
-}
 
 /**
  * Keeps one recipient's projection: restores the state from its compacted feed (the feed IS the
@@ -450,74 +432,4 @@ export async function startProjection({
       await offsetsAdmin.disconnect().catch(() => {});
     },
   };
-}
-
-/** The lease topic: one partition, so one member of each writer group holds it; nothing is written to it. */
-export function leaseTopicEntry(name: string): TopicEntry {
-  return {
-    name,
-    class: 'internal',
-    key: 'none (nothing is written)',
-    value: 'none (nothing is written)',
-    partitions: 1,
-    config: { 'cleanup.policy': 'delete', 'retention.ms': String(24 * 60 * 60 * 1000) },
-    description: 'writer lease of deliver single-writer projections: the member of <group>-writer assigned its partition folds',
-  };
-}
-
-/** A projection's state read back from its compacted feed: the last value per key, tombstones dropped. */
-export async function restoreProjection({
-  bus,
-  admin,
-  projection,
-  feedTopic,
-  groupPrefix,
-}: {
-  bus: MessageBus;
-  admin: Admin;
-  projection: Projection<unknown>;
-  feedTopic: string;
-  groupPrefix: string;
-}): Promise<{ state: unknown; rows: number }> {
-  const latest = await readFeed({ bus, admin, feedTopic, groupPrefix });
-  return { state: loadState(projection, latest), rows: latest.size };
-}
-
-/** The last value of every key of a compacted feed, as JSON text; tombstones dropped. */
-async function readFeed({
-  bus,
-  admin,
-  feedTopic,
-  groupPrefix,
-}: {
-  bus: MessageBus;
-  admin: Admin;
-  feedTopic: string;
-  groupPrefix: string;
-}): Promise<Map<string, string>> {
-  const latest = new Map<string, string>();
-  const followed = await followTopic({
-    bus,
-    admin,
-    topic: feedTopic,
-    groupPrefix,
-    onMessages: (messages) => {
-      for (const m of messages) {
-        const key = m.key?.toString();
-        if (key === undefined) continue;
-        if (m.value === null) latest.delete(key);
-        else latest.set(key, m.value.toString());
-      }
-    },
-  });
-  await followed.caughtUp;
-  await followed.stop();
-  return latest;
-}
-
-/** A state of rows parsed anew, so that no two states share a row object. */
-function loadState(projection: Projection<unknown>, rows: Map<string, string>): unknown {
-  const state = projection.emptyState();
-  for (const [key, row] of rows) projection.load(state, key, JSON.parse(row));
-  return state;
 }

@@ -9,7 +9,7 @@
  * of the input topic (projection-runner.ts), which the group protocol gives one member at a time.
  */
 
-import type { Consumer, Logger, MessageBus } from '@register-feeds/service-kit';
+import type { Consumer, Logger, MessageBus, TopicEntry } from '@register-feeds/service-kit';
 
 export interface WriterLease {
   held(): boolean;
@@ -77,5 +77,18 @@ export async function startWriterLease({
       }
       await consumer.disconnect();
     },
+  };
+}
+
+/** The lease topic: one partition, so one member of each writer group holds it; nothing is written to it. */
+export function leaseTopicEntry(name: string): TopicEntry {
+  return {
+    name,
+    class: 'internal',
+    key: 'none (nothing is written)',
+    value: 'none (nothing is written)',
+    partitions: 1,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(24 * 60 * 60 * 1000) },
+    description: 'writer lease of deliver single-writer projections: the member of <group>-writer assigned its partition folds',
   };
 }

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { commonSettings, createKafkajsBus, createLogger, loadConfigOrExit } from '@register-feeds/service-kit';
 import { settings } from '../config.ts';
-import { restoreProjection } from '../projection-runner.ts';
+import { restoreProjection } from '../feed-restore.ts';
 import { projectionKinds } from '../projections/index.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { feed: { type: 'string' } } });
