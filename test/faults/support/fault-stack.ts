@@ -25,7 +25,8 @@ export interface FaultStack {
 }
 
 export function faultStack(): FaultStack {
-  const home = mkdtempSync(join(tmpdir(), 'faults-'));
+  // under scripts/faults.sh's folder for this run, which stops whatever is left there when the run ends
+  const home = mkdtempSync(join(process.env.FAULTS_TMP ?? tmpdir(), 'faults-'));
   const nodes = Number(process.env.STACK_BROKERS ?? '1');
   const base = Number(process.env.FAULTS_PORT_BASE ?? '41000');
   const env = {

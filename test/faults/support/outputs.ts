@@ -36,13 +36,20 @@ export async function readCommitted(brokers: string, topics: string[]): Promise<
 
 /** Decodes Confluent wire format (magic 0, schema id, Avro body) with the writer schema from the registry. */
 export function avroDecoder(registryUrl: string) {
-  const types = new Map<number, Promise<avro.Type>>();
+  const types = new Map<number, Promise<avro.Type | undefined>>();
   const typeOf = (id: number) => {
     let type = types.get(id);
     if (!type) {
+      // 404: the registry has never seen this schema id, so the bytes are poison; any other answer is an error
       type = fetch(`${registryUrl}/schemas/ids/${id}`)
-        .then((r) => (r.ok ? (r.json() as Promise<{ schema: string }>) : Promise.reject(new Error(`schema ${id}: HTTP ${r.status}`))))
-        .then((body) => avro.Type.forSchema(JSON.parse(body.schema)));
+        .then((r) =>
+          r.ok
+            ? (r.json() as Promise<{ schema: string }>)
+            : r.status === 404
+              ? undefined
+              : Promise.reject(new Error(`schema ${id}: HTTP ${r.status}`)),
+        )
+        .then((body) => (body ? avro.Type.forSchema(JSON.parse(body.schema)) : undefined));
       types.set(id, type);
       type.catch(() => types.delete(id));
     }
@@ -53,6 +60,7 @@ export function avroDecoder(registryUrl: string) {
     if (!value || value.length < 6 || value[0] !== 0) return undefined;
     // a registry that does not answer is an error of the check, never a sign of poison
     const type = await typeOf(value.readUInt32BE(1));
+    if (!type) return undefined;
     try {
       return type.fromBuffer(value.subarray(5)) as Record<string, unknown>;
     } catch {
