@@ -330,15 +330,18 @@ export async function startProjection({
 
   /** counts of the edges stopped before (a single writer folds anew after each lease it takes) */
   const past = { records: 0, produced: 0, deadLettered: 0 };
+  /** the edge being stopped: its batch in hand may still commit, and is counted */
+  let retiring: Edge | undefined;
+  const counted = () => (edge ?? retiring)?.metrics;
   const metrics: ProjectionMetrics = {
     get records() {
-      return past.records + (edge?.metrics.records ?? 0);
+      return past.records + (counted()?.records ?? 0);
     },
     get feedChanges() {
-      return past.produced + (edge?.metrics.produced[feed.name] ?? 0) + housekept.feedChanges;
+      return past.produced + (counted()?.produced[feed.name] ?? 0) + housekept.feedChanges;
     },
     get deadLettered() {
-      return past.deadLettered + (edge?.metrics.deadLettered ?? 0);
+      return past.deadLettered + (counted()?.deadLettered ?? 0);
     },
     get lag() {
       return edge?.metrics.lag ?? new Map<number, number>(); // another instance's lag while not folding
@@ -379,7 +382,10 @@ export async function startProjection({
     });
   };
   const stopFolding = async () => {
+    // not writing from here: no tick starts, and readiness no longer asks an edge that is going away
     const stopping = edge;
+    edge = undefined;
+    retiring = stopping;
     await stopping?.stop();
     const release = await takeTurn(); // a tick in hand finishes first
     if (stopping) {
@@ -387,7 +393,7 @@ export async function startProjection({
       past.produced += stopping.metrics.produced[feed.name] ?? 0;
       past.deadLettered += stopping.metrics.deadLettered;
     }
-    edge = undefined;
+    retiring = undefined;
     working = undefined; // the next writer, maybe this one again, starts from the feed
     release();
     await idleProducer?.disconnect().catch(() => {});
