@@ -216,13 +216,13 @@ await pseudonymise.stop();
 await ingest.stop();
 await admin.disconnect();
 process.stdout.write(
-  [
+  `${[
     `\nend-to-end latency, ${total} BPV events at ${rate}/s (${process.version}, one process, API polled every 10 ms):`,
     `  raw event -> Stagemarkt row visible through the API: ${percentiles(apiLatency)}`,
     `  baseline, raw event -> seen by a plain kafkajs consumer of the raw topic: ${percentiles(rawLatency)}`,
     `rebuild of the Stagemarkt projection from ${records} S-BB records (deliver start included):`,
     `  deliver: ${(rebuildMs / 1000).toFixed(2)} s, ${(records / (rebuildMs / 1000)).toFixed(0)} records/s`,
     `  baseline, plain kafkajs consumer reading the same topic: ${(readMs / 1000).toFixed(2)} s, ${(records / (readMs / 1000)).toFixed(0)} records/s`,
-  ].join('\n') + '\n',
+  ].join('\n')}\n`,
 );
 process.exit(0);

@@ -1,4 +1,11 @@
-import { createKafkajsBus, createLogger, createSchemaRegistryClient, loadConfigOrExit, onShutdown } from '@register-feeds/service-kit';
+import {
+  createKafkajsBus,
+  createLogger,
+  createSchemaRegistryClient,
+  kafkaAuthOrExit,
+  loadConfigOrExit,
+  onShutdown,
+} from '@register-feeds/service-kit';
 import { assertTokensServe, settings } from './config.ts';
 import { configuredProjections, startDeliver } from './deliver.ts';
 
@@ -15,12 +22,21 @@ try {
   process.exit(78);
 }
 const logger = createLogger({ service: 'deliver', level: config.logLevel });
-const bus = createKafkajsBus({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-deliver`, logger });
+const bus = createKafkajsBus({
+  brokers: config.kafkaBrokers,
+  clientId: `${config.kafkaClientId}-deliver`,
+  logger,
+  auth: kafkaAuthOrExit('deliver', config),
+});
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 
+// Signals are handled from before the start: a SIGTERM while the service is still starting (waiting for the
+// registry or the broker) ends it with 0 at once, not by the signal. The steps are added once it runs.
+const steps: Array<() => Promise<void>> = [];
+const lifecycle = onShutdown(logger, steps);
 try {
   const deliver = await startDeliver({ config, bus, registry, logger });
-  const lifecycle = onShutdown(logger, [() => deliver.stop()]);
+  steps.push(() => deliver.stop());
   // a consumer that crashed is restarted by the bus; one that gives up ends the service with an error
   bus.onGiveUp(({ error }) => lifecycle.fail(error));
 } catch (err) {

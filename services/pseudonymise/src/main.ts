@@ -55,6 +55,10 @@ const bus = createKafkajsBus({
 });
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 
+// Signals are handled from before the start: a SIGTERM while the service is still starting (waiting for the
+// registry or the broker) ends it with 0 at once, not by the signal. The steps are added once it runs.
+const steps: Array<() => Promise<void>> = [];
+const lifecycle = onShutdown(logger, steps);
 try {
   const pipeline = await startPseudonymise({ config, agreements, keys, bus, registry, logger });
   const health =
@@ -67,7 +71,10 @@ try {
           logger,
         })
       : undefined;
-  const lifecycle = onShutdown(logger, [() => pipeline.stop(), async () => health?.close()]);
+  steps.push(
+    () => pipeline.stop(),
+    async () => health?.close(),
+  );
   // a consumer that crashed is restarted by the bus; one that gives up ends the service with an error
   bus.onGiveUp(({ error }) => lifecycle.fail(error));
 } catch (err) {

@@ -1,10 +1,9 @@
-import { toEpochDay } from '@register-feeds/register-model';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { createKeyStore, generateTestKeys } from './keys.ts';
 import { applyAgreement } from './minimise.ts';
 import { camelCaseId, recipientSchema } from './output-schema.ts';
-import { agreement, agreements, sample, sampleEvents } from './sample-events.test-support.ts';
+import { agreement, agreements, sampleEvents } from './sample-events.test-support.ts';
 
 type AvroNode = Record<string, unknown>;
 const NOW = Date.parse('2026-09-01T10:00:00Z');

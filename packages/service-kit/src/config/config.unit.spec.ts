@@ -16,6 +16,10 @@ describe('loadConfig', () => {
       schemaRegistryUrl: 'http://127.0.0.1:8080/apis/ccompat/v7',
       logLevel: 'info',
       kafkaClientId: 'register-feeds',
+      kafkaSaslMechanism: 'none',
+      kafkaSaslUsername: '',
+      kafkaSaslPasswordFile: '',
+      topicMinInsyncReplicas: undefined, // auto: from the replication factor (topicSpec)
       batchSize: 100,
       secretFile: '/keys.json',
     });

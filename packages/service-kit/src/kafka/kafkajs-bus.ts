@@ -207,7 +207,7 @@ export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, aut
         deleteTopics: (names) => admin.deleteTopics({ topics: names }),
         listTopics: () => admin.listTopics(),
         async topicOffsets(topic) {
-          const offsets = await admin.fetchTopicOffsets(topic);
+          const offsets = await freshTopicRetry(() => admin.fetchTopicOffsets(topic));
           return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
         },
         async groupOffsets(groupId, topic) {
@@ -218,6 +218,24 @@ export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, aut
       } satisfies Admin;
     },
   };
+}
+
+/**
+ * Retries a metadata read about a topic that may have been created a moment ago: until every broker knows
+ * its leaders, kafkajs answers with "not the leader" or "does not host this topic-partition" (retriable),
+ * or, for a partition whose metadata is missing, a TypeError from inside its fetchTopicOffsets. Found by the
+ * fault suite: deliver started beside the topic's creation and exited 1. Up to ~20 s, then the error.
+ */
+async function freshTopicRetry<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1, delayMs = 100; ; attempt++, delayMs = Math.min(delayMs * 2, 2_000)) {
+    try {
+      return await read();
+    } catch (error) {
+      const transient = (error as { retriable?: boolean }).retriable === true || error instanceof TypeError;
+      if (!transient || attempt >= 15) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs / 2 + Math.random() * (delayMs / 2)));
+    }
+  }
 }
 
 /**

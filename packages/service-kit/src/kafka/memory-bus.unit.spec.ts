@@ -306,7 +306,12 @@ describe('memory bus: consumer groups', () => {
   it('restarts retriable crashes for as long as the policy allows (retriableForMs), then gives up', async () => {
     let clock = 0;
     let step = 0;
-    const bus = await withTopic(1, { now: () => (clock += step) });
+    const bus = await withTopic(1, {
+      now: () => {
+        clock += step;
+        return clock;
+      },
+    });
     const reader = await collect(bus);
     await bus.settled();
     // from here every reading of the clock is 31 s later: the second crash comes 62 s after the first

@@ -2,7 +2,7 @@
 // after a rebuild from scratch) can be compared. Reads the feed to its end; changes nothing.
 //   npm run projection:checksum -- <recipient of the projections file> [--feed <topic>]
 import { parseArgs } from 'node:util';
-import { commonSettings, createKafkajsBus, createLogger, loadConfigOrExit } from '@register-feeds/service-kit';
+import { commonSettings, createKafkajsBus, createLogger, kafkaAuthOrExit, loadConfigOrExit } from '@register-feeds/service-kit';
 import { settings } from '../config.ts';
 import { restoreProjection } from '../feed-restore.ts';
 import { projectionKinds } from '../projections/index.ts';
@@ -18,7 +18,12 @@ if (!entry) {
 const projection = projectionKinds[entry.kind].make(entry.recipient);
 const feedTopic = values.feed ?? `${config.feedPrefix}${projection.recipient}.v1`;
 const logger = createLogger({ service: 'checksum', level: 'warn', destination: process.stderr as never });
-const bus = createKafkajsBus({ brokers: config.kafkaBrokers, clientId: `${config.kafkaClientId}-checksum`, logger });
+const bus = createKafkajsBus({
+  brokers: config.kafkaBrokers,
+  clientId: `${config.kafkaClientId}-checksum`,
+  logger,
+  auth: kafkaAuthOrExit('checksum', config),
+});
 const admin = await bus.admin();
 const { state, rows } = await restoreProjection({ bus, admin, projection, feedTopic, groupPrefix: 'checksum' });
 await admin.disconnect();
