@@ -9,6 +9,7 @@ export * from './kafka/memory-bus.ts';
 export { type BatchOutcome, HOLD_BATCH, startTransactionalPipeline, type TransactionalPipeline } from './kafka/transactional-pipeline.ts';
 export { waitForTopic } from './kafka/wait-for-topic.ts';
 export { assertStackReachable } from './lifecycle/reachability.ts';
+export { type RunningService, runService } from './lifecycle/run-service.ts';
 export { onShutdown } from './lifecycle/shutdown.ts';
 export { createLogger, type Logger, type LoggerOptions } from './log/logger.ts';
 export { isPersonKey, REDACTED, redact, scrubText } from './log/redact.ts';

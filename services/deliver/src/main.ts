@@ -4,7 +4,7 @@ import {
   createSchemaRegistryClient,
   kafkaAuthOrExit,
   loadConfigOrExit,
-  onShutdown,
+  runService,
 } from '@register-feeds/service-kit';
 import { assertTokensServe, settings } from './config.ts';
 import { configuredProjections, startDeliver } from './deliver.ts';
@@ -30,17 +30,9 @@ const bus = createKafkajsBus({
 });
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 
-// Signals are handled from before the start: a SIGTERM while the service is still starting (waiting for the
-// registry or the broker) ends it with 0 at once, not by the signal. The steps are added once it runs.
-const steps: Array<() => Promise<void>> = [];
-const lifecycle = onShutdown(logger, steps);
-try {
-  const deliver = await startDeliver({ config, bus, registry, logger });
-  steps.push(() => deliver.stop());
-  // a consumer that crashed is restarted by the bus; one that gives up ends the service with an error
-  bus.onGiveUp(({ error }) => lifecycle.fail(error));
-} catch (err) {
-  logger.fatal({ err }, 'deliver could not start');
-  logger.flush();
-  process.exit(1);
-}
+await runService({
+  service: 'deliver',
+  logger,
+  bus,
+  start: () => startDeliver({ config, bus, registry, logger }),
+});

@@ -4,8 +4,7 @@ import {
   createSchemaRegistryClient,
   kafkaAuthOrExit,
   loadConfigOrExit,
-  onShutdown,
-  startHealthServer,
+  runService,
 } from '@register-feeds/service-kit';
 import { AgreementError } from './agreement.ts';
 import { settings } from './config.ts';
@@ -55,30 +54,10 @@ const bus = createKafkajsBus({
 });
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 
-// Signals are handled from before the start: a SIGTERM while the service is still starting (waiting for the
-// registry or the broker) ends it with 0 at once, not by the signal. The steps are added once it runs.
-const steps: Array<() => Promise<void>> = [];
-const lifecycle = onShutdown(logger, steps);
-try {
-  const pipeline = await startPseudonymise({ config, agreements, keys, bus, registry, logger });
-  const health =
-    config.healthPort > 0
-      ? await startHealthServer({
-          port: config.healthPort,
-          service: 'pseudonymise',
-          ready: () => pipeline.healthy() && bus.healthy(),
-          metrics: () => pipeline.metrics,
-          logger,
-        })
-      : undefined;
-  steps.push(
-    () => pipeline.stop(),
-    async () => health?.close(),
-  );
-  // a consumer that crashed is restarted by the bus; one that gives up ends the service with an error
-  bus.onGiveUp(({ error }) => lifecycle.fail(error));
-} catch (err) {
-  logger.fatal({ err }, 'pseudonymise could not start');
-  logger.flush();
-  process.exit(1);
-}
+await runService({
+  service: 'pseudonymise',
+  logger,
+  bus,
+  healthPort: config.healthPort,
+  start: () => startPseudonymise({ config, agreements, keys, bus, registry, logger }),
+});
