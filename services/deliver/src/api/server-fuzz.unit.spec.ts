@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SeededRandom, seededRandom } from '../seeded-random.test-support.ts';
 import { get, type RawResponse, rawExchange, startTestApi, type TestApi, TOKENS } from './api.test-support.ts';
 import { createCursorCodec } from './cursor.ts';
 
@@ -13,33 +14,13 @@ const CASES = Number(process.env.FUZZ_CASES ?? 600);
 const MARKER = 'Zq9MARKERx';
 const PERSON = '123456782';
 
-/** mulberry32: small, seeded, good enough to pick cases. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-  const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
-  const text = (
-    n: number,
-    alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%+&=?/#:@!$,;*()[]{}|\\^`"\'<> ',
-  ) => Array.from({ length: n }, () => alphabet[int(alphabet.length)]).join('');
-  return { next, int, pick, bytes, text };
-}
-
 type Case = { name: string; data: Buffer | string };
 
 const tokens = [TOKENS.stagemarkt, TOKENS.svb, TOKENS.ggd];
 const recipients = ['sbb-stagemarkt', 'svb-kostendelersnorm', 'ggd-jeugdgezondheid'];
 const ownToken = (recipient: string) => tokens[recipients.indexOf(recipient)] as string;
 
-function generators(r: ReturnType<typeof prng>): Array<() => Case> {
+function generators(r: SeededRandom): Array<() => Case> {
   const recipient = () => r.pick(recipients);
   const rows = (rec = recipient()) => `/v1/${rec}/rows`;
   const auth = (rec: string) => ({ authorization: `Bearer ${ownToken(rec)}` });
@@ -210,7 +191,7 @@ afterAll(() => api.close());
 
 describe(`the read API under hostile input (seed ${SEED}, ${CASES} cases)`, () => {
   it('answers every malformed request with a 4xx problem that does not repeat it, and keeps serving', async () => {
-    const r = prng(SEED);
+    const r = seededRandom(SEED);
     const makers = generators(r);
     const cases = Array.from({ length: CASES }, () => r.pick(makers)());
     const failures: string[] = [];

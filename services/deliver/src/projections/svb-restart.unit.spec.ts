@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type SeededRandom, seededRandom } from '../seeded-random.test-support.ts';
 import type { Change } from './projection.ts';
 import { BSN, OTHER_BSN, type RawOptions, recordFor } from './records.test-support.ts';
 import { apply, checksum, emptyState, load, rows, type SvbRecord, type SvbRow, type SvbState } from './svb.ts';
@@ -12,30 +13,6 @@ const SEED = Number(process.env.SVB_PROPERTY_SEED ?? 20260612);
 const CASES = Number(process.env.SVB_PROPERTY_CASES ?? 400);
 const FIRST_DAY = Date.UTC(2025, 7, 1);
 const DAY_MS = 86_400_000;
-
-/** mulberry32: small, seeded, good enough to pick cases. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-  const shuffle = <T>(items: readonly T[]): T[] => {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = int(i + 1);
-      [out[i], out[j]] = [out[j] as T, out[i] as T];
-    }
-    return out;
-  };
-  return { next, int, pick, shuffle };
-}
-type Prng = ReturnType<typeof prng>;
 
 const PERSONS: Pick<RawOptions, 'bsn' | 'onderwijsnummer'>[] = [{ bsn: BSN }, { bsn: OTHER_BSN }, { onderwijsnummer: '101000012' }];
 const ENROLMENTS = [
@@ -51,7 +28,7 @@ const dateOf = (day: number) => new Date(FIRST_DAY + day * DAY_MS).toISOString()
  * registered again; several changes on one day now and then (ties broken by recordId). span: how many
  * days the case covers (long spans let removals age past what the projection remembers).
  */
-function history(r: Prng, caseNo: number, span: number): SvbRecord[] {
+function history(r: SeededRandom, caseNo: number, span: number): SvbRecord[] {
   const records: SvbRecord[] = [];
   const persons = r.shuffle(PERSONS).slice(0, 1 + r.int(2));
   for (const person of persons) {
@@ -89,7 +66,7 @@ function history(r: Prng, caseNo: number, span: number): SvbRecord[] {
 }
 
 /** How the records arrive: shuffled, or late older records moved back, and some of them twice. */
-function arrival(r: Prng, records: readonly SvbRecord[]): SvbRecord[] {
+function arrival(r: SeededRandom, records: readonly SvbRecord[]): SvbRecord[] {
   let order: SvbRecord[];
   switch (r.int(3)) {
     case 0:
@@ -133,7 +110,7 @@ function feedOf(changes: readonly Change<SvbRow>[]): [string, SvbRow][] {
 }
 
 const cases = Array.from({ length: CASES }, (_, caseNo) => {
-  const r = prng(SEED + caseNo);
+  const r = seededRandom(SEED + caseNo);
   // half of the cases span years, so removals grow older than the projection remembers them
   const span = r.next() < 1 / 2 ? 1200 : 60;
   const records = history(r, caseNo, span);
