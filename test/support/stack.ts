@@ -60,14 +60,18 @@ export async function readAll(bus: MessageBus, admin: Admin, topic: string): Pro
 
 /** Waits until a consumer group has committed up to the end of every partition of a topic. */
 export async function groupCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs = 90_000): Promise<void> {
+  let seen = '';
   await waitFor(
     `${groupId} to commit to the end of ${topic}`,
     async () => {
       const committed = await admin.groupOffsets(groupId, topic);
       const ends = await admin.topicOffsets(topic);
+      seen = ends.map((e) => `${e.partition}: ${committed.find((c) => c.partition === e.partition)?.offset}/${e.high}`).join(', ');
       // an empty partition has nothing to commit
       return ends.every((e) => e.high === e.low || committed.find((c) => c.partition === e.partition)?.offset === e.high);
     },
     { timeoutMs, intervalMs: 250 },
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message} (committed/end: ${seen})`);
+  });
 }
