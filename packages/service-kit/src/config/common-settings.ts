@@ -50,4 +50,17 @@ export const commonSettings = {
     default: '',
     parse: asString,
   } satisfies Setting<string>,
+  edgeCommitIntervalMs: {
+    env: 'EDGE_COMMIT_INTERVAL_MS',
+    doc: 'longest a partition’s transaction stays open across batches (ms); it commits sooner once caught up or at EDGE_COMMIT_MAX_RECORDS; 0: one transaction per fetched batch',
+    default: '100',
+    // far below the producer's transaction timeout (kafkajs: 60 s), past which the broker aborts it
+    parse: asInteger(0, 10_000),
+  } satisfies Setting<number>,
+  edgeCommitMaxRecords: {
+    env: 'EDGE_COMMIT_MAX_RECORDS',
+    doc: 'consumed records after which a partition’s transaction commits, however young',
+    default: '10000',
+    parse: asInteger(1, 1_000_000),
+  } satisfies Setting<number>,
 };

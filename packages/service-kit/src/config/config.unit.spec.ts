@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       kafkaSaslUsername: '',
       kafkaSaslPasswordFile: '',
       topicMinInsyncReplicas: undefined, // auto: from the replication factor (topicSpec)
+      edgeCommitIntervalMs: 100,
+      edgeCommitMaxRecords: 10_000,
       batchSize: 100,
       secretFile: '/keys.json',
     });

@@ -1,3 +1,4 @@
+export { COMMIT_PER_BATCH, type CommitPolicy, commitPolicyFrom } from './commit-policy.ts';
 export { addCount, createEdgeMetrics, type EdgeMetrics } from './edge-metrics.ts';
 export { edgeMetricsText, type HealthServer, startHealthServer } from './health-server.ts';
 export {

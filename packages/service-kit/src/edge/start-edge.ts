@@ -1,5 +1,5 @@
 import type { Batch, BatchContext, ConsumedMessage, ConsumerState, MessageBus, OutgoingMessage, TopicPartition } from '../kafka/bus.ts';
-import { type BatchOutcome, HOLD_BATCH, startTransactionalPipeline } from '../kafka/transactional-pipeline.ts';
+import { type BatchOutcome, type CommitPolicy, HOLD_BATCH, startTransactionalPipeline } from '../kafka/transactional-pipeline.ts';
 import type { Logger } from '../log/logger.ts';
 import type { DeadLetterReason, DeadLetterWriter } from '../registry/dead-letter.ts';
 import { classifyError, poisonReason } from '../registry/errors.ts';
@@ -37,6 +37,12 @@ export interface Decided<Out> {
 /**
  * For an edge whose decide is a stateful fold (deliver's projections). For every batch that reaches
  * beforeBatch, exactly one of afterCommit and afterAbort follows; a halted partition's batches reach none.
+ *
+ * With a commit policy that keeps a transaction open across batches (EdgeOptions.commit), afterCommit and
+ * afterAbort run when the transaction carrying the batch ends: the next batches of the partition (and of
+ * other partitions) may be decided before that. A fold whose decide reads state that afterCommit updates
+ * must then see the batches still in an open transaction too, or take its turn per transaction; until it
+ * does, it keeps the default, one transaction per batch, where hooks run before the next batch starts.
  */
 export interface EdgeHooks<Out> {
   /** before the batch is decoded, inside its turn (e.g. restore a state that is ahead of what was committed) */
@@ -71,6 +77,11 @@ export interface EdgeOptions<In, Out> {
   retry?: Backoff;
   /** how long a halted partition's batch is held before it is handed back to be fetched again (default 1 s) */
   haltPollMs?: number;
+  /**
+   * when a partition's transaction commits (commitPolicyFrom(config): EDGE_COMMIT_INTERVAL_MS,
+   * EDGE_COMMIT_MAX_RECORDS); default one transaction per batch. See EdgeHooks for what it changes for a fold.
+   */
+  commit?: CommitPolicy;
 }
 
 export interface Edge {
@@ -98,7 +109,8 @@ class PartitionHalt extends Error {
 
 /**
  * The one pipeline edge of every service: decode each record, decide over the decoded batch, encode, and
- * produce it all with the consumed offsets in one Kafka transaction per batch (startTransactionalPipeline).
+ * produce it all with the consumed offsets in one Kafka transaction (startTransactionalPipeline): one per
+ * batch, or one per partition spanning batches until the commit policy says commit (`commit`).
  *
  * The one error policy (classifyError decides, nothing else does):
  * - retriable (registry, broker or network not there now, a coordinator that moved): decode, encode and
@@ -136,6 +148,7 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     clock = Date.now,
     retry,
     haltPollMs = 1_000,
+    commit,
     decodeFailure = { rule: 'undecodable', message: 'the record cannot be read' },
   } = options;
   const log = logger; // the service's own, bound to its component and input topic already
@@ -260,6 +273,7 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     logger: log,
     handle,
     onProgress: ({ partition, lag }) => metrics.lag.set(partition, lag),
+    commit,
   });
   return {
     metrics,

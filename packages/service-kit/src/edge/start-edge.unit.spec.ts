@@ -33,8 +33,8 @@ function logCapture() {
 }
 
 /** given: the records on the input topic, partition by partition */
-async function given(records: Record<number, string[]>): Promise<MemoryBus> {
-  const bus = createMemoryBus();
+async function given(records: Record<number, string[]>, options?: { maxBatchRecords: number }): Promise<MemoryBus> {
+  const bus = createMemoryBus(options);
   const admin = await bus.admin();
   await admin.ensureTopics([IN, OUT, DLQ].map((name) => ({ name, partitions: 2, replicationFactor: 1 })));
   await admin.disconnect();
@@ -230,6 +230,33 @@ describe('startEdge', () => {
     expect(aborted).toHaveLength(1);
     // a commit whose answer was lost is not counted: the edge cannot know it happened
     expect(edge.metrics.records).toBe(afterEffect ? 3 - (aborted[0] === 0 ? 2 : 1) : 3);
+    await edge.stop();
+  });
+
+  it('with transactions spanning batches, the batches before a bug commit and are counted per batch; the halted one commits nothing', async () => {
+    const bus = await given({ 0: ['a', 'b', 'c', 'd', 'boom', 'e'] }, { maxBatchRecords: 2 });
+    const hookCalls: string[] = [];
+    const { started, lines } = edgeOn(bus, {
+      commit: { intervalMs: 60_000, maxRecords: 10_000 },
+      hooks: {
+        beforeBatch: async (batch) => void hookCalls.push(`before ${batch.messages[0]?.offset}`),
+        afterCommit: (batch) => void hookCalls.push(`commit ${batch.messages[0]?.offset}`),
+        afterAbort: (batch) => void hookCalls.push(`abort ${batch.messages[0]?.offset}`),
+      },
+      decide: (records) => {
+        if (records.some((r) => r.value === 'boom')) throw new TypeError('cannot read properties of undefined');
+        return { outputs: records.map((r) => r.value.toUpperCase()) };
+      },
+    });
+    const edge = await started;
+    await until(() => lines.filter((l) => l.msg === 'halted partition: batch held').length >= 2);
+
+    expect(values(bus, OUT)).toEqual(['A', 'B', 'C', 'D']);
+    expect(bus.committedOffset(GROUP, IN, 0)).toBe('4');
+    expect(edge.metrics.halted).toEqual(new Map([[0, '4']]));
+    expect(edge.metrics).toMatchObject({ records: 4, batches: 2, produced: { [OUT]: 4 } });
+    // the first two batches shared a transaction; the halted batch was not in it and is told of its own abort first
+    expect(hookCalls).toEqual(['before 0', 'before 2', 'before 4', 'abort 4', 'commit 0', 'commit 2']);
     await edge.stop();
   });
 });

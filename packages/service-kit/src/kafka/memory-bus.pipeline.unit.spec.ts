@@ -2,75 +2,81 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../log/logger.ts';
 import { type Batch, isProducerFenced, type MessageBus, type TransactionalProducer } from './bus.ts';
 import { createMemoryBus, type MemoryBus } from './memory-bus.ts';
-import { startTransactionalPipeline, type TransactionalPipeline } from './transactional-pipeline.ts';
+import { COMMIT_PER_BATCH, type CommitPolicy, startTransactionalPipeline, type TransactionalPipeline } from './transactional-pipeline.ts';
 
 /**
- * The existing transactional pipeline, unchanged, on the twin: exactly-once across the failures the real
- * broker showed in issue 12 (a failed commit, a commit whose answer was lost, an instance joining and
- * leaving, a zombie, a crashed consumer), checked on what a read_committed reader sees.
+ * The transactional pipeline on the twin: exactly-once across the failures the real broker showed in
+ * issue 12 (a failed commit, a commit whose answer was lost, an instance joining and leaving, a zombie, a
+ * crashed consumer), checked on what a read_committed reader sees. Every case runs twice: one transaction
+ * per batch, and transactions spanning batches (small fetches, so most transactions carry several).
  */
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 const PARTITIONS = 4;
 
-async function setUp(): Promise<{ bus: MemoryBus; fenced: () => number; send: (from: number, to: number) => Promise<void> }> {
-  const bus = createMemoryBus();
-  const admin = await bus.admin();
-  await admin.ensureTopics([
-    { name: 'in', partitions: PARTITIONS, replicationFactor: 1 },
-    { name: 'out', partitions: 2, replicationFactor: 1 },
-  ]);
-  // counts the fenced failures the pipeline met, to show the test went down the path it is about
-  let fenced = 0;
-  const counted = <T>(p: Promise<T>) =>
-    p.catch((error: unknown) => {
-      if (isProducerFenced(error)) fenced++;
-      throw error;
-    });
-  const transactionalProducer = bus.transactionalProducer.bind(bus);
-  bus.transactionalProducer = async (id): Promise<TransactionalProducer> => {
-    const producer = await transactionalProducer(id);
-    return {
-      disconnect: () => producer.disconnect(),
-      transaction: async () => {
-        const tx = await counted(producer.transaction());
-        return {
-          send: (m) => counted(tx.send(m)),
-          sendOffsets: (g, o) => counted(tx.sendOffsets(g, o)),
-          commit: () => counted(tx.commit()),
-          abort: () => counted(tx.abort()),
-        };
-      },
+const policies: Array<{ name: string; commit: CommitPolicy; maxBatchRecords?: number }> = [
+  { name: 'one transaction per batch', commit: COMMIT_PER_BATCH },
+  { name: 'transactions spanning batches', commit: { intervalMs: 60_000, maxRecords: 10_000 }, maxBatchRecords: 3 },
+];
+
+describe.each(policies)('transactional pipeline on the memory bus, $name', ({ commit, maxBatchRecords }) => {
+  async function setUp(): Promise<{ bus: MemoryBus; fenced: () => number; send: (from: number, to: number) => Promise<void> }> {
+    const bus = createMemoryBus({ maxBatchRecords });
+    const admin = await bus.admin();
+    await admin.ensureTopics([
+      { name: 'in', partitions: PARTITIONS, replicationFactor: 1 },
+      { name: 'out', partitions: 2, replicationFactor: 1 },
+    ]);
+    // counts the fenced failures the pipeline met, to show the test went down the path it is about
+    let fenced = 0;
+    const counted = <T>(p: Promise<T>) =>
+      p.catch((error: unknown) => {
+        if (isProducerFenced(error)) fenced++;
+        throw error;
+      });
+    const transactionalProducer = bus.transactionalProducer.bind(bus);
+    bus.transactionalProducer = async (id): Promise<TransactionalProducer> => {
+      const producer = await transactionalProducer(id);
+      return {
+        disconnect: () => producer.disconnect(),
+        transaction: async () => {
+          const tx = await counted(producer.transaction());
+          return {
+            send: (m) => counted(tx.send(m)),
+            sendOffsets: (g, o) => counted(tx.sendOffsets(g, o)),
+            commit: () => counted(tx.commit()),
+            abort: () => counted(tx.abort()),
+          };
+        },
+      };
     };
-  };
-  const producer = await bus.producer();
-  const send = (from: number, to: number) =>
-    producer.send(Array.from({ length: to - from }, (_, i) => ({ topic: 'in', key: `key-${from + i}`, value: `event-${from + i}` })));
-  return { bus, fenced: () => fenced, send };
-}
+    const producer = await bus.producer();
+    const send = (from: number, to: number) =>
+      producer.send(Array.from({ length: to - from }, (_, i) => ({ topic: 'in', key: `key-${from + i}`, value: `event-${from + i}` })));
+    return { bus, fenced: () => fenced, send };
+  }
 
-const toOutputs = async (batch: Batch) => ({
-  messages: batch.messages.map((m) => ({ topic: 'out', key: m.key, value: `out-${m.value?.toString()}` })),
-});
+  const toOutputs = async (batch: Batch) => ({
+    messages: batch.messages.map((m) => ({ topic: 'out', key: m.key, value: `out-${m.value?.toString()}` })),
+  });
 
-const start = (bus: MessageBus, handle = toOutputs): Promise<TransactionalPipeline> =>
-  startTransactionalPipeline({ bus, groupId: 'pipeline', topic: 'in', logger, handle });
+  const start = (bus: MessageBus, handle = toOutputs): Promise<TransactionalPipeline> =>
+    startTransactionalPipeline({ bus, groupId: 'pipeline', topic: 'in', logger, handle, commit });
 
-/** every output a read_committed reader sees, and the ones it sees more than once */
-function outputs(bus: MemoryBus): { values: string[]; duplicates: string[] } {
-  const values = bus.read('out').map((m) => m.value?.toString() ?? '');
-  return { values: [...new Set(values)].sort(), duplicates: values.filter((v, i) => values.indexOf(v) !== i) };
-}
+  /** every output a read_committed reader sees, and the ones it sees more than once */
+  function outputs(bus: MemoryBus): { values: string[]; duplicates: string[] } {
+    const values = bus.read('out').map((m) => m.value?.toString() ?? '');
+    return { values: [...new Set(values)].sort(), duplicates: values.filter((v, i) => values.indexOf(v) !== i) };
+  }
 
-const expected = (n: number) => Array.from({ length: n }, (_, i) => `out-event-${i}`).sort();
+  const expected = (n: number) => Array.from({ length: n }, (_, i) => `out-event-${i}`).sort();
 
-async function expectCommittedToEnd(bus: MemoryBus) {
-  const admin = await bus.admin();
-  const ends = await admin.topicOffsets('in');
-  expect(await admin.groupOffsets('pipeline', 'in')).toEqual(ends.map((e) => ({ topic: 'in', partition: e.partition, offset: e.high })));
-}
+  async function expectCommittedToEnd(bus: MemoryBus) {
+    const admin = await bus.admin();
+    const ends = await admin.topicOffsets('in');
+    expect(await admin.groupOffsets('pipeline', 'in')).toEqual(ends.map((e) => ({ topic: 'in', partition: e.partition, offset: e.high })));
+  }
 
-describe('transactional pipeline on the memory bus', () => {
   it('produces every output once and commits the input to its end', async () => {
     const { bus, send } = await setUp();
     const pipeline = await start(bus);

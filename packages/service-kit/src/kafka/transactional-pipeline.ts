@@ -33,7 +33,7 @@ export interface BatchOutcome {
 export const HOLD_BATCH = Symbol('hold-batch');
 
 export interface TransactionalPipeline {
-  /** stops fetching, lets the batch in hand finish (its transaction commits or aborts), disconnects */
+  /** commits every open transaction, stops fetching, lets the batch in hand finish (its transaction commits or aborts), disconnects */
   stop(): Promise<void>;
   /** true while its consumer runs or is being restarted; false once restarting was given up, or after stop() */
   healthy(): boolean;
@@ -55,8 +55,44 @@ export class BatchTransactionError extends Error {
 const FENCED_ATTEMPTS = 3;
 
 /**
- * Exactly-once consume-transform-produce: for each batch, what `handle` returns and the consumed offsets
- * are committed in one Kafka transaction, or not at all (then the batch is read again).
+ * When a partition's transaction commits. It stays open across batches and commits at the first of:
+ * `intervalMs` since its first batch, `maxRecords` records in it, a batch that reached the end of the
+ * partition (nothing more to read now: at low rates each batch still commits at once), and stop(), a lost
+ * partition, a held batch or a failure. Larger transactions cost fewer round trips per record (the
+ * offsets, the commit and its markers are paid once per transaction); the price is latency under load (a
+ * record is visible downstream up to `intervalMs` later) and, on a failure, more batches read again.
+ */
+export interface CommitPolicy {
+  /** the longest a transaction stays open, from its first batch (Kafka Streams: 100 ms under exactly-once); 0: one transaction per batch */
+  intervalMs: number;
+  /** consumed records after which a transaction commits, however young */
+  maxRecords: number;
+}
+
+/** One transaction per fetched batch. */
+export const COMMIT_PER_BATCH: CommitPolicy = { intervalMs: 0, maxRecords: 1 };
+
+/** A partition's transaction while it is open: the batches in it, and where reading starts again if it fails. */
+interface OpenTransaction {
+  readonly partition: number;
+  readonly producer: TransactionalProducer;
+  readonly tx: Transaction;
+  /** the first record of its first batch: where the partition is read again if the transaction aborts */
+  readonly firstOffset: string;
+  /** lastOffset + 1 of its last batch: the offset it commits */
+  nextOffset: bigint;
+  records: number;
+  /** one per batch in it, in order: told when the transaction commits or aborts */
+  readonly outcomes: BatchOutcome[];
+  readonly began: number;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Exactly-once consume-transform-produce: what `handle` returns for each batch and the consumed offsets
+ * are committed in one Kafka transaction, or not at all (then the batch is read again). A transaction may
+ * carry several batches of its partition (CommitPolicy): each batch's afterCommit or afterAbort runs when
+ * the transaction carrying it ends, and an aborted transaction is read again from its first batch.
  *
  * Zombie fencing. The transactional id is per input partition (`<groupId>-<topic>-<partition>`): kafkajs
  * sends TxnOffsetCommit without the group generation (no KIP-447), so it is the new owner of a partition
@@ -70,6 +106,9 @@ const FENCED_ATTEMPTS = 3;
  * transaction) is discarded and the batch tried again on a new one; any other failed transaction discards
  * the producer too and hands the batch back to be read again. Neither crashes the consumer; a consumer
  * that crashes anyway is restarted by the bus (Consumer.run).
+ *
+ * A partition's batches and its commits take turns (one lane per partition): the timer that commits an
+ * idle partition's transaction waits for a batch in hand, so a producer is never used by two at once.
  */
 export async function startTransactionalPipeline({
   bus,
@@ -78,6 +117,8 @@ export async function startTransactionalPipeline({
   logger,
   handle,
   onProgress,
+  commit = COMMIT_PER_BATCH,
+  now = Date.now,
 }: {
   bus: MessageBus;
   groupId: string;
@@ -86,6 +127,10 @@ export async function startTransactionalPipeline({
   handle: (batch: Batch, context: BatchContext) => Promise<BatchOutcome | typeof HOLD_BATCH>;
   /** position and lag after every fetched batch (for metrics) */
   onProgress?: (progress: PartitionProgress) => void;
+  /** when a transaction commits (default: one per batch) */
+  commit?: CommitPolicy;
+  /** the clock of the commit interval; tests move it */
+  now?: () => number;
 }): Promise<TransactionalPipeline> {
   /** per partition: its producer, and whether the committed offset was checked since the producer's id was initialised */
   const producers = new Map<number, { producer: TransactionalProducer; checked: boolean }>();
@@ -112,99 +157,238 @@ export async function startTransactionalPipeline({
   if (onProgress) consumer.onProgress(onProgress);
   await consumer.subscribe([topic], { fromBeginning: true });
 
+  /** open transactions, by partition */
+  const opens = new Map<number, OpenTransaction>();
+  let stopping = false;
+
+  /** Runs `work` once everything queued before it on the partition's lane has finished. */
+  const lanes = new Map<number, Promise<void>>();
+  const inLane = <T>(partition: number, work: () => Promise<T>): Promise<T> => {
+    const result = (lanes.get(partition) ?? Promise.resolve()).then(work);
+    const done = result.then(
+      () => {},
+      () => {},
+    );
+    lanes.set(partition, done);
+    void done.then(() => {
+      if (lanes.get(partition) === done) lanes.delete(partition);
+    });
+    return result;
+  };
+
+  const seekTo = (partition: number, offset: string, why: string) => {
+    try {
+      consumer.seek({ topic, partition, offset });
+    } catch (error) {
+      // the partition went to another member, or the consumer stopped: it reads on from the committed offset anyway
+      logger.debug({ err: error, partition, offset, type: why }, 'partition no longer here to move');
+    }
+  };
+
+  /**
+   * Ends a transaction that failed: aborted, its producer dropped, each batch in it told (afterAbort).
+   * `seekBack`: its batches were handed back as done to the consumer, which must read them again.
+   */
+  const abandon = async (open: OpenTransaction, seekBack: boolean) => {
+    clearTimeout(open.timer);
+    if (opens.get(open.partition) === open) opens.delete(open.partition);
+    await open.tx.abort().catch(() => {});
+    await discard(open.partition, open.producer);
+    for (const outcome of open.outcomes) outcome.afterAbort?.();
+    if (seekBack) seekTo(open.partition, open.firstOffset, 'failed transaction');
+  };
+
+  /** Commits the transaction with the offset after its last batch; afterCommit of each batch, in order. Throws a BatchTransactionError when it fails. */
+  const commitOpen = async (open: OpenTransaction, why: string, seekBack: boolean) => {
+    clearTimeout(open.timer);
+    if (opens.get(open.partition) === open) opens.delete(open.partition);
+    try {
+      await open.tx.sendOffsets(groupId, [{ topic, partition: open.partition, offset: open.nextOffset.toString() }]);
+      await open.tx.commit();
+    } catch (error) {
+      await abandon(open, seekBack);
+      throw new BatchTransactionError('transaction failed', { cause: error });
+    }
+    logger.trace({ partition: open.partition, batches: open.outcomes.length, records: open.records, type: why }, 'transaction committed');
+    for (const outcome of open.outcomes) outcome.afterCommit?.();
+  };
+
+  /**
+   * Commits the partition's open transaction in its lane, outside any batch (the interval's timer, a lost
+   * partition, stop()): its batches were handed back as done, so a failure reads them again from the first.
+   */
+  const commitInLane = (open: OpenTransaction, why: string): Promise<void> =>
+    inLane(open.partition, async () => {
+      if (opens.get(open.partition) === open) await commitOpen(open, why, true);
+    }).catch((error: unknown) => {
+      const cause = error instanceof BatchTransactionError ? error.cause : error;
+      logger.warn(
+        { err: cause, partition: open.partition, firstOffset: open.firstOffset, type: why },
+        'transaction failed, its batches will be read again',
+      );
+    });
+
+  /** A partition that is no longer assigned (rebalance, crash) commits now: its new owner may fence the producer any moment. */
+  const endLost = () => {
+    if (opens.size === 0) return;
+    const held = new Set(
+      consumer
+        .assignment()
+        .filter((tp) => tp.topic === topic)
+        .map((tp) => tp.partition),
+    );
+    for (const open of opens.values()) if (!held.has(open.partition)) void commitInLane(open, 'partition lost');
+  };
+
+  /** why the transaction commits after this batch, if it does */
+  const dueNow = (open: OpenTransaction, batch: Batch, context: BatchContext): string | undefined => {
+    if (stopping || !context.isRunning()) return 'stopping';
+    if (commit.intervalMs <= 0) return 'per batch';
+    if (open.records >= commit.maxRecords) return 'max records';
+    if (BigInt(batch.lastOffset) + 1n >= BigInt(batch.highWatermark)) return 'caught up';
+    if (now() - open.began >= commit.intervalMs) return 'interval';
+    return undefined;
+  };
+
   /**
    * One attempt at a batch (none when it turns out to be committed already). A failure of the handler is
-   * thrown as it is; any other is a BatchTransactionError, and its producer is discarded.
+   * thrown as it is (the transaction's earlier batches commit first); any other is a BatchTransactionError,
+   * and the transaction's producer is discarded.
    */
   const attempt = async (batch: Batch, context: BatchContext): Promise<void> => {
-    const entry = await producerFor(batch.partition).catch((error: unknown) => {
-      throw new BatchTransactionError('no transactional producer', { cause: error });
-    });
-    const failed = async (error: unknown, tx?: Transaction): Promise<never> => {
-      await tx?.abort().catch(() => {});
-      await discard(batch.partition, entry.producer);
-      throw new BatchTransactionError('transaction failed', { cause: error });
-    };
-    let tx: Transaction | undefined;
-    try {
-      tx = await entry.producer.transaction(); // a new producer's first: initialises its transactional id
-      if (!entry.checked) {
-        const committed = await committedOffset(batch.partition);
-        const first = BigInt(batch.messages[0]?.offset ?? batch.lastOffset);
-        if (committed !== undefined && committed > first) {
-          await tx.abort(); // nothing sent: ends only the local transaction
-          logger.warn(
-            { partition: batch.partition, firstOffset: first.toString(), offset: committed.toString() },
-            'batch already committed by an earlier owner of the partition: reading on from the committed offset',
-          );
-          consumer.seek({ topic: batch.topic, partition: batch.partition, offset: committed.toString() });
-          return;
-        }
-        entry.checked = true;
-      }
-    } catch (error) {
-      return failed(error, tx);
+    const first = batch.messages[0]?.offset ?? batch.lastOffset;
+    let open = opens.get(batch.partition);
+    if (open && BigInt(first) < open.nextOffset) {
+      // the consumer went back to the committed offset (a rebalance that kept the partition here, a
+      // restarted consumer): the open transaction still holds what it read; commit it and read on after it
+      await commitOpen(open, 'consumer moved back', true);
+      seekTo(batch.partition, open.nextOffset.toString(), 'read on after the committed transaction');
+      return;
     }
+    let begun: { producer: TransactionalProducer; tx: Transaction } | undefined;
+    if (!open) {
+      const entry = await producerFor(batch.partition).catch((error: unknown) => {
+        throw new BatchTransactionError('no transactional producer', { cause: error });
+      });
+      let tx: Transaction | undefined;
+      try {
+        tx = await entry.producer.transaction(); // a new producer's first: initialises its transactional id
+        if (!entry.checked) {
+          const committed = await committedOffset(batch.partition);
+          if (committed !== undefined && committed > BigInt(first)) {
+            await tx.abort(); // nothing sent: ends only the local transaction
+            logger.warn(
+              { partition: batch.partition, firstOffset: first, offset: committed.toString() },
+              'batch already committed by an earlier owner of the partition: reading on from the committed offset',
+            );
+            consumer.seek({ topic: batch.topic, partition: batch.partition, offset: committed.toString() });
+            return;
+          }
+          entry.checked = true;
+        }
+      } catch (error) {
+        await tx?.abort().catch(() => {});
+        await discard(batch.partition, entry.producer);
+        throw new BatchTransactionError('transaction failed', { cause: error });
+      }
+      begun = { producer: entry.producer, tx };
+    }
+    /** the batch is not in the transaction: the batches before it commit, a transaction with none ends here */
+    const endWithout = async (why: string) => {
+      if (open) await commitOpen(open, why, true);
+      else await begun?.tx.abort().catch(() => {}); // nothing sent: ends only the local transaction
+    };
+
     let outcome: BatchOutcome | typeof HOLD_BATCH;
     try {
       outcome = await handle(batch, context);
     } catch (error) {
-      await tx.abort().catch(() => {}); // nothing sent yet: the producer is fine
+      await endWithout('handler failed');
       throw error;
     }
     if (outcome === HOLD_BATCH) {
-      await tx.abort().catch(() => {}); // nothing sent: ends only the local transaction
-      const first = batch.messages[0]?.offset ?? batch.lastOffset;
-      try {
-        consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first });
-      } catch (error) {
-        // the partition went to another member meanwhile: it reads on from the committed offset anyway
-        logger.debug({ err: error, partition: batch.partition }, 'held batch: partition no longer here to move back');
-      }
+      await endWithout('batch held');
+      seekTo(batch.partition, first, 'held batch');
       return;
     }
+    const tx = open?.tx ?? (begun as { tx: Transaction }).tx;
     try {
       await tx.send(outcome.messages);
-      await tx.sendOffsets(groupId, [
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset) + 1n).toString() },
-      ]);
-      await tx.commit();
     } catch (error) {
-      outcome.afterAbort?.();
-      return failed(error, tx);
+      if (open) {
+        open.outcomes.push(outcome); // told after the batches before it
+        await abandon(open, true);
+      } else if (begun) {
+        outcome.afterAbort?.();
+        await begun.tx.abort().catch(() => {});
+        await discard(batch.partition, begun.producer);
+      }
+      throw new BatchTransactionError('transaction failed', { cause: error });
     }
-    outcome.afterCommit?.();
+    if (!open) {
+      open = {
+        partition: batch.partition,
+        producer: (begun as { producer: TransactionalProducer }).producer,
+        tx,
+        firstOffset: first,
+        nextOffset: 0n,
+        records: 0,
+        outcomes: [],
+        began: now(),
+      };
+      opens.set(batch.partition, open);
+    }
+    open.outcomes.push(outcome);
+    open.records += batch.messages.length;
+    open.nextOffset = BigInt(batch.lastOffset) + 1n;
+    const why = dueNow(open, batch, context);
+    // with only this batch in it, the consumer reads the batch again on a failure by itself
+    if (why) await commitOpen(open, why, open.outcomes.length > 1);
+    else if (!open.timer) {
+      const idle = open;
+      idle.timer = setTimeout(() => void commitInLane(idle, 'interval'), Math.max(0, idle.began + commit.intervalMs - now()));
+      idle.timer.unref?.();
+    }
   };
 
   await consumer.run({
     autoCommit: false,
     eachBatch: async (batch, context) => {
       if (batch.messages.length === 0) return;
-      for (let tries = 1; ; tries++) {
-        try {
-          await attempt(batch, context);
-          return;
-        } catch (error) {
-          if (!(error instanceof BatchTransactionError)) throw error; // the handler's own: it says whether it is retriable
-          const where = { err: error.cause, partition: batch.partition, firstOffset: batch.messages[0]?.offset };
-          if (isProducerFenced(error) && tries < FENCED_ATTEMPTS && context.isRunning()) {
-            logger.warn(where, 'producer fenced: trying the batch again on a new one');
-            continue;
+      endLost();
+      await inLane(batch.partition, async () => {
+        for (let tries = 1; ; tries++) {
+          try {
+            await attempt(batch, context);
+            return;
+          } catch (error) {
+            if (!(error instanceof BatchTransactionError)) throw error; // the handler's own: it says whether it is retriable
+            const where = { err: error.cause, partition: batch.partition, firstOffset: batch.messages[0]?.offset };
+            if (isProducerFenced(error) && tries < FENCED_ATTEMPTS && context.isRunning()) {
+              logger.warn(where, 'producer fenced: trying the batch again on a new one');
+              continue;
+            }
+            // the consumer reads the batch (or the failed transaction's first) again from its position
+            // (kafkajs retries with backoff); a new producer checks that position against the committed offset first
+            logger.warn(where, 'transaction failed, batch will be read again');
+            throw error;
           }
-          // the consumer reads the batch again from its position (kafkajs retries with backoff); a new
-          // producer checks that position against the committed offset first
-          logger.warn(where, 'transaction failed, batch will be read again');
-          throw error;
         }
-      }
+      });
     },
   });
+
+  /** commits every open transaction, each in its partition's lane */
+  const commitAll = (why: string) => Promise.all([...opens.values()].map((open) => commitInLane(open, why)));
   return {
     healthy: () => ['starting', 'running', 'restarting'].includes(consumer.state()),
     state: () => consumer.state(),
     assignment: () => consumer.assignment(),
     async stop() {
+      stopping = true; // from here every batch commits at once
+      await commitAll('stop');
       await consumer.disconnect();
+      await commitAll('stop');
       await Promise.allSettled([...producers.values()].map(({ producer }) => producer.disconnect()));
       await admin.disconnect().catch(() => {});
     },
