@@ -1,6 +1,7 @@
 import type { RegisterEvent } from '@register-feeds/register-model';
 import {
   type ConfigOf,
+  commitPolicyFrom,
   createDeadLetterWriter,
   type Decided,
   type EdgeMetrics,
@@ -125,6 +126,7 @@ export async function startPseudonymise({
     logger: log,
     deadLetter,
     clock,
+    commit: commitPolicyFrom(config),
     decode: (message) => registry.decode<RegisterEvent>(message.value as Buffer, eventSchema),
     decodeFailure: { rule: 'canonical-decode', message: 'not a readable canonical event' },
     hooks: {
