@@ -4,6 +4,7 @@ import { settings as ingestSettings, startIngest } from '@register-feeds/ingest'
 import { loadConfig } from '@register-feeds/service-kit';
 import { ingestPartitionKeyFile } from '../test/support/ingest-key.ts';
 import { rawEvents } from '../test/support/raw-events.ts';
+import { profiled } from './cpu-profile.ts';
 import { benchStack, kafkajsPassthrough, measure, report, waitForGroup } from './support.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '50000' } } });
@@ -47,12 +48,14 @@ const config = loadConfig(ingestSettings, {
   INGEST_GROUP_ID: `bench-${run}-ingest`,
   INGEST_PARTITION_KEY_FILE: ingestPartitionKeyFile(),
 });
-const ingest = await measure('ingest', total, async () => {
-  const pipeline = await startIngest({ config, bus, registry, logger });
-  await waitForGroup(admin, config.groupId, rawTopic);
-  await pipeline.stop();
-  if (pipeline.counters.published !== total) throw new Error(`ingest published ${pipeline.counters.published} of ${total}`);
-});
+const ingest = await measure('ingest', total, () =>
+  profiled('ingest', async () => {
+    const pipeline = await startIngest({ config, bus, registry, logger });
+    await waitForGroup(admin, config.groupId, rawTopic);
+    await pipeline.stop();
+    if (pipeline.counters.published !== total) throw new Error(`ingest published ${pipeline.counters.published} of ${total}`);
+  }),
+);
 
 await admin.deleteTopics([rawTopic, `bench-${run}.passthrough`, config.eventsTopic, config.deadLetterTopic, config.seenTopic]);
 await admin.disconnect();

@@ -3,6 +3,7 @@ import { createKeyStore, generateTestKeys, loadAgreements, settings, startPseudo
 import { loadConfig } from '@register-feeds/service-kit';
 import { canonical, publishCanonical } from '../test/support/canonical.ts';
 import { rawEvents } from '../test/support/raw-events.ts';
+import { profiled } from './cpu-profile.ts';
 import { benchStack, kafkajsPassthrough, measure, report, waitForGroup } from './support.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' } } });
@@ -44,12 +45,14 @@ const config = loadConfig(settings, {
 });
 process.stderr.write('bench: pseudonymise\n');
 let delivered = 0;
-const subject = await measure('pseudonymise', total, async () => {
-  const pipeline = await startPseudonymise({ config, agreements, keys, bus, registry, logger });
-  await waitForGroup(admin, config.groupId, eventsTopic);
-  await pipeline.stop();
-  delivered = Object.values(pipeline.counters.delivered).reduce((a, b) => a + b, 0);
-});
+const subject = await measure('pseudonymise', total, () =>
+  profiled('pseudonymise', async () => {
+    const pipeline = await startPseudonymise({ config, agreements, keys, bus, registry, logger });
+    await waitForGroup(admin, config.groupId, eventsTopic);
+    await pipeline.stop();
+    delivered = Object.values(pipeline.counters.delivered).reduce((a, b) => a + b, 0);
+  }),
+);
 
 await admin.deleteTopics([
   eventsTopic,

@@ -28,6 +28,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { EpochDay, EpochMillis } from '@register-feeds/register-model';
 import type { RecipientKey } from './keys.ts';
+import { hmacKeyOf } from './pseudonym.ts';
 
 const SEGMENT_MS = 10_000;
 /**
@@ -51,7 +52,7 @@ function segmentStarts(key: RecipientKey, day: EpochDay): Float64Array {
   const id = `${key.recipient}|${key.version}|${day}`;
   let starts = cache.get(id);
   if (starts !== undefined) return starts;
-  const seed = createHmac('sha256', key.secret).update(`${key.recipient}|order|${day}`, 'utf8').digest();
+  const seed = createHmac('sha256', hmacKeyOf(key)).update(`${key.recipient}|order|${day}`, 'utf8').digest();
   const bytes = createHash('shake256', { outputLength: SEGMENTS + QUARTERS + BLOCKS })
     .update(seed)
     .digest();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Identificatie } from '@register-feeds/register-model';
 import { describe, expect, it } from 'vitest';
 import { createKeyStore, generateTestKeys, type KeyFile } from './keys.ts';
@@ -11,6 +11,19 @@ const inspectie = store.keyFor('inspectie-onderwijs')!;
 const macOf = (pseudonym: string) => Buffer.from(pseudonym.split('.')[1]!, 'base64url');
 
 describe('pseudonymFor', () => {
+  it('given a fixed key, when pseudonymised, then it is the HMAC-SHA-256 of recipient|persoon|soort:nummer (the key object made once changes no byte)', () => {
+    const secret = Buffer.alloc(32, 9);
+    const fixed = createKeyStore({ 'ocw-minister': { current: 'v1', versions: { v1: secret.toString('base64') } } }).keyFor(
+      'ocw-minister',
+    )!;
+    const expected = createHmac('sha256', secret).update('ocw-minister|persoon|BSN:999999990', 'utf8').digest('base64url');
+    expect(pseudonymFor(bsn, fixed)).toBe(`v1.${expected}`);
+    expect(pseudonymFor(bsn, fixed)).toBe(`v1.${expected}`);
+    expect(recordIdFor('e-1', fixed)).toBe(
+      `v1.${createHmac('sha256', secret).update('ocw-minister|record|e-1', 'utf8').digest('base64url')}`,
+    );
+  });
+
   it('given the same person and recipient, when pseudonymised twice, then the pseudonym is the same', () => {
     expect(pseudonymFor(bsn, minister)).toBe(pseudonymFor({ ...bsn }, minister));
   });

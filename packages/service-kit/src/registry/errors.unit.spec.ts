@@ -227,6 +227,38 @@ describe('what the project’s registry client throws on decode', () => {
   });
 });
 
+describe('what the project’s registry client throws on encode', () => {
+  it('an id it did not register: fetched once from the registry, then encoded without asking again, in the wire format', async () => {
+    let requests = 0;
+    answer = (req, res) => {
+      requests += 1;
+      registryAnswer(req, res);
+    };
+    const client = createSchemaRegistryClient({ url: stubUrl });
+    expect((await client.encode(WRITER_ID, { id: 'abc', size: 42 })).equals(WIRE)).toBe(true);
+    expect((await client.encode(WRITER_ID, { id: 'abc', size: 42 })).equals(WIRE)).toBe(true);
+    expect(requests).toBe(1);
+  });
+
+  it('a record that does not fit: RecordInvalidError with the paths, never the value; poison', async () => {
+    answer = registryAnswer;
+    const error = await rejection(createSchemaRegistryClient({ url: stubUrl }).encode(WRITER_ID, { id: '999999990', size: 'x' }));
+    expect(error).toBeInstanceOf(RecordInvalidError);
+    expect(error).toMatchObject({ paths: ['size'] });
+    expect((error as Error).message).not.toContain('999999990');
+    expect(classifyError(error)).toBe('poison');
+  });
+
+  it('an id the registry does not have: a bug; the registry down: retriable', async () => {
+    answer = registryAnswer;
+    const unknown = await rejection(createSchemaRegistryClient({ url: stubUrl }).encode(99, { id: 'a', size: 1 }));
+    expect(unknown).toBeInstanceOf(RegistryMisuseError);
+    expect(classifyError(unknown)).toBe('bug');
+    const down = await rejection(createSchemaRegistryClient({ url: closedUrl }).encode(WRITER_ID, { id: 'a', size: 1 }));
+    expect(down).toBeInstanceOf(RegistryUnavailableError);
+  });
+});
+
 describe('register while the registry is down', () => {
   it('retries with backoff, says so, and gives up with a retriable error after startupRetryMs', async () => {
     const lines: Array<Record<string, unknown>> = [];

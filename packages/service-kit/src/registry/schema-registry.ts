@@ -12,6 +12,7 @@ import {
   SchemaNotFoundError,
 } from './errors.ts';
 import { retryWhileRetriable } from './retry.ts';
+import { toWireFormat } from './wire-format.ts';
 
 // the error policy and its retry loop travel with the client (service-kit's index exports this file)
 export * from './errors.ts';
@@ -69,6 +70,8 @@ export function createSchemaRegistryClient({
   const registry = new SchemaRegistry({ host: url, clientId: 'register-feeds' });
   const readers = new WeakMap<object, { type: avro.Type; resolvers: Map<number, avro.Resolver> }>();
   const writers = new Map<number, avro.Type>();
+  /** the types encode writes with, by schema id: those this client registered, and those it fetched to encode */
+  const encoders = new Map<number, avro.Type>();
   const pendingWriters = new Map<number, Promise<avro.Type>>();
 
   /** One request of our own; never the URL in a message (it may hold user:password). */
@@ -133,6 +136,8 @@ export function createSchemaRegistryClient({
         { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
         { subject, compatibility: compatibility as never, updateConfig: false },
       );
+      // the id names this very schema, so encode needs no request and no parse for it
+      if (!encoders.has(id)) encoders.set(id, avro.Type.forSchema(schema as AvscSchema));
       return id;
     } catch (error) {
       const status = (error as { status?: number }).status;
@@ -201,17 +206,25 @@ export function createSchemaRegistryClient({
       });
     },
     async encode(schemaId, payload) {
-      try {
-        return await registry.encode(schemaId, payload);
-      } catch (error) {
-        // the library's message quotes the offending value; keep only the paths
-        if ((error as Error).name === 'ConfluentSchemaRegistryValidationError') {
-          throw new RecordInvalidError(
-            schemaId,
-            ((error as { paths?: string[][] }).paths ?? []).map((p) => p.join('.')),
-          );
+      let type = encoders.get(schemaId);
+      if (!type) {
+        try {
+          type = await writerType(schemaId);
+        } catch (error) {
+          // an id this service never registered nor the registry knows: this service's mistake, a bug
+          if (error instanceof SchemaNotFoundError)
+            throw new RegistryMisuseError(`the schema registry has no schema ${schemaId} to encode with`, { cause: error });
+          throw error;
         }
-        throw fromLibrary(error, `schema ${schemaId}`);
+        encoders.set(schemaId, type);
+      }
+      try {
+        return toWireFormat(schemaId, type, payload);
+      } catch {
+        // avsc's message quotes the offending value; keep only the paths
+        const paths: string[] = [];
+        type.isValid(payload, { errorHook: (path) => paths.push(path.join('.')) });
+        throw new RecordInvalidError(schemaId, paths);
       }
     },
     async decode<T>(buffer: Buffer, readerSchema?: AvroSchemaJson): Promise<T> {

@@ -20,6 +20,9 @@ export type ParseResult = { ok: true; event: RawRegisterEvent } | { ok: false; r
 
 const refuse = (...reasons: Reason[]): ParseResult => ({ ok: false, reasons });
 
+// One decoder for every call: fatal and without the stream option it keeps no state between decodes.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export function parseRegisterEvent(bytes: Buffer | string, options: ParseOptions = {}): ParseResult {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const size = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.byteLength;
@@ -33,7 +36,7 @@ export function parseRegisterEvent(bytes: Buffer | string, options: ParseOptions
     text = bytes;
   } else {
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      text = utf8.decode(bytes);
     } catch {
       return refuse(reason(WHOLE_PAYLOAD, RULE.notUtf8, 'payload is not valid UTF-8'));
     }

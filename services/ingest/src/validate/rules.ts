@@ -17,20 +17,37 @@ export interface EventView {
   valid<T>(path: string): T | undefined;
 }
 
+/** A dotted path as its names and as the paths of itself and every object around it; the rules use a few fixed paths. */
+interface SplitPath {
+  names: readonly string[];
+  /** 'a', 'a.b', 'a.b.c' for 'a.b.c' */
+  prefixes: readonly string[];
+}
+const splitPaths = new Map<string, SplitPath>();
+function split(path: string): SplitPath {
+  let found = splitPaths.get(path);
+  if (found === undefined) {
+    const names = path.split('.');
+    found = { names, prefixes: names.map((_, i) => names.slice(0, i + 1).join('.')) };
+    // paths come from the rules' code, not from payloads, so this stays as small as the rules
+    splitPaths.set(path, found);
+  }
+  return found;
+}
+
 export function viewOf(root: Record<string, unknown>, fieldReasons: readonly Reason[]): EventView {
+  // The view is asked some 30 times per event, so paths are split once per process, not per question,
+  // and a payload without field reasons (nearly all of them) skips the failed-path lookup.
   const failed = new Set(fieldReasons.map((r) => r.field));
   const raw = (path: string): unknown => {
     let current: unknown = root;
-    for (const name of path.split('.')) {
+    for (const name of split(path).names) {
       if (!isPlainObject(current)) return undefined;
       current = current[name];
     }
     return current;
   };
-  const failedItselfOrAround = (path: string): boolean => {
-    const names = path.split('.');
-    return names.some((_, i) => failed.has(names.slice(0, i + 1).join('.')));
-  };
+  const failedItselfOrAround = (path: string): boolean => failed.size > 0 && split(path).prefixes.some((prefix) => failed.has(prefix));
   return {
     has: (path) => raw(path) !== undefined,
     valid: <T>(path: string) => (failedItselfOrAround(path) ? undefined : (raw(path) as T | undefined)),

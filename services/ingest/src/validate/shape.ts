@@ -4,7 +4,7 @@
  * payload in one round trip.
  */
 
-import type { FieldSpec, ObjectSpec } from './contract.ts';
+import type { FieldDef, FieldSpec, ObjectSpec } from './contract.ts';
 import { type Reason, RULE, reason } from './reason.ts';
 
 export const REDACTED_KEY = '[redacted]';
@@ -31,8 +31,24 @@ function jsonType(value: unknown): string {
   return typeof value;
 }
 
-// Counted in code points, as JSON Schema's minLength and maxLength are.
-const codePoints = (text: string): number => [...text].length;
+/**
+ * Counted in code points, as JSON Schema's minLength and maxLength are: each surrogate pair is one. A loop
+ * over the UTF-16 units instead of [...text], which built an array of every character of every field.
+ */
+export function codePoints(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count -= 1;
+        i += 1;
+      }
+    }
+  }
+  return count;
+}
 
 function checkValue(value: unknown, spec: FieldSpec, path: string, reasons: Reason[]): void {
   switch (spec.kind) {
@@ -80,6 +96,17 @@ function checkValue(value: unknown, spec: FieldSpec, path: string, reasons: Reas
   }
 }
 
+// The contract's specs are fixed objects; their entries are listed once, not per payload.
+const specEntries = new WeakMap<ObjectSpec, [string, FieldDef][]>();
+function entriesOf(spec: ObjectSpec): [string, FieldDef][] {
+  let entries = specEntries.get(spec);
+  if (entries === undefined) {
+    entries = Object.entries(spec);
+    specEntries.set(spec, entries);
+  }
+  return entries;
+}
+
 /** Checks an object against its spec; appends to reasons and returns them. */
 export function checkObject(value: unknown, spec: ObjectSpec, path: string, reasons: Reason[] = []): Reason[] {
   const where = path || 'payload';
@@ -93,7 +120,7 @@ export function checkObject(value: unknown, spec: ObjectSpec, path: string, reas
       reasons.push(reason(field, RULE.unknownField, `${field} is not part of the contract`));
     }
   }
-  for (const [name, def] of Object.entries(spec)) {
+  for (const [name, def] of entriesOf(spec)) {
     const field = childPath(path, name);
     const fieldValue = value[name];
     if (fieldValue === undefined) {
