@@ -41,12 +41,18 @@ export interface Decided<Out> {
  * With a commit policy that keeps a transaction open across batches (EdgeOptions.commit), afterCommit and
  * afterAbort run when the transaction carrying the batch ends: the next batches of the partition (and of
  * other partitions) may be decided before that. A fold whose decide reads state that afterCommit updates
- * must then see the batches still in an open transaction too, or take its turn per transaction; until it
- * does, it keeps the default, one transaction per batch, where hooks run before the next batch starts.
+ * must then see the batches still in an open transaction too (`decided`: ingest's ids), or take its turn
+ * per transaction; until it does, it keeps the default, one transaction per batch, where hooks run before
+ * the next batch starts.
  */
 export interface EdgeHooks<Out> {
   /** before the batch is decoded, inside its turn (e.g. restore a state that is ahead of what was committed) */
   beforeBatch?(batch: Batch, context: BatchContext): Promise<void>;
+  /**
+   * the batch is decided and encoded, and goes into its partition's open transaction: what later batches'
+   * decide must count as done although not committed yet (afterCommit or afterAbort of this batch follows)
+   */
+  decided?(batch: Batch, decided: Decided<Out>): void;
   /** the batch's transaction committed: what decide folded in is now published */
   afterCommit?(batch: Batch, decided: Decided<Out>): void;
   /** nothing of the batch was committed (halted, abandoned, or its transaction failed): it is read again */
@@ -247,6 +253,7 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     try {
       await hooks?.beforeBatch?.(batch, context);
       const { messages, decided, produced } = await processBatch(batch, context, info);
+      hooks?.decided?.(batch, decided);
       return {
         messages,
         afterCommit: () => {

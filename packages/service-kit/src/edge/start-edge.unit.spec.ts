@@ -240,6 +240,7 @@ describe('startEdge', () => {
       commit: { intervalMs: 60_000, maxRecords: 10_000 },
       hooks: {
         beforeBatch: async (batch) => void hookCalls.push(`before ${batch.messages[0]?.offset}`),
+        decided: (batch, decided) => void hookCalls.push(`decided ${batch.messages[0]?.offset}: ${decided.outputs.join('')}`),
         afterCommit: (batch) => void hookCalls.push(`commit ${batch.messages[0]?.offset}`),
         afterAbort: (batch) => void hookCalls.push(`abort ${batch.messages[0]?.offset}`),
       },
@@ -256,7 +257,7 @@ describe('startEdge', () => {
     expect(edge.metrics.halted).toEqual(new Map([[0, '4']]));
     expect(edge.metrics).toMatchObject({ records: 4, batches: 2, produced: { [OUT]: 4 } });
     // the first two batches shared a transaction; the halted batch was not in it and is told of its own abort first
-    expect(hookCalls).toEqual(['before 0', 'before 2', 'before 4', 'abort 4', 'commit 0', 'commit 2']);
+    expect(hookCalls).toEqual(['before 0', 'decided 0: AB', 'before 2', 'decided 2: CD', 'before 4', 'abort 4', 'commit 0', 'commit 2']);
     await edge.stop();
   });
 });
