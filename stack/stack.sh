@@ -11,6 +11,8 @@
 #   stack/stack.sh kill-broker N    SIGKILL broker N (1..STACK_BROKERS), as a crash would
 #   stack/stack.sh start-broker N   start broker N again and wait until it serves
 #   stack/stack.sh add-recipient R  (STACK_SECURITY=scram) a SCRAM principal for recipient R, then the ACLs again
+#   stack/stack.sh tools-env        fetch Kafka's own tools if needed (stack/pom-tools.xml); print the java and
+#                                   classpath to run them (KAFKA_TOOLS_JAVA=..., KAFKA_TOOLS_CLASSPATH=...)
 #
 # STACK_BROKERS=3: three nodes on 127.0.0.1, a 3-voter quorum; broker N listens on STACK_KAFKA_PORT+2(N-1)
 # and its controller on STACK_CONTROLLER_PORT+2(N-1) (9092/9093, 9094/9095, 9096/9097); internal topics
@@ -95,6 +97,7 @@ choose_runtimes() {
 }
 
 registry_dir() { echo "$DIST/apicurio-registry-$REGISTRY_VERSION"; }
+tools_libs() { echo "$DIST/kafka-tools-$KAFKA_VERSION/libs"; }
 kafka_libs() { echo "$DIST/kafka-$KAFKA_VERSION/libs"; }
 
 fetch() {
@@ -121,6 +124,25 @@ fetch() {
     [ -f "$reg/quarkus-run.jar" ] || die "the Apicurio archive has no quarkus-run.jar at its top level"
     touch "$reg/.complete"
   fi
+}
+
+# Kafka's own tools (ProducerPerformance, ConsumerPerformance; npm run bench:pipeline), in a directory of
+# their own so that fetching them never fetches the broker again; on stdout only the two settings
+tools_env() {
+  require_tools
+  KAFKA_JAVA="$(find_java 17)"
+  [ -n "$KAFKA_JAVA" ] || die "no Java 17 or newer found: Kafka's tools $KAFKA_VERSION need one (set STACK_JAVA to its java binary)"
+  local libs; libs="$(tools_libs)"
+  if [ ! -f "$libs/.complete" ]; then
+    say "fetching Kafka's tools $KAFKA_VERSION (org.apache.kafka:kafka-tools) from Maven Central" >&2
+    mkdir -p "$DIST" && rm -rf "$libs"
+    mvn -B -q -Dstyle.color=never -f "$ROOT/stack/pom-tools.xml" -Dkafka.version="$KAFKA_VERSION" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$libs" >"$DIST/fetch-tools.log" 2>&1 \
+      || die "Maven could not resolve org.apache.kafka:kafka-tools:$KAFKA_VERSION; see $DIST/fetch-tools.log"
+    touch "$libs/.complete"
+  fi
+  echo "KAFKA_TOOLS_JAVA=$KAFKA_JAVA"
+  echo "KAFKA_TOOLS_CLASSPATH=$libs/*"
 }
 
 # ---- the shape of this stack: how many nodes, which security; fixed at the first `up` ----
@@ -464,10 +486,11 @@ case "${1:-}" in
   kill-broker) load_settings; kill_broker "${2:-}" ;;
   start-broker) require_tools; choose_runtimes; load_settings; start_broker "${2:-}" ;;
   add-recipient) load_settings; add_recipient "${2:-}" ;;
+  tools-env) tools_env ;;
   wipe)
     # whatever this home was made with, not what the caller's environment says
     unset STACK_BROKERS STACK_SECURITY; load_settings; down
     rm -rf "$DATA" "$LOGS" "$RUN" "$SECRETS" "$SETTINGS" "$STACK_HOME/registry" "$STACK_HOME"/kafka*.properties
     say "data, logs and credentials deleted" ;;
-  *) echo "usage: stack/stack.sh fetch|up|down|status|wipe|env|kill-broker N|start-broker N|add-recipient R" >&2; exit 2 ;;
+  *) echo "usage: stack/stack.sh fetch|up|down|status|wipe|env|kill-broker N|start-broker N|add-recipient R|tools-env" >&2; exit 2 ;;
 esac
