@@ -14,9 +14,22 @@ export const settings = {
   },
   seenTopic: {
     env: 'INGEST_SEEN_TOPIC',
-    doc: 'compacted topic of event ids already published',
+    doc: 'compacted topic of event ids already published, kept for INGEST_DEDUP_WINDOW_DAYS',
     default: topics.ingestSeen.name,
     parse: asString,
+  },
+  // The dedup window: a repeat of an id that left it is published again (README, duplicate detection).
+  dedupWindowEvents: {
+    env: 'INGEST_DEDUP_WINDOW_EVENTS',
+    doc: 'ingest remembers at most this many event ids (the newest by the time recorded with them) to drop repeats; about 40 bytes of memory each',
+    default: '1000000',
+    parse: asInteger(1, 100_000_000),
+  },
+  dedupWindowDays: {
+    env: 'INGEST_DEDUP_WINDOW_DAYS',
+    doc: 'ingest forgets event ids recorded longer ago than this; also the retention of INGEST_SEEN_TOPIC when ingest creates it. Keep it at least the raw topic’s retention (14 days), so reading the raw topic again publishes nothing twice',
+    default: '30',
+    parse: asInteger(1, 3650),
   },
   groupId: { env: 'INGEST_GROUP_ID', doc: 'consumer group of the ingest service', default: 'ingest', parse: asString },
   maxEventBytes: {

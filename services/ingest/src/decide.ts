@@ -19,7 +19,7 @@ export type Decision =
  */
 export function decideBatch(
   messages: ConsumedMessage[],
-  seen: ReadonlySet<string>,
+  seen: { has(eventId: string): boolean },
   options: { maxBytes: number; partitionKey: PartitionKey },
 ): Decision[] {
   const seenInBatch = new Set<string>();

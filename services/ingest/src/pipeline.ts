@@ -18,7 +18,7 @@ import avro from 'avsc';
 import type { settings } from './config.ts';
 import { type Decision, decideBatch, sourceRef } from './decide.ts';
 import { createPartitionKey } from './partition-key.ts';
-import { loadSeenEventIds } from './seen-event-ids.ts';
+import { dedupWindow, loadSeenEventIds, seenTopicEntry } from './seen-event-ids.ts';
 
 export type IngestConfig = ConfigOf<typeof settings>;
 
@@ -49,7 +49,7 @@ type Publish = Extract<Decision, { kind: 'publish' }>;
  */
 export function decideIngest(
   messages: ConsumedMessage[],
-  seen: ReadonlySet<string>,
+  seen: Parameters<typeof decideBatch>[1],
   options: Parameters<typeof decideBatch>[2] & { canonical: avro.Type },
 ): Decided<Publish> {
   const decided: Required<Decided<Publish>> = { outputs: [], refused: [], tally: { duplicates: 0 } };
@@ -96,13 +96,13 @@ export async function startIngest({
     topicSpec({ ...topics.raw, name: config.rawTopic }, config.replicationFactor),
     topicSpec({ ...topics.events, name: config.eventsTopic }, config.replicationFactor),
     topicSpec({ ...topics.rawDeadLetter, name: config.deadLetterTopic }, config.replicationFactor),
-    topicSpec({ ...topics.ingestSeen, name: config.seenTopic }, config.replicationFactor),
+    topicSpec(seenTopicEntry(config.seenTopic, dedupWindow(config)), config.replicationFactor),
   ]);
   const eventSchema = loadAvroSchema('register-event.avsc');
   // BACKWARD_TRANSITIVE: consumers upgrade first and read every older version (see README, schemas)
   const eventSchemaId = await registry.register(valueSubject(config.eventsTopic), eventSchema, 'BACKWARD_TRANSITIVE');
   const deadLetter = await createDeadLetterWriter({ registry, topic: config.deadLetterTopic, service: 'ingest' });
-  const seen = await loadSeenEventIds({ bus, admin, topic: config.seenTopic, logger: log });
+  const seen = await loadSeenEventIds({ bus, admin, topic: config.seenTopic, window: dedupWindow(config), logger: log });
   await admin.disconnect();
 
   const options = {
