@@ -7,7 +7,6 @@ import {
   type Producer as KafkaProducer,
   type LogEntry,
   type Message,
-  Partitioners,
 } from 'kafkajs';
 import type { Logger } from '../log/logger.ts';
 import {
@@ -27,6 +26,7 @@ import {
   type Transaction,
   type TransactionalProducer,
 } from './bus.ts';
+import { JavaCompatiblePartitioner } from './java-partitioner.ts';
 import type { KafkaAuth } from './kafka-auth.ts';
 import {
   type CrashStreak,
@@ -102,7 +102,7 @@ export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, aut
         idempotent,
         maxInFlightRequests: idempotent ? 1 : undefined,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: JavaCompatiblePartitioner,
       });
       await producer.connect();
       return {
@@ -117,7 +117,7 @@ export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, aut
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: JavaCompatiblePartitioner,
       });
       await producer.connect();
       return {
