@@ -10,6 +10,7 @@ export { normalise } from './normalise.ts';
 export { createPartitionKey, type PartitionKey, personKey } from './partition-key.ts';
 export { MIN_PARTITION_KEY_BYTES, parsePartitionKey, readPartitionKeyFile } from './partition-secret.ts';
 export { type IngestConfig, type IngestCounters, type IngestPipeline, startIngest } from './pipeline.ts';
+export { dedupWindow, loadSeenEventIds, type SeenEventIds } from './seen-event-ids.ts';
 export {
   contractSummary,
   DEFAULT_MAX_BYTES,
