@@ -29,6 +29,12 @@ export interface FeedReplica {
   syncToEnd(): Promise<void>;
   /** a state of its own (no row object shared) with the replica's rows: where a writer folds */
   snapshot(): unknown;
+  /**
+   * Holds the follower between batches until the returned release is called: meanwhile state() changes
+   * only by publish. A rebuild's switch (rebuild.ts): readers see the old rows until the rebuilt ones are
+   * published at once, never the rebuilt rows the follower reads back one batch at a time.
+   */
+  hold(): () => void;
   /** false once its consumer failed or stopped: then state() is no longer followed */
   healthy(): boolean;
   stop(): Promise<void>;
@@ -52,6 +58,8 @@ export async function startFeedReplica({
   /** published values the follower has not read back yet */
   const pending = new Map<string, string | null>();
   let waiters: Array<{ ends: Map<number, bigint>; resolve: () => void }> = [];
+  /** while set, the follower waits before its next batch (hold) */
+  let held: PromiseWithResolvers<void> | undefined;
 
   const reached = (ends: Map<number, bigint>) => [...ends].every(([partition, last]) => (read.get(partition) ?? -1n) >= last);
   const settle = () => {
@@ -81,7 +89,12 @@ export async function startFeedReplica({
   await consumer.subscribe([feedTopic], { fromBeginning: true });
   await consumer.run({
     autoCommit: false,
-    eachBatch: async (batch) => {
+    eachBatch: async (batch, context) => {
+      // held: wait, heartbeating so the throwaway group keeps this member (a rejoin would read it all again)
+      while (held) {
+        await Promise.race([held.promise, new Promise((r) => setTimeout(r, 1_000))]);
+        await context.heartbeat();
+      }
       for (const m of batch.messages) apply(m);
     },
   });
@@ -110,10 +123,20 @@ export async function startFeedReplica({
       for (const [key, row] of projection.rows(state)) projection.load(copy, key, structuredClone(row));
       return copy;
     },
+    hold() {
+      const gate = Promise.withResolvers<void>();
+      held = gate;
+      return () => {
+        if (held === gate) held = undefined;
+        gate.resolve();
+      };
+    },
     healthy: () => ['starting', 'running', 'restarting'].includes(consumer.state()),
     async stop() {
       for (const w of waiters) w.resolve(); // nobody waits for a replica that stopped
       waiters = [];
+      held?.resolve();
+      held = undefined;
       await consumer.disconnect();
       await admin.disconnect().catch(() => {});
     },

@@ -20,6 +20,7 @@ import {
 } from '@register-feeds/service-kit';
 import { type FeedRecord, startFeedReplica } from './feed-replica.ts';
 import type { Change, Projection, Writers } from './projections/index.ts';
+import { furthest, RebuildRefusedError, type RebuildReport, rebuildProjection } from './rebuild.ts';
 import { createTurns } from './turns.ts';
 import { leaseTopicEntry, startWriterLease, type WriterLease } from './writer-lease.ts';
 
@@ -60,8 +61,21 @@ export interface RunningProjection {
    * its own; resolves with the number of feed changes written. What the timer calls; tests call it too.
    */
   tick(): Promise<number>;
+  /**
+   * Rebuilds the projection from its recipient topic beside the live fold and switches to it (rebuild.ts);
+   * resolves with what it did. Throws RebuildRefusedError at once (not a rejection) while one runs, or when
+   * this instance is not the sole writer of the feed.
+   */
+  rebuild(): Promise<RebuildReport>;
+  /** the last rebuild started by this instance: under way, done (with its report) or failed (why) */
+  rebuildStatus(): RebuildStatus | undefined;
   stop(): Promise<void>;
 }
+
+export type RebuildStatus =
+  | { state: 'running'; startedAt: string }
+  | { state: 'done'; startedAt: string; report: RebuildReport }
+  | { state: 'failed'; startedAt: string; error: string };
 
 /** Changes a projection makes of its own, not from a record (the GGD sweep: students who turned 18 leave). */
 export interface Housekeeping {
@@ -399,6 +413,62 @@ export async function startProjection({
     await idleProducer?.disconnect().catch(() => {});
     idleProducer = undefined;
   };
+  let rebuilding: Promise<RebuildReport> | undefined;
+  let rebuildStatus: RebuildStatus | undefined;
+  const rebuildAbort = new AbortController();
+  /** whether this instance may write the feed: not stopping, and a single writer still holds the lease */
+  const mayWrite = () => !stopped && (lease?.held() ?? true);
+  const rebuild = (): Promise<RebuildReport> => {
+    // refusals are thrown at once, so a caller (the admin endpoint) can answer before the rebuild runs
+    if (stopped) throw new RebuildRefusedError('the projection is stopping');
+    if (rebuilding) throw new RebuildRefusedError('a rebuild of this projection is under way');
+    if (edge === undefined) throw new RebuildRefusedError('this instance does not fold the projection (another holds its writer lease)');
+    if (!holdsEveryPartition())
+      throw new RebuildRefusedError('this instance does not hold every input partition: a rebuild needs the sole folding instance');
+    const startedAt = new Date().toISOString();
+    rebuildStatus = { state: 'running', startedAt };
+    const run = rebuildProjection({
+      bus,
+      admin: offsetsAdmin,
+      registry,
+      projection,
+      inputTopic,
+      groupId,
+      readerSchema,
+      deadLetter,
+      housekeeping: housekeeping && ((state) => housekeeping.changes(state)),
+      feedMessages: (changes) => {
+        const now = clock();
+        return changes.map((change) => feedMessage(change, now));
+      },
+      replica,
+      logger: log,
+      signal: rebuildAbort.signal,
+      live: {
+        stop: stopFolding,
+        start: async () => {
+          if (mayWrite()) await startFolding();
+        },
+        mayWrite,
+        // what the group committed, or this instance's own last commit if the group's read lags it
+        position: async () => furthest(await committedOffsets(), foldedTo),
+      },
+    });
+    rebuilding = run;
+    run.then(
+      (report) => {
+        rebuildStatus = { state: 'done', startedAt, report };
+      },
+      (error: unknown) => {
+        rebuildStatus = { state: 'failed', startedAt, error: (error as Error).message };
+        log.error({ err: error }, 'rebuild failed: the live projection is unchanged, or partly rebuilt if the write failed midway');
+      },
+    );
+    return run.finally(() => {
+      rebuilding = undefined;
+    });
+  };
+
   let lease: WriterLease | undefined;
   if (writers === 'single') {
     await admin.ensureTopics([topicSpec(leaseTopicEntry(leaseTopic!), replicationFactor)]);
@@ -407,7 +477,8 @@ export async function startProjection({
       topic: leaseTopic!,
       groupId: `${groupId}-writer`,
       logger: log,
-      onChange: (held) => (held && !stopped ? startFolding() : stopFolding()),
+      // during a rebuild the rebuild starts folding again when it ends (if the lease is still held)
+      onChange: (held) => (held && !stopped ? (rebuilding ? Promise.resolve() : startFolding()) : stopFolding()),
     });
   } else {
     await startFolding();
@@ -429,9 +500,13 @@ export async function startProjection({
     // writer whose edge did not start (or a shared projection without one) leaves records unfolded
     ready: () => replica.healthy() && (lease?.healthy() ?? true) && (edge?.healthy() ?? lease?.held() === false),
     tick,
+    rebuild,
+    rebuildStatus: () => rebuildStatus,
     async stop() {
       stopped = true; // a tick that has not had its turn yet does nothing
       clearInterval(timer);
+      rebuildAbort.abort();
+      await rebuilding?.catch(() => {});
       if (lease) await lease.stop();
       else await stopFolding();
       await replica.stop();

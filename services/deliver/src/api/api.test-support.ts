@@ -11,6 +11,7 @@ import { createLogger } from '@register-feeds/service-kit';
 import { rowsOnReferenceDate } from '../deliver.ts';
 import type { RunningProjection } from '../projection-runner.ts';
 import { type GgdRow, ggd, type Projection } from '../projections/index.ts';
+import { RebuildRefusedError } from '../rebuild.ts';
 import { createApiServer } from './server.ts';
 
 export const TOKENS = {
@@ -42,6 +43,10 @@ function running(projection: Projection<unknown, unknown>, state: unknown): Runn
     writing: () => true,
     ready: () => true,
     tick: async () => 0,
+    rebuild: () => {
+      throw new RebuildRefusedError('not in API tests');
+    },
+    rebuildStatus: () => undefined,
     stop: async () => {},
   };
 }

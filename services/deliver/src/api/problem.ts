@@ -48,6 +48,13 @@ export const problems = {
   notFound: define('not-found', 404, 'Not found', 'there is nothing at this path'),
   noSuchRow: define('no-such-row', 404, 'No such row', 'the projection has no row with this key'),
   methodNotAllowed: define('method-not-allowed', 405, 'Method not allowed', 'the read API answers GET and HEAD only'),
+  rebuildMethodNotAllowed: define('method-not-allowed', 405, 'Method not allowed', 'a rebuild is started with POST and read with GET'),
+  rebuildRefused: define(
+    'rebuild-refused',
+    409,
+    'Rebuild refused',
+    'the rebuild cannot start on this instance now (one is under way, or another instance writes the projection); the log says which',
+  ),
   expectationFailed: define('expectation-failed', 417, 'Expectation failed', 'the read API meets no Expect header but 100-continue'),
   requestTimeout: define('request-timeout', 408, 'Request timeout', 'the request was not received in time'),
   uriTooLong: define('uri-too-long', 414, 'URI too long', 'the request target may be at most 8192 bytes'),
@@ -66,6 +73,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   405: 'Method Not Allowed',
+  409: 'Conflict',
   408: 'Request Timeout',
   431: 'Request Header Fields Too Large',
 };

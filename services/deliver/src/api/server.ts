@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { type EpochDay, parseIsoDate, toEpochDay } from '@register-feeds/register-model';
 import type { Logger } from '@register-feeds/service-kit';
 import type { RunningProjection } from '../projection-runner.ts';
+import { RebuildRefusedError } from '../rebuild.ts';
 import { createAuthenticator } from './auth.ts';
 import { createCursorCodec } from './cursor.ts';
 import { renderMetrics } from './metrics.ts';
@@ -49,6 +50,8 @@ const ok = (body: unknown, type = 'application/json'): Reply => ({ status: 200, 
  *   GET /v1/<recipient>/rows?limit=&cursor=&<field>=<value>[&peildatum=YYYY-MM-DD]
  *   GET /v1/<recipient>/rows/<key>
  *   GET /health · GET /ready · GET /metrics (metrics token)
+ *   POST /admin/rebuild/<recipient> (metrics token): starts a rebuild beside the live projection (202)
+ *   GET /admin/rebuild/<recipient> (metrics token): the last rebuild's status and figures
  *
  * Hostile input is answered, never fatal: every request gets a response, every error is an RFC 9457
  * problem (problem.ts) whose detail never repeats the input, and what node's parser refuses before a
@@ -71,6 +74,8 @@ export function createApiServer({ projections, tokens, metricsToken, rowsOn, rea
     }
     const target = parseRequestTarget(req.url ?? '');
     if (!target.ok) return problem(target.problem);
+    const admin = /^\/admin\/rebuild\/([a-z0-9-]{1,64})$/.exec(target.path);
+    if (admin) return rebuildRoute(req, admin[1] as string);
     if (req.method !== 'GET' && req.method !== 'HEAD') return problem(problems.methodNotAllowed, { allow: 'GET, HEAD' });
 
     switch (target.path) {
@@ -122,6 +127,28 @@ export function createApiServer({ projections, tokens, metricsToken, rowsOn, rea
     if (cursor.value !== undefined && after === undefined) return problem(problems.badCursor);
     const filters = target.query.filter(([name]) => !RESERVED_PARAMETERS.has(name));
     return ok(page(rows, { filters, limit, after, cursorOf: (key) => cursors.seal(recipient, key) }));
+  };
+
+  /** The operator's rebuild (rebuild.ts), behind the metrics token: an operator's, never a recipient's. */
+  const rebuildRoute = (req: IncomingMessage, recipient: string): Reply => {
+    const method = req.method ?? '';
+    if (!['GET', 'HEAD', 'POST'].includes(method)) return problem(problems.rebuildMethodNotAllowed, { allow: 'GET, HEAD, POST' });
+    if (metricsHolderOf(req.headers.authorization) !== METRICS) return unauthorized();
+    const running = projections.get(recipient);
+    if (!running) return problem(problems.notFound);
+    if (method !== 'POST') {
+      const status = running.rebuildStatus();
+      return status ? ok(status) : problem(problems.notFound);
+    }
+    try {
+      // runs on after the answer; its end is in the log and in the status
+      running.rebuild().catch(() => {});
+    } catch (error) {
+      if (!(error instanceof RebuildRefusedError)) throw error;
+      log.warn({ recipient, reason: error.message }, 'rebuild refused');
+      return problem(problems.rebuildRefused);
+    }
+    return { status: 202, body: running.rebuildStatus() };
   };
 
   const write = (res: ServerResponse, reply: Reply) => {
