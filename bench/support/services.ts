@@ -258,7 +258,13 @@ export async function produceRaw(bus: MessageBus, topic: string, lines: readonly
   }
 }
 
-export interface GroupPosition extends GroupOnTopic {
+/** A consumer group and the topic it reads (a service's, or a benchmark's own). */
+export interface GroupTopic {
+  group: string;
+  topic: string;
+}
+
+export interface GroupPosition extends GroupTopic {
   /** records committed (sum over partitions) and the topic's end (sum of high watermarks) */
   committed: number;
   end: number;
@@ -267,7 +273,7 @@ export interface GroupPosition extends GroupOnTopic {
 }
 
 /** Where each group stands against the end of its topic. */
-export async function groupPositions(admin: Admin, groups: readonly GroupOnTopic[]): Promise<GroupPosition[]> {
+export async function groupPositions<G extends GroupTopic>(admin: Admin, groups: readonly G[]): Promise<Array<G & GroupPosition>> {
   return Promise.all(
     groups.map(async (g) => {
       const [committed, ends] = await Promise.all([admin.groupOffsets(g.group, g.topic), admin.topicOffsets(g.topic)]);
@@ -343,7 +349,7 @@ export async function recordsBetween(
 export async function waitForLagZero(
   bus: MessageBus,
   admin: Admin,
-  groups: readonly GroupOnTopic[],
+  groups: readonly GroupTopic[],
   {
     timeoutMs = 600_000,
     stallMs = 3000,
