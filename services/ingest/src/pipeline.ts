@@ -1,6 +1,7 @@
 import {
   type ConfigOf,
   type ConsumedMessage,
+  commitPolicyFrom,
   createDeadLetterWriter,
   type Decided,
   type Edge,
@@ -18,6 +19,7 @@ import avro from 'avsc';
 import type { settings } from './config.ts';
 import { type Decision, decideBatch, sourceRef } from './decide.ts';
 import { createPartitionKey } from './partition-key.ts';
+import { PendingEventIds } from './pending-event-ids.ts';
 import { dedupWindow, loadSeenEventIds, seenTopicEntry } from './seen-event-ids.ts';
 
 export type IngestConfig = ConfigOf<typeof settings>;
@@ -112,6 +114,8 @@ export async function startIngest({
   };
   let edge: Edge;
   try {
+    const pending = new PendingEventIds();
+    const eventIds = (decided: Decided<Publish>) => decided.outputs.map((d) => d.event.eventId);
     edge = await startEdge<ConsumedMessage, Publish>({
       bus,
       groupId: config.groupId,
@@ -122,7 +126,7 @@ export async function startIngest({
       decide: (records) =>
         decideIngest(
           records.map((r) => r.value),
-          seen.ids,
+          pending.orSeen(seen.ids),
           options,
         ),
       encode: async (d) => [
@@ -134,8 +138,17 @@ export async function startIngest({
         },
         { topic: config.seenTopic, key: d.event.eventId, value: sourceRef(d.source) },
       ],
-      // the ids are known as published once their transaction committed, not before
-      hooks: { afterCommit: (_batch, decided) => seen.add(decided.outputs.map((d) => d.event.eventId)) },
+      commit: commitPolicyFrom(config),
+      // the ids are known as published once their transaction committed, not before; until then (a
+      // transaction spanning batches) they are pending, and a repeat in a later batch is a duplicate too
+      hooks: {
+        decided: (batch, decided) => pending.hold(batch, eventIds(decided)),
+        afterCommit: (batch, decided) => {
+          seen.add(eventIds(decided));
+          pending.release(batch);
+        },
+        afterAbort: (batch) => pending.release(batch),
+      },
     });
   } catch (error) {
     await seen.stop();

@@ -101,6 +101,18 @@ describe('startIngest on the twins', () => {
     expect(second.counters).toMatchObject({ published: 0, duplicates: samples.length, deadLettered: 0 });
     await second.stop();
   });
+
+  it('drops a repeat in a later batch of the same open transaction (EDGE_COMMIT_INTERVAL_MS: transactions span batches)', async () => {
+    const bus = createMemoryBus({ maxBatchRecords: 2 }); // small fetches: the repeats come batches after their first
+    const registry = createMemoryRegistry();
+    await publishRaw(bus, [...samples, ...samples]);
+    const ingest = await startIngest({ config, bus, registry, logger });
+    await bus.settled();
+    expect(bus.read(config.eventsTopic)).toHaveLength(samples.length);
+    expect(ingest.counters).toMatchObject({ published: samples.length, duplicates: samples.length, deadLettered: 0 });
+    expect(ingest.counters.batches).toBeGreaterThan(2);
+    await ingest.stop();
+  });
 });
 
 describe('decideIngest', () => {
