@@ -8,6 +8,13 @@
 export { settings } from './config.ts';
 export { type Deliver, type DeliverConfig, startDeliver } from './deliver.ts';
 export { restoreProjection } from './feed-restore.ts';
-export { feedTimestamp, type ProjectionMetrics, type RunningProjection, startProjection } from './projection-runner.ts';
+export {
+  feedTimestamp,
+  type ProjectionMetrics,
+  type RebuildStatus,
+  type RunningProjection,
+  startProjection,
+} from './projection-runner.ts';
 export * from './projections/index.ts';
 export { loadProjectionsFile, type ProjectionEntry, ProjectionsFileError, parseProjectionsFile } from './projections-file.ts';
+export { feedDiff, RebuildRefusedError, type RebuildReport } from './rebuild.ts';
