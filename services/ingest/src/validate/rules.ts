@@ -39,18 +39,21 @@ export function viewOf(root: Record<string, unknown>, fieldReasons: readonly Rea
   // The view is asked some 30 times per event, so paths are split once per process, not per question,
   // and a payload without field reasons (nearly all of them) skips the failed-path lookup.
   const failed = new Set(fieldReasons.map((r) => r.field));
-  const raw = (path: string): unknown => {
+  const walk = ({ names }: SplitPath): unknown => {
     let current: unknown = root;
-    for (const name of split(path).names) {
+    for (const name of names) {
       if (!isPlainObject(current)) return undefined;
       current = current[name];
     }
     return current;
   };
-  const failedItselfOrAround = (path: string): boolean => failed.size > 0 && split(path).prefixes.some((prefix) => failed.has(prefix));
+  const failedItselfOrAround = ({ prefixes }: SplitPath): boolean => failed.size > 0 && prefixes.some((prefix) => failed.has(prefix));
   return {
-    has: (path) => raw(path) !== undefined,
-    valid: <T>(path: string) => (failedItselfOrAround(path) ? undefined : (raw(path) as T | undefined)),
+    has: (path) => walk(split(path)) !== undefined,
+    valid: <T>(path: string) => {
+      const at = split(path);
+      return failedItselfOrAround(at) ? undefined : (walk(at) as T | undefined);
+    },
   };
 }
 
@@ -79,15 +82,18 @@ const SECTOR_FIELDS: Readonly<Record<string, readonly Sector[]>> = {
   locatiecodeMbo: ['MBO'],
 };
 
+// as [field path, sectors, reason message], made once: the rule runs for every event
+const SECTOR_FIELD_CHECKS = Object.entries(SECTOR_FIELDS).map(([name, sectors]) => {
+  const field = `inschrijving.${name}`;
+  return { field, sectors, only: `${field} is only allowed for ${sectors.join(' and ')}` };
+});
+
 export const sectorFields: CrossFieldRule = (view) => {
   const sector = view.valid<Sector>('sector');
   if (sector === undefined) return [];
   const reasons: Reason[] = [];
-  for (const [name, sectors] of Object.entries(SECTOR_FIELDS)) {
-    const field = `inschrijving.${name}`;
-    if (view.has(field) && !sectors.includes(sector)) {
-      reasons.push(reason(field, RULE.sectorField, `${field} is only allowed for ${sectors.join(' and ')}, not ${sector}`));
-    }
+  for (const { field, sectors, only } of SECTOR_FIELD_CHECKS) {
+    if (view.has(field) && !sectors.includes(sector)) reasons.push(reason(field, RULE.sectorField, `${only}, not ${sector}`));
   }
   const leerjaar = view.valid<number>('inschrijving.leerjaar');
   if (sector === 'VO' && leerjaar !== undefined && leerjaar > 6) {
@@ -110,7 +116,7 @@ const isInschrijvingEvent = (type: EventType): boolean => (INSCHRIJVING_EVENT_TY
 const isBpvEvent = (type: EventType): boolean => (BPV_EVENT_TYPES as readonly string[]).includes(type);
 
 // A BPV that is registered, changed or ended is described in full; a removal names only its number.
-const FULL_BPV_FIELDS = ['leerbedrijf', 'begindatum', 'geplandeEinddatum', 'omvangUren'] as const;
+const FULL_BPV_FIELDS = ['bpv.leerbedrijf', 'bpv.begindatum', 'bpv.geplandeEinddatum', 'bpv.omvangUren'] as const;
 
 function requires(view: EventView, field: string, eventType: string, why = ''): Reason[] {
   return view.has(field) ? [] : [reason(field, RULE.eventRequires, `${field} is required for ${eventType}${why}`)];
@@ -134,7 +140,7 @@ export const eventTypeFields: CrossFieldRule = (view) => {
     if (!view.has('bpv')) {
       reasons.push(reason('bpv', RULE.eventRequires, `bpv is required for ${eventType}`));
     } else if (isPlainObject(view.valid('bpv')) && eventType !== 'BpvVerwijderd') {
-      for (const name of FULL_BPV_FIELDS) reasons.push(...requires(view, `bpv.${name}`, eventType));
+      for (const field of FULL_BPV_FIELDS) reasons.push(...requires(view, field, eventType));
       if (eventType === 'BpvBeeindigd') reasons.push(...requires(view, 'bpv.werkelijkeEinddatum', eventType));
     }
   }

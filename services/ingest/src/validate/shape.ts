@@ -96,15 +96,16 @@ function checkValue(value: unknown, spec: FieldSpec, path: string, reasons: Reas
   }
 }
 
-// The contract's specs are fixed objects; their entries are listed once, not per payload.
-const specEntries = new WeakMap<ObjectSpec, [string, FieldDef][]>();
-function entriesOf(spec: ObjectSpec): [string, FieldDef][] {
-  let entries = specEntries.get(spec);
-  if (entries === undefined) {
-    entries = Object.entries(spec);
-    specEntries.set(spec, entries);
+// The contract's specs are fixed objects, each at one path: their fields and the fields' paths are listed
+// once per spec and path, not per payload.
+const specFields = new WeakMap<ObjectSpec, { path: string; fields: { name: string; def: FieldDef; field: string }[] }>();
+function fieldsOf(spec: ObjectSpec, path: string): { name: string; def: FieldDef; field: string }[] {
+  let listed = specFields.get(spec);
+  if (listed === undefined || listed.path !== path) {
+    listed = { path, fields: Object.entries(spec).map(([name, def]) => ({ name, def, field: childPath(path, name) })) };
+    specFields.set(spec, listed);
   }
-  return entries;
+  return listed.fields;
 }
 
 /** Checks an object against its spec; appends to reasons and returns them. */
@@ -120,8 +121,7 @@ export function checkObject(value: unknown, spec: ObjectSpec, path: string, reas
       reasons.push(reason(field, RULE.unknownField, `${field} is not part of the contract`));
     }
   }
-  for (const [name, def] of entriesOf(spec)) {
-    const field = childPath(path, name);
+  for (const { name, def, field } of fieldsOf(spec, path)) {
     const fieldValue = value[name];
     if (fieldValue === undefined) {
       if (def.required) reasons.push(reason(field, RULE.required, `${field} is required`));
