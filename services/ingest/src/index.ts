@@ -6,6 +6,7 @@
  */
 
 export { settings } from './config.ts';
+export { type DedupWindow, EventIdWindow } from './event-id-window.ts';
 export { normalise } from './normalise.ts';
 export { createPartitionKey, type PartitionKey, personKey } from './partition-key.ts';
 export { MIN_PARTITION_KEY_BYTES, parsePartitionKey, readPartitionKeyFile } from './partition-secret.ts';
