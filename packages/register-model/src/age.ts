@@ -1,11 +1,13 @@
-import { fromEpochDay, parseIsoDate } from './calendar.ts';
+import { civilFromDays } from './calendar.ts';
 import type { EpochDay } from './register-event.ts';
 
 /** The calendar date of an epoch day as numbers. */
 export function civilDate(epochDay: EpochDay): { year: number; month: number; day: number } {
-  const parsed = parseIsoDate(fromEpochDay(epochDay));
-  if (!parsed.ok) throw new RangeError(`epoch day ${epochDay} is outside the years 0000-9999`);
-  return parsed.date;
+  // computed, not formatted and parsed again: ages are taken several times per event and recipient
+  const date = civilFromDays(epochDay);
+  if (!Number.isInteger(epochDay) || date.year < 0 || date.year > 9999)
+    throw new RangeError(`epoch day ${epochDay} is outside the years 0000-9999`);
+  return date;
 }
 
 /**

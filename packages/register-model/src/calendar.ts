@@ -83,8 +83,8 @@ export function toEpochDay(date: CalendarDate | string): number {
   return era * 146_097 + dayOfEra - 719_468;
 }
 
-/** The inverse of toEpochDay, as 'YYYY-MM-DD' (civil_from_days). */
-export function fromEpochDay(epochDay: number): string {
+/** The inverse of toEpochDay, as numbers (civil_from_days). */
+export function civilFromDays(epochDay: number): CalendarDate {
   const z = epochDay + 719_468;
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
@@ -96,5 +96,11 @@ export function fromEpochDay(epochDay: number): string {
   const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return { year, month, day };
+}
+
+/** The inverse of toEpochDay, as 'YYYY-MM-DD'. */
+export function fromEpochDay(epochDay: number): string {
+  const { year, month, day } = civilFromDays(epochDay);
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }

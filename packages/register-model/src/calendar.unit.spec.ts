@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromEpochDay, parseIsoDate, parseIsoDateTime, toEpochDay } from './calendar.ts';
+import { civilDate } from './age.ts';
+import { civilFromDays, fromEpochDay, parseIsoDate, parseIsoDateTime, toEpochDay } from './calendar.ts';
 
 describe('parseIsoDate', () => {
   it.each(['2026-02-28', '2024-02-29', '2000-02-29', '1970-01-01', '2025-12-31'])('given %s, when parsed, then it exists', (date) => {
@@ -86,5 +87,26 @@ describe('toEpochDay and fromEpochDay', () => {
 
   it('given a date that does not exist, when converted, then it throws', () => {
     expect(() => toEpochDay('2026-02-30')).toThrow(/not an existing/);
+  });
+
+  it('given every day from 1899 to 2101, when taken as numbers, then they are the date fromEpochDay writes', () => {
+    const mismatches: number[] = [];
+    for (let day = toEpochDay('1899-01-01'); day <= toEpochDay('2101-12-31'); day++) {
+      const parsed = parseIsoDate(fromEpochDay(day));
+      if (
+        !parsed.ok ||
+        JSON.stringify(civilFromDays(day)) !== JSON.stringify(parsed.date) ||
+        JSON.stringify(civilDate(day)) !== JSON.stringify(parsed.date)
+      )
+        mismatches.push(day);
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('given a day outside the years 0000-9999, when taken as a civil date, then it throws', () => {
+    expect(civilDate(toEpochDay('0000-01-01'))).toEqual({ year: 0, month: 1, day: 1 });
+    expect(civilDate(toEpochDay('9999-12-31'))).toEqual({ year: 9999, month: 12, day: 31 });
+    expect(() => civilDate(toEpochDay('0000-01-01') - 1)).toThrow(RangeError);
+    expect(() => civilDate(toEpochDay('9999-12-31') + 1)).toThrow(RangeError);
   });
 });

@@ -48,6 +48,17 @@ export interface FanOut {
  * whom, when, on which legal basis, from which event) with a fifth of the records for five recipients, and
  * it holds nothing of the recipient's own identifiers, so it cannot undo a crypto-shredding.
  */
+/** An agreement's term start as written in the audit, made once per agreement (agreements are fixed once loaded). */
+const termFroms = new WeakMap<Agreement, string>();
+function termFromOf(agreement: Agreement): string {
+  let from = termFroms.get(agreement);
+  if (from === undefined) {
+    from = fromEpochDay(agreement.term.from);
+    termFroms.set(agreement, from);
+  }
+  return from;
+}
+
 export function deliveriesFor(
   event: RegisterEvent,
   source: EventSource,
@@ -73,7 +84,7 @@ export function deliveriesFor(
         recipient: agreement.recipient,
         legalBasis: agreement.legalBasis,
         purpose: agreement.purpose,
-        agreementTermFrom: fromEpochDay(agreement.term.from),
+        agreementTermFrom: termFromOf(agreement),
         outputTopic: agreement.output.topic,
         fieldsSent,
         identity: agreement.identity,

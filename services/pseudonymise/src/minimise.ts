@@ -21,7 +21,7 @@ import { orderTokenFor } from './order-token.ts';
 import { type ExtractContext, OUTPUT_FIELDS } from './output-fields.ts';
 import { holds, type PredicateFacts } from './predicates.ts';
 import { enrolmentPseudonymFor, pseudonymFor, recordIdFor } from './pseudonym.ts';
-import { type FieldSlot, pseudonymUse, recordLayout } from './record-layout.ts';
+import { type FieldSlot, pseudonymUse, recordLayout, type Slot } from './record-layout.ts';
 import { isForRecipient, isWithinTerm } from './term.ts';
 
 /** The instant truncated to a precision finer than the date. */
@@ -47,6 +47,15 @@ export interface RecipientRecord {
   fieldsSent: string[];
   /** the key version that made the record id and any pseudonym */
   keyVersion: string;
+}
+
+/** The slot of persoon.nummer in an agreement's layout, if it has one; looked up once per agreement. */
+const numberSlots = new WeakMap<Agreement, FieldSlot | undefined>();
+function numberSlotOf(agreement: Agreement, layout: readonly Slot[]): FieldSlot | undefined {
+  if (numberSlots.has(agreement)) return numberSlots.get(agreement);
+  const found = layout.flatMap((slot) => (slot.kind === 'group' ? slot.fields : [slot])).find((slot) => slot.name === 'persoon.nummer');
+  numberSlots.set(agreement, found);
+  return found;
 }
 
 export function applyAgreement(
@@ -77,9 +86,7 @@ export function applyAgreement(
 
   const layout = recordLayout(agreement);
   const use = pseudonymUse(agreement);
-  const numberSlot = layout
-    .flatMap((slot) => (slot.kind === 'group' ? slot.fields : [slot]))
-    .find((slot) => slot.name === 'persoon.nummer');
+  const numberSlot = numberSlotOf(agreement, layout);
   const sendsNumber = use !== 'always' && numberSlot !== undefined && allowed(numberSlot);
   const { identificatie } = event.persoon;
   const pseudonym = sendsNumber ? null : pseudonymFor(identificatie, key);
