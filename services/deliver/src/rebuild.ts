@@ -81,8 +81,12 @@ export interface RebuildReport {
   startupMs: number;
   /** from the first record until every partition was folded to its end offset of the start */
   foldMs: number;
-  /** from stopping the live fold until it ran again (catch-up, difference, write, switch) */
+  /** from the end of the fold until readers saw the rebuilt rows (stop, catch-up, difference, write, publish) */
   switchMs: number;
+  /** of switchMs: stopping the live fold (its consumer leaves its group) */
+  stopMs: number;
+  /** of switchMs: writing the difference and the offsets */
+  writeMs: number;
   totalMs: number;
   /** per partition, the offset the live fold reads on from */
   offsets: Record<number, string>;
@@ -242,7 +246,9 @@ export async function startInputReader({
         if (offset < (fetched.get(partition) ?? 0n)) continue;
         fetched.set(partition, offset + 1n);
         if (offset >= until(partition)) {
-          aside.set(partition, [...(aside.get(partition) ?? []), message]);
+          const kept = aside.get(partition);
+          if (kept) kept.push(message);
+          else aside.set(partition, [message]);
           continue;
         }
         if (++sinceBeat >= HEARTBEAT_EVERY) {
@@ -361,12 +367,14 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     log.info({ records: beforeSwitch, ms: Math.round(folded - begun) }, 'rebuild folded to the end offsets: switching');
 
     await live.stop();
+    const stopped = performance.now();
+    let writeMs = 0;
     try {
       const livePosition = await live.position();
       const stopAt = furthest(ends, livePosition);
       await reader.raise(stopAt);
       await Promise.race([reader.reached(), aborted]);
-      await reader.stop();
+      void reader.stop().catch(() => {}); // its consumer leaves in the background: nothing more is folded
       options.housekeeping?.(state);
 
       await replica.syncToEnd();
@@ -376,6 +384,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         changes = feedDiff(projection, replica.state(), state);
         const unseen = reader.poison.filter(({ message }) => BigInt(message.offset) >= (livePosition.get(message.partition) ?? 0n));
         const deadLetters = await Promise.all(unseen.map(({ message, reason }) => options.deadLetter(message, [reason])));
+        const writing = performance.now();
         await writeSwitch({
           bus,
           groupId,
@@ -386,6 +395,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
           mayWrite: () => live.mayWrite() && !signal?.aborted,
           transactionalId: `${groupId}-rebuild`,
         });
+        writeMs = performance.now() - writing;
         replica.publish(changes.map(([key, row]): FeedRecord => ({ key, value: row === null ? null : JSON.stringify(row) })));
       } finally {
         release();
@@ -400,6 +410,8 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         startupMs: Math.round(firstRecordAt - begun),
         foldMs: Math.round(folded - firstRecordAt),
         switchMs: Math.round(performance.now() - folded),
+        stopMs: Math.round(stopped - folded),
+        writeMs: Math.round(writeMs),
         totalMs: Math.round(performance.now() - begun),
         offsets: Object.fromEntries([...stopAt].map(([partition, offset]) => [partition, String(offset)])),
       };
