@@ -52,14 +52,14 @@ export const commonSettings = {
   } satisfies Setting<string>,
   edgeCommitIntervalMs: {
     env: 'EDGE_COMMIT_INTERVAL_MS',
-    doc: 'longest a partition’s transaction stays open across batches (ms); it commits sooner once caught up or at EDGE_COMMIT_MAX_RECORDS; 0: one transaction per fetched batch',
+    doc: 'ingest and pseudonymise: longest a partition’s transaction stays open across fetched batches (ms); it commits sooner once the partition is caught up or at EDGE_COMMIT_MAX_RECORDS; 0: one transaction per batch (deliver: always, for now)',
     default: '100',
     // far below the producer's transaction timeout (kafkajs: 60 s), past which the broker aborts it
     parse: asInteger(0, 10_000),
   } satisfies Setting<number>,
   edgeCommitMaxRecords: {
     env: 'EDGE_COMMIT_MAX_RECORDS',
-    doc: 'consumed records after which a partition’s transaction commits, however young',
+    doc: 'ingest and pseudonymise: consumed records after which a partition’s transaction commits, however young',
     default: '10000',
     parse: asInteger(1, 1_000_000),
   } satisfies Setting<number>,

@@ -319,4 +319,43 @@ describe('transactions bounded by time, not by fetch', () => {
     expect(outputs(h.bus).duplicates).toEqual([]);
     expect(h.events.filter((e) => e.startsWith('handle 0-'))).toHaveLength(1); // the open transaction was committed, not read again
   });
+
+  it('does not process again a batch fetched from before what its timer committed (a rebalance between the group’s offsets and the commit)', async () => {
+    const h = await setUp();
+    await h.send(0, 5);
+    await openUpstreamTransaction(h.bus);
+    // the consumer hands over, once, its first batch again: as kafkajs does when it fetched the group's
+    // committed offset for a rebalance just before the timer's commit moved it
+    let first: Batch | undefined;
+    let replay = false;
+    const consumer = h.bus.consumer.bind(h.bus);
+    h.bus.consumer = async (options) => {
+      const c = await consumer(options);
+      const run = c.run.bind(c);
+      c.run = (runOptions) =>
+        run({
+          ...runOptions,
+          eachBatch: async (batch, context) => {
+            first ??= batch;
+            if (replay) {
+              replay = false;
+              await runOptions.eachBatch(first, context);
+            }
+            await runOptions.eachBatch(batch, context);
+          },
+        });
+      return c;
+    };
+    const pipeline = await start(h, { intervalMs: 20, maxRecords: 10_000 });
+    await h.bus.waitUntil(() => h.events.includes('tx'));
+    replay = true;
+    await h.send(5, 6); // behind the upstream transaction: read once it aborts
+    const upstream = await h.bus.transactionalProducer('upstream'); // fences the open one: aborts it
+    await upstream.transaction();
+    await h.bus.waitUntil(() => h.bus.committedOffset(GROUP, 'in', 0) === '8');
+    expect(replay).toBe(false);
+    expect(h.events.filter((e) => e.startsWith('handle'))).toEqual(['handle 0-2', 'handle 3-4', 'handle 6-6']);
+    expect(outputs(h.bus)).toEqual({ values: [...expected(5), 'out-event-5'].sort(), duplicates: [] });
+    await pipeline.stop();
+  });
 });

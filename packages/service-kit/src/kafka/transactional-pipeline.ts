@@ -132,8 +132,11 @@ export async function startTransactionalPipeline({
   /** the clock of the commit interval; tests move it */
   now?: () => number;
 }): Promise<TransactionalPipeline> {
-  /** per partition: its producer, and whether the committed offset was checked since the producer's id was initialised */
-  const producers = new Map<number, { producer: TransactionalProducer; checked: boolean }>();
+  /**
+   * per partition: its producer, whether the committed offset was checked since the producer's id was
+   * initialised, and the offset its last transaction committed
+   */
+  const producers = new Map<number, { producer: TransactionalProducer; checked: boolean; committedTo?: bigint }>();
   const producerFor = async (partition: number) => {
     let entry = producers.get(partition);
     if (!entry) {
@@ -209,6 +212,8 @@ export async function startTransactionalPipeline({
       await abandon(open, seekBack);
       throw new BatchTransactionError('transaction failed', { cause: error });
     }
+    const entry = producers.get(open.partition);
+    if (entry?.producer === open.producer) entry.committedTo = open.nextOffset;
     logger.trace({ partition: open.partition, batches: open.outcomes.length, records: open.records, type: why }, 'transaction committed');
     for (const outcome of open.outcomes) outcome.afterCommit?.();
   };
@@ -263,6 +268,13 @@ export async function startTransactionalPipeline({
       // restarted consumer): the open transaction still holds what it read; commit it and read on after it
       await commitOpen(open, 'consumer moved back', true);
       seekTo(batch.partition, open.nextOffset.toString(), 'read on after the committed transaction');
+      return;
+    }
+    const committedHere = producers.get(batch.partition)?.committedTo;
+    if (!open && committedHere !== undefined && BigInt(first) < committedHere) {
+      // committed outside a batch (the timer, a lost partition) while the consumer fetched from the group's
+      // older committed offset (a rebalance in between): read on from what this producer committed
+      seekTo(batch.partition, committedHere.toString(), 'read on after the committed transaction');
       return;
     }
     let begun: { producer: TransactionalProducer; tx: Transaction } | undefined;
