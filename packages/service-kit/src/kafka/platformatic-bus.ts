@@ -80,8 +80,11 @@ export function createPlatformaticBus({
     retryDelay: retryDelay,
     ...(auth ? { sasl: { mechanism: 'SCRAM-SHA-512' as const, username: auth.username, password: auth.password } } : {}),
   };
-  /** consumers of this bus by group: sendOffsets takes their generation (KIP-447) */
-  const members = new Map<string, PConsumer>();
+  /**
+   * the consumer of each group on this bus: sendOffsets takes the generation it fetched a partition in (KIP-447).
+   * One per group, as in the services; a second consumer of the same group on the same bus takes the place.
+   */
+  const members = new Map<string, GroupMembership>();
   let coordinatorAdmin: PAdmin | undefined;
   const coordinators = new Map<string, number>();
   const coordinatorOf = async (groupId: string): Promise<number> => {
@@ -121,17 +124,21 @@ export function createPlatformaticBus({
               for (const chunk of chunkByBytes(messages, SEND_CHUNK_BYTES)) await fencing(tx.send({ messages: chunk.map(toRecord) }));
             },
             async sendOffsets(groupId, offsets) {
-              // the client binds offsets to a consumer's message (AddOffsetsToTxn once, TxnOffsetCommit per offset);
-              // a member of this bus lends its generation, otherwise the broker takes generation -1 (no fencing by group)
-              const member = members.get(groupId);
-              const consumer =
-                member?.memberId != null && member.coordinatorId != null
-                  ? { groupId, generationId: member.generationId, memberId: member.memberId, coordinatorId: member.coordinatorId }
-                  : { groupId, generationId: -1, memberId: '', coordinatorId: await coordinatorOf(groupId) };
+              // the client binds offsets to a consumer's message (AddOffsetsToTxn once, TxnOffsetCommit per offset).
+              // KIP-447: an offset goes with the generation its records were fetched in, so a member that lost the
+              // partition in a rebalance since is refused (ILLEGAL_GENERATION). Without a member of this bus the
+              // broker takes generation -1: no fencing by group, as with kafkajs.
               await fencing(tx.addConsumer({ groupId } as unknown as PConsumer));
-              // addOffset commits message.offset + 1
-              for (const { topic, partition, offset } of offsets)
-                await fencing(tx.addOffset(offsetMessage(topic, partition, BigInt(offset) - 1n, consumer)));
+              for (const { topic, partition, offset } of offsets) {
+                const member = members.get(groupId)?.fetchedBy(topic, partition) ?? {
+                  groupId,
+                  generationId: -1,
+                  memberId: '',
+                  coordinatorId: await coordinatorOf(groupId),
+                };
+                // addOffset commits message.offset + 1
+                await fencing(tx.addOffset(offsetMessage(topic, partition, BigInt(offset) - 1n, member)));
+              }
             },
             commit: () => fencing(tx.commit()),
             abort: () => fencing(tx.abort()),
@@ -152,9 +159,11 @@ export function createPlatformaticBus({
         maxWaitTime: maxWaitTimeMs,
         isolationLevel: options.readCommitted === false ? FetchIsolationLevels.READ_UNCOMMITTED : FetchIsolationLevels.READ_COMMITTED,
       });
-      members.set(options.groupId, consumer);
+      const membership: GroupMembership = { fetchedBy: () => undefined };
+      members.set(options.groupId, membership);
       return fetchLoopConsumer({
         consumer,
+        membership,
         log,
         policy,
         maxWaitTimeMs,
@@ -162,7 +171,7 @@ export function createPlatformaticBus({
           failed = true;
         },
         onClosed: () => {
-          if (members.get(options.groupId) === consumer) members.delete(options.groupId);
+          if (members.get(options.groupId) === membership) members.delete(options.groupId);
         },
       });
     },
@@ -267,12 +276,7 @@ function toRecord(m: OutgoingMessage) {
 }
 
 /** the shape Transaction.addOffset reads: where the offset goes and which group member commits it */
-function offsetMessage(
-  topic: string,
-  partition: number,
-  offset: bigint,
-  consumer: { groupId: string; generationId: number; memberId: string; coordinatorId: number },
-) {
+function offsetMessage(topic: string, partition: number, offset: bigint, consumer: Member) {
   return { topic, partition, offset, metadata: { consumer } } as unknown as Parameters<
     Awaited<ReturnType<PProducer['beginTransaction']>>['addOffset']
   >[0];
@@ -312,6 +316,19 @@ async function waitForLeaders(admin: PAdmin, names: string[]): Promise<void> {
   }
 }
 
+/** a group member as TxnOffsetCommit names it */
+interface Member {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  coordinatorId: number;
+}
+
+/** which member of the group (at which generation) handed out a partition's last batch on this bus */
+interface GroupMembership {
+  fetchedBy(topic: string, partition: number): Member | undefined;
+}
+
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /**
@@ -322,6 +339,7 @@ const partitionKey = (topic: string, partition: number) => `${topic}\u0000${part
  */
 function fetchLoopConsumer({
   consumer,
+  membership,
   log,
   policy,
   maxWaitTimeMs,
@@ -329,6 +347,7 @@ function fetchLoopConsumer({
   onClosed,
 }: {
   consumer: PConsumer;
+  membership: GroupMembership;
   log: Logger;
   policy: RestartPolicy;
   maxWaitTimeMs: number;
@@ -357,6 +376,9 @@ function fetchLoopConsumer({
     positions.clear();
   });
 
+  const fetchedBy = new Map<string, Member>();
+  membership.fetchedBy = (topic, partition) => fetchedBy.get(partitionKey(topic, partition));
+
   const bump = (key: string) => epochs.set(key, (epochs.get(key) ?? 0) + 1);
 
   const startPositions = async () => {
@@ -379,6 +401,10 @@ function fetchLoopConsumer({
 
   const round = async (eachBatch: RunOptions['eachBatch'], autoCommit: boolean) => {
     const roundGeneration = generation;
+    const member: Member | undefined =
+      consumer.memberId !== null && consumer.coordinatorId !== null
+        ? { groupId, generationId: consumer.generationId, memberId: consumer.memberId, coordinatorId: consumer.coordinatorId }
+        : undefined;
     await startPositions();
     if (assigned.length === 0) {
       await new Promise((r) => setTimeout(r, 100));
@@ -440,6 +466,7 @@ function fetchLoopConsumer({
               highWatermark: String(p.highWatermark),
               lastOffset: String(lastOffset),
             };
+            if (member) fetchedBy.set(key, member);
             await eachBatch(batch, { heartbeat: async () => {}, isRunning });
           }
           // a seek() during the batch set the position itself
@@ -524,9 +551,14 @@ function fetchLoopConsumer({
     async disconnect() {
       stopping = true;
       state = 'stopped';
-      await loop;
+      // the batch in hand finishes; a fetch or group request in flight is cut short by closing the client
+      // (the loop then ends on its error) if it does not end within one fetch wait
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([loop, new Promise((resolve) => (waited = setTimeout(resolve, maxWaitTimeMs + 1_000)))]);
+      clearTimeout(waited);
       onClosed();
       await consumer.close(true); // leaves the group
+      await loop;
     },
   };
 }
