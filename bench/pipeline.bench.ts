@@ -9,25 +9,17 @@
 // Phases 3 and 4 run once per --commit-interval (EDGE_COMMIT_INTERVAL_MS of all three services).
 // Prints one markdown table (stdout) and writes it to .local/bench/pipeline-last.md with the machine.
 //   npm run bench:pipeline -- [--events 100000] [--rates 50,1000] [--seconds 20] [--commit-interval 0,20,100] [--skip-broker]
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { commonSettings, createKafkajsBus, createLogger, kafkaAuthOrExit, loadConfigOrExit } from '@register-feeds/service-kit';
 import { parseBenchArgs, USAGE } from './pipeline/args.ts';
 import { measureLatency } from './pipeline/latency.ts';
 import { plainPassthrough, transactionalPassthrough } from './pipeline/passthrough.ts';
 import { type BrokerCeiling, measureBrokerCeiling, perfTools } from './pipeline/perf-tools.ts';
 import { count, latencyText, machine, machineLine, markdownTable, percentile, type Row } from './pipeline/report.ts';
-import {
-  generateRawLines,
-  produceRaw,
-  ROOT,
-  type RunningServices,
-  removeRunDir,
-  SERVICES,
-  startServices,
-  waitForLagZero,
-} from './support/services.ts';
-import { benchStack } from './support.ts';
+import { generateRawLines, produceRaw, ROOT, removeRunDir, SERVICES, startServices, waitForLagZero } from './support/services.ts';
 
 let options: ReturnType<typeof parseBenchArgs>;
 try {
@@ -39,7 +31,17 @@ try {
 const started = performance.now();
 const progress = (text: string) =>
   process.stderr.write(`bench:pipeline [${((performance.now() - started) / 1000).toFixed(0)} s] ${text}\n`);
-const { base, bus, admin, run } = await benchStack();
+// kafkajs logs every retried metadata request at error level (a topic created a moment ago): errors that
+// matter reach the benchmark as exceptions, so its logger stays quiet and stderr keeps to the progress lines
+const base = loadConfigOrExit('bench', commonSettings);
+const bus = createKafkajsBus({
+  brokers: base.kafkaBrokers,
+  clientId: 'bench-pipeline',
+  logger: createLogger({ service: 'bench', level: 'fatal' }),
+  auth: kafkaAuthOrExit('bench', base),
+});
+const admin = await bus.admin();
+const run = randomBytes(4).toString('hex');
 const brokers = base.kafkaBrokers;
 const kafkaVersion = /<kafka\.version>([^<]+)</.exec(readFileSync(join(ROOT, 'stack/pom.xml'), 'utf8'))?.[1] ?? 'unknown';
 const dir = mkdtempSync(join(tmpdir(), `bench-pipeline-${run}-`));
@@ -71,135 +73,111 @@ if (!options.skipBroker) {
 const txCeiling = ceiling?.transactional.recordsPerSec;
 
 // ---- 2. the client ----
-progress(
-  `2/4 client passthrough: generating ${count(options.events)} raw events (seed ${options.seed}), producing them, then consume -> produce`,
-);
-const lines = generateRawLines(options.events, options.seed);
-const passIn = `bench-${run}.pass-in`;
-await admin.ensureTopics([
-  { name: passIn, partitions: options.partitions, replicationFactor: 1 },
-  { name: `bench-${run}.pass-tx`, partitions: options.partitions, replicationFactor: 1 },
-  { name: `bench-${run}.pass-plain`, partitions: options.partitions, replicationFactor: 1 },
-]);
-await produceRaw(bus, passIn, lines);
-const tx = await transactionalPassthrough({
-  bus,
-  admin,
-  from: passIn,
-  to: `bench-${run}.pass-tx`,
-  groupId: `bench-${run}.pass-tx`,
-  records: lines.length,
-});
-const plain = await plainPassthrough({
-  brokers,
-  admin,
-  from: passIn,
-  to: `bench-${run}.pass-plain`,
-  groupId: `bench-${run}.pass-plain`,
-  records: lines.length,
-});
-await admin.deleteTopics([passIn, `bench-${run}.pass-tx`, `bench-${run}.pass-plain`]).catch(() => {});
-const txRate = perSec(tx.records, tx.wallMs);
-const txCpu = tx.cpuUs / tx.records;
-rows.push(
-  {
-    measurement: 'client: passthrough, transactional (kafkajs via the bus: consume -> produce + sendOffsets per batch, no decode)',
-    figure: `${count(txRate)} records/s, ${txCpu.toFixed(1)} µs CPU/record`,
-    ...(txCeiling ? { baseline: `broker transactional ${count(txCeiling)}/s`, ratio: txRate / txCeiling } : {}),
-  },
-  {
-    measurement: 'client: passthrough, plain kafkajs (no transaction, auto-commit)',
-    figure: `${count(perSec(plain.records, plain.wallMs))} records/s, ${(plain.cpuUs / plain.records).toFixed(1)} µs CPU/record`,
-    baseline: `transactional passthrough ${count(txRate)}/s`,
-    ratio: perSec(plain.records, plain.wallMs) / txRate,
-  },
-);
-
-// ---- 3 and 4, once per commit interval ----
-const intervals: Array<number | undefined> = options.commitIntervals.length > 0 ? options.commitIntervals : [undefined];
-for (const interval of intervals) {
-  const env: Record<string, string> = { ...options.serviceEnv };
-  if (interval !== undefined) env.EDGE_COMMIT_INTERVAL_MS = String(interval);
-  const setting = interval === undefined ? '' : ` [EDGE_COMMIT_INTERVAL_MS=${interval}]`;
-  const label = interval === undefined ? 'services’ defaults' : `commit interval ${interval} ms`;
-
-  progress(`3/4 pipeline${setting}: starting ingest, pseudonymise and deliver as processes`);
-  let services: RunningServices = await startServices(admin, {
-    brokers,
-    registryUrl: base.schemaRegistryUrl,
-    env,
-    rawPartitions: options.partitions,
-  });
-  const before = services.usage();
-  progress(`3/4 pipeline${setting}: producing ${count(lines.length)} raw events, waiting for lag 0 in every group`);
-  const t0 = performance.now();
-  let lastLine = 0;
-  await produceRaw(bus, services.topics.raw, lines);
-  const doneAt = await waitForLagZero(bus, admin, services.groups, {
-    onPositions: (positions) => {
-      if (performance.now() - lastLine < 10_000) return;
-      lastLine = performance.now();
-      progress(`3/4   ${positions.map((p) => `${p.group.slice(services.runId.length + 1)} ${p.committed}/${p.end}`).join(', ')}`);
-    },
-  });
-  const after = services.usage();
-  const exited = services.exited();
-  if (Object.keys(exited).length > 0) notes.push(`${label}: services exited during the run: ${JSON.stringify(exited)}`);
-  const e2eMs = doneAt - t0;
-  const e2eRate = perSec(lines.length, e2eMs);
+let txRate = Number.NaN;
+let txCpu = Number.NaN;
+const lines = options.skipThroughput ? [] : generateRawLines(options.events, options.seed);
+async function clientPassthrough(): Promise<void> {
+  progress(`2/4 client passthrough: ${count(lines.length)} generated raw events (seed ${options.seed}) produced, then consume -> produce`);
+  const passIn = `bench-${run}.pass-in`;
+  const passTx = `bench-${run}.pass-tx`;
+  const passPlain = `bench-${run}.pass-plain`;
+  await admin.ensureTopics([passIn, passTx, passPlain].map((name) => ({ name, partitions: options.partitions, replicationFactor: 1 })));
+  await produceRaw(bus, passIn, lines);
+  const tx = await transactionalPassthrough({ bus, admin, from: passIn, to: passTx, groupId: passTx, records: lines.length });
+  const plain = await plainPassthrough({ brokers, admin, from: passIn, to: passPlain, groupId: passPlain, records: lines.length });
+  await admin.deleteTopics([passIn, passTx, passPlain]).catch(() => {});
+  txRate = perSec(tx.records, tx.wallMs);
+  txCpu = tx.cpuUs / tx.records;
+  const plainRate = perSec(plain.records, plain.wallMs);
   rows.push(
     {
-      measurement: `pipeline, ${label}: end to end, ${count(lines.length)} events from first produce to lag 0 in every group`,
-      figure: `${count(e2eRate)} events/s (${(e2eMs / 1000).toFixed(1)} s)`,
-      ...(txCeiling ? { baseline: `broker transactional ${count(txCeiling)}/s`, ratio: e2eRate / txCeiling, target: '≥ 0.10×' } : {}),
+      measurement: 'client: passthrough, transactional (kafkajs via the bus: consume -> produce + sendOffsets per batch, no decode)',
+      figure: `${count(txRate)} records/s, ${txCpu.toFixed(1)} µs CPU/record`,
+      ...(txCeiling ? { baseline: `broker transactional ${count(txCeiling)}/s`, ratio: txRate / txCeiling } : {}),
     },
     {
-      measurement: `pipeline, ${label}: end to end against the client`,
-      figure: `${count(e2eRate)} events/s`,
+      measurement: 'client: passthrough, plain kafkajs (no transaction, auto-commit)',
+      figure: `${count(plainRate)} records/s, ${(plain.cpuUs / plain.records).toFixed(1)} µs CPU/record`,
       baseline: `transactional passthrough ${count(txRate)}/s`,
-      ratio: e2eRate / txRate,
+      ratio: plainRate / txRate,
     },
   );
-  for (const service of SERVICES) {
-    const cpuPerEvent = (after[service].cpuUs - before[service].cpuUs) / lines.length;
-    rows.push({
-      measurement: `${service}, ${label}: CPU per raw event, peak RSS`,
-      figure: `${cpuPerEvent.toFixed(1)} µs/event, peak RSS ${mb(after[service].memory.peakRssKb)}`,
-      baseline: `transactional passthrough ${txCpu.toFixed(1)} µs/record`,
-      ratio: cpuPerEvent / txCpu,
-    });
-  }
-  progress(`3/4 pipeline${setting}: ${count(e2eRate)} events/s; stopping the services`);
-  await services.stop({ deleteTopics: true });
-  removeRunDir(services);
+}
+if (!options.skipThroughput) await clientPassthrough();
 
-  if (options.skipLatency) continue;
+// ---- 3. the pipeline, end to end ----
+async function endToEnd(env: Record<string, string>, label: string, setting: string): Promise<void> {
+  progress(`3/4 pipeline${setting}: starting ingest, pseudonymise and deliver as processes`);
+  const services = await startServices(admin, { brokers, registryUrl: base.schemaRegistryUrl, env, rawPartitions: options.partitions });
+  try {
+    const before = services.usage();
+    progress(`3/4 pipeline${setting}: producing ${count(lines.length)} raw events, waiting for lag 0 in every group`);
+    const t0 = performance.now();
+    let lastLine = 0;
+    await produceRaw(bus, services.topics.raw, lines);
+    const doneAt = await waitForLagZero(bus, admin, services.groups, {
+      onPositions: (positions) => {
+        if (performance.now() - lastLine < 10_000) return;
+        lastLine = performance.now();
+        progress(`3/4   ${positions.map((p) => `${p.group.slice(services.runId.length + 1)} ${p.committed}/${p.end}`).join(', ')}`);
+      },
+    });
+    const after = services.usage();
+    const exited = services.exited();
+    if (Object.keys(exited).length > 0) notes.push(`${label}: services exited during the run: ${JSON.stringify(exited)}`);
+    const e2eMs = doneAt - t0;
+    const e2eRate = perSec(lines.length, e2eMs);
+    rows.push(
+      {
+        measurement: `pipeline, ${label}: end to end, ${count(lines.length)} events from first produce to lag 0 in every group`,
+        figure: `${count(e2eRate)} events/s (${(e2eMs / 1000).toFixed(1)} s)`,
+        ...(txCeiling ? { baseline: `broker transactional ${count(txCeiling)}/s`, ratio: e2eRate / txCeiling, target: '≥ 0.10×' } : {}),
+      },
+      {
+        measurement: `pipeline, ${label}: end to end against the client`,
+        figure: `${count(e2eRate)} events/s`,
+        baseline: `transactional passthrough ${count(txRate)}/s`,
+        ratio: e2eRate / txRate,
+      },
+    );
+    for (const service of SERVICES) {
+      const cpuPerEvent = (after[service].cpuUs - before[service].cpuUs) / lines.length;
+      rows.push({
+        measurement: `${service}, ${label}: CPU per raw event, peak RSS`,
+        figure: `${cpuPerEvent.toFixed(1)} µs/event, peak RSS ${mb(after[service].memory.peakRssKb)}`,
+        baseline: `transactional passthrough ${txCpu.toFixed(1)} µs/record`,
+        ratio: cpuPerEvent / txCpu,
+      });
+    }
+    progress(`3/4 pipeline${setting}: ${count(e2eRate)} events/s; stopping the services`);
+  } finally {
+    await services.stop({ deleteTopics: true });
+    removeRunDir(services);
+  }
+}
+
+// ---- 4. latency ----
+async function latency(env: Record<string, string>, label: string, setting: string): Promise<void> {
   progress(
     `4/4 latency${setting}: fresh services (an empty projection), then ${options.rates.join(' and ')} events/s for ${options.seconds} s each`,
   );
-  services = await startServices(admin, { brokers, registryUrl: base.schemaRegistryUrl, env, rawPartitions: options.partitions });
+  const services = await startServices(admin, { brokers, registryUrl: base.schemaRegistryUrl, env, rawPartitions: options.partitions });
+  const measure = (rate: number, seconds: number, phase: number) =>
+    measureLatency({ bus, brokers, rawTopic: services.topics.raw, api: services.api, rate, seconds, phase, runId: services.runId });
   try {
+    // warm-up, not counted: the first records of fresh services pay for producers, schemas and group joins
+    progress(`4/4 latency${setting}: warm-up, 60 events at 20/s (not counted)`);
+    await measure(20, 3, 9);
     for (const [phase, rate] of options.rates.entries()) {
       progress(`4/4 latency${setting}: ${rate} events/s for ${options.seconds} s`);
-      const result = await measureLatency({
-        bus,
-        brokers,
-        rawTopic: services.topics.raw,
-        api: services.api,
-        rate,
-        seconds: options.seconds,
-        phase,
-        runId: services.runId,
-      });
+      const result = await measure(rate, options.seconds, phase);
       if (result.missing > 0)
         notes.push(`${label}, ${rate}/s: ${result.missing} of ${result.sent} rows never seen in the API (left out of the percentiles)`);
-      const p99 = percentile(result.api, 99);
-      const rawP99 = percentile(result.raw, 99);
       rows.push({
         measurement: `latency, ${label}, ${rate} events/s for ${options.seconds} s: raw event -> Stagemarkt row through the API`,
         figure: latencyText(result.api),
         baseline: `plain consumer of the raw topic: ${latencyText(result.raw)}`,
-        ratio: p99 / rawP99,
+        ratio: percentile(result.api, 99) / percentile(result.raw, 99),
         target: '≤ 10× (p99)',
       });
     }
@@ -207,6 +185,17 @@ for (const interval of intervals) {
     await services.stop({ deleteTopics: true });
     removeRunDir(services);
   }
+}
+
+// phases 3 and 4 once per commit interval (EDGE_COMMIT_INTERVAL_MS of all three services), or once with their defaults
+const intervals: Array<number | undefined> = options.commitIntervals.length > 0 ? options.commitIntervals : [undefined];
+for (const interval of intervals) {
+  const env: Record<string, string> = { ...options.serviceEnv };
+  if (interval !== undefined) env.EDGE_COMMIT_INTERVAL_MS = String(interval);
+  const setting = interval === undefined ? '' : ` [EDGE_COMMIT_INTERVAL_MS=${interval}]`;
+  const label = interval === undefined ? 'services’ defaults' : `commit interval ${interval} ms`;
+  if (!options.skipThroughput) await endToEnd(env, label, setting);
+  if (!options.skipLatency) await latency(env, label, setting);
 }
 await admin.disconnect();
 rmSync(dir, { recursive: true, force: true });

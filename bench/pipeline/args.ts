@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 
 export const USAGE = `npm run bench:pipeline -- [--events 100000] [--rates 50,1000] [--seconds 20]
-  [--commit-interval 0,20,100] [--service-env KEY=VALUE ...] [--skip-broker] [--skip-latency]
+  [--commit-interval 0,20,100] [--service-env KEY=VALUE ...] [--skip-broker] [--skip-throughput] [--skip-latency]
   [--perf-records 500000] [--partitions 6] [--seed 7]`;
 
 export interface BenchOptions {
@@ -13,6 +13,8 @@ export interface BenchOptions {
   commitIntervals: number[];
   serviceEnv: Record<string, string>;
   skipBroker: boolean;
+  /** no client passthrough and no end-to-end run (phases 2 and 3) */
+  skipThroughput: boolean;
   skipLatency: boolean;
   perfRecords: number;
   partitions: number;
@@ -46,6 +48,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       'commit-interval': { type: 'string', default: '' },
       'service-env': { type: 'string', multiple: true, default: [] },
       'skip-broker': { type: 'boolean', default: false },
+      'skip-throughput': { type: 'boolean', default: false },
       'skip-latency': { type: 'boolean', default: false },
       'perf-records': { type: 'string', default: '500000' },
       partitions: { type: 'string', default: '6' },
@@ -68,6 +71,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     commitIntervals: numbers('commit-interval', values['commit-interval'], 0),
     serviceEnv,
     skipBroker: values['skip-broker'],
+    skipThroughput: values['skip-throughput'],
     skipLatency: values['skip-latency'] || rates.length === 0,
     perfRecords: one('perf-records', values['perf-records'], 1000),
     partitions: one('partitions', values.partitions, 1),

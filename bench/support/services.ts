@@ -75,7 +75,20 @@ export interface RunningServices {
   stop(options?: { deleteTopics?: boolean; admin?: Admin }): Promise<Record<ServiceName, number | string>>;
 }
 
-/** A file of 32 random bytes (base64), 0600 from its creation: a TEST key, never committed. */
+/** Children still running: a benchmark that dies (an exception, process.exit) must not leave services behind. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGTERM');
+  });
+}
+
+/** A TEST key file in the run's temporary directory: 0600 from its creation, never committed. */
 function writeSecretFile(path: string, text: string): string {
   writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
   return path;
@@ -196,6 +209,7 @@ export async function startServices(admin: Admin, options: ServicesOptions): Pro
         stdio: ['ignore', log, log],
       });
       closeSync(log);
+      track(child);
       children[service] = child;
       child.once('exit', (code, signal) => {
         if (!stopping) exits[service] = code ?? signal ?? 'unknown';
