@@ -35,6 +35,12 @@ export interface FeedReplica {
    * published at once, never the rebuilt rows the follower reads back one batch at a time.
    */
   hold(): () => void;
+  /**
+   * Serves `next` from now on, as what the feed holds: this instance has just committed the changes that
+   * make the feed equal to it, with the follower read to the feed's end before and held since (a
+   * rebuild's switch); the follower reads those changes back as values `next` already has.
+   */
+  replace(next: unknown): void;
   /** false once its consumer failed or stopped: then state() is no longer followed */
   healthy(): boolean;
   stop(): Promise<void>;
@@ -52,7 +58,7 @@ export async function startFeedReplica({
   groupPrefix: string;
 }): Promise<FeedReplica> {
   const admin: Admin = await bus.admin();
-  const state = projection.emptyState();
+  let state = projection.emptyState();
   /** per partition, the last offset read (transaction markers and aborted records included) */
   const read = new Map<number, bigint>();
   /** published values the follower has not read back yet */
@@ -122,6 +128,10 @@ export async function startFeedReplica({
       const copy = projection.emptyState();
       for (const [key, row] of projection.rows(state)) projection.load(copy, key, structuredClone(row));
       return copy;
+    },
+    replace(next) {
+      state = next;
+      pending.clear(); // every value published before is in the feed, read up to its end, and so in `next`
     },
     hold() {
       const gate = Promise.withResolvers<void>();

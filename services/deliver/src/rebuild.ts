@@ -20,8 +20,8 @@
  *     offsets; fold on from the ends of step 1 up to them where the live fold was ahead (records that
  *     came during step 1), so the rebuild and the live fold stand at the same offsets;
  *  3. hold this instance's feed replica (what the read API shows), write the difference and the offsets,
- *     then publish the difference into the replica at once and release it: readers see the old rows up
- *     to that moment and the rebuilt ones after it;
+ *     then let the replica serve the rebuilt state itself (one assignment) and release it: readers see
+ *     the old rows up to that moment and the rebuilt ones after it;
  *  4. start the live fold again: it reads on from the offsets the rebuild stopped at, and its working
  *     state comes from the feed, so no record is lost or folded twice.
  * Any failure before the last commit leaves the live group where it was; the live fold is started again
@@ -50,7 +50,7 @@ import {
   type SchemaRegistryClient,
   type TopicPartitionOffset,
 } from '@register-feeds/service-kit';
-import type { FeedRecord, FeedReplica } from './feed-replica.ts';
+import type { FeedReplica } from './feed-replica.ts';
 import { canonicalJson, type Projection } from './projections/index.ts';
 
 /** One feed change: the row's key and the row, or null for a tombstone. */
@@ -81,7 +81,7 @@ export interface RebuildReport {
   startupMs: number;
   /** from the first record until every partition was folded to its end offset of the start */
   foldMs: number;
-  /** from the end of the fold until readers saw the rebuilt rows (stop, catch-up, difference, write, publish) */
+  /** from the end of the fold until readers saw the rebuilt rows (stop, catch-up, difference, write) */
   switchMs: number;
   /** of switchMs: stopping the live fold (its consumer leaves its group) */
   stopMs: number;
@@ -389,14 +389,16 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
           bus,
           groupId,
           inputTopic,
-          messages: [...options.feedMessages(changes), ...deadLetters],
+          changes,
+          feedMessages: options.feedMessages,
+          deadLetters,
           offsets: stopAt,
           transactionRecords: options.transactionRecords ?? 50_000,
           mayWrite: () => live.mayWrite() && !signal?.aborted,
           transactionalId: `${groupId}-rebuild`,
         });
         writeMs = performance.now() - writing;
-        replica.publish(changes.map(([key, row]): FeedRecord => ({ key, value: row === null ? null : JSON.stringify(row) })));
+        replica.replace(state); // the rebuilt rows are what the feed holds now: served as they are, at once
       } finally {
         release();
       }
@@ -428,15 +430,18 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
 const sum = (offsets: ReadonlyMap<number, bigint>) => Number([...offsets.values()].reduce((a, b) => a + b, 0n));
 
 /**
- * Writes the messages in transactions of `transactionRecords`, the last one with the group's offsets, so
- * the live fold's position moves with the last of the rebuilt rows; the transactional id fences an older
- * rebuild of the same group that is still writing.
+ * Writes the changes (then the dead letters) in transactions of `transactionRecords`, the last one with
+ * the group's offsets, so the live fold's position moves with the last of the rebuilt rows; the
+ * transactional id fences an older rebuild of the same group that is still writing. Feed messages are
+ * made one transaction at a time: a rebuild onto an empty feed writes every row.
  */
 async function writeSwitch({
   bus,
   groupId,
   inputTopic,
-  messages,
+  changes,
+  feedMessages,
+  deadLetters,
   offsets,
   transactionRecords,
   mayWrite,
@@ -445,7 +450,9 @@ async function writeSwitch({
   bus: MessageBus;
   groupId: string;
   inputTopic: string;
-  messages: OutgoingMessage[];
+  changes: readonly FeedChange[];
+  feedMessages: (changes: readonly FeedChange[]) => OutgoingMessage[];
+  deadLetters: readonly OutgoingMessage[];
   offsets: ReadonlyMap<number, bigint>;
   transactionRecords: number;
   mayWrite: () => boolean;
@@ -458,13 +465,18 @@ async function writeSwitch({
     offset: String(offset),
   }));
   try {
-    for (let start = 0; start === 0 || start < messages.length; start += transactionRecords) {
+    const total = changes.length + deadLetters.length;
+    for (let start = 0; start === 0 || start < total; start += transactionRecords) {
       if (!mayWrite()) throw new RebuildRefusedError('this instance may no longer write the feed (writer lease lost, or stopping)');
-      const chunk = messages.slice(start, start + transactionRecords);
+      const end = start + transactionRecords;
+      const chunk = [
+        ...feedMessages(changes.slice(start, end)),
+        ...deadLetters.slice(Math.max(0, start - changes.length), Math.max(0, end - changes.length)),
+      ];
       const tx = await producer.transaction();
       try {
         if (chunk.length > 0) await tx.send(chunk);
-        if (start + transactionRecords >= messages.length) await tx.sendOffsets(groupId, groupOffsets);
+        if (end >= total) await tx.sendOffsets(groupId, groupOffsets);
         await tx.commit();
       } catch (error) {
         await tx.abort().catch(() => {});
