@@ -21,3 +21,6 @@ export interface ClientDriver {
 
 export const CLIENTS = ['kafkajs', 'platformatic', 'confluent'] as const;
 export type ClientName = (typeof CLIENTS)[number];
+
+/** how measure-client.ts marks its line of figures on stdout, which the services' logger shares */
+export const FIGURES = 'figures ';

@@ -1,6 +1,6 @@
 // One client's figures for bench/clients.bench.ts, in a process of its own (so CPU time, JIT and GC are that
 // client's alone): producer, consumer, exactly-once passthrough (a transaction per batch, and per ~100 ms) and
-// a fencing check. Prints one JSON line on stdout; progress on stderr.
+// a fencing check. Prints its figures as one line `figures {json}` on stdout (logs may share stdout); progress on stderr.
 //   node bench/clients/measure-client.ts --client platformatic --records 20000
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -18,7 +18,7 @@ import {
 import { createPlatformaticBus } from '../../packages/service-kit/src/kafka/platformatic-bus.ts';
 import { busDriver } from './bus-driver.ts';
 import { confluentDriver, loadConfluent } from './confluent-driver.ts';
-import { CLIENTS, type ClientDriver, type ClientName } from './driver.ts';
+import { CLIENTS, type ClientDriver, type ClientName, FIGURES } from './driver.ts';
 
 export interface Phase {
   records: number;
@@ -62,7 +62,7 @@ const brokers = base.kafkaBrokers;
 
 const driver = await makeDriver();
 if (typeof driver === 'string') {
-  process.stdout.write(`${JSON.stringify({ client, skipped: driver })}\n`);
+  process.stdout.write(`${FIGURES}${JSON.stringify({ client, skipped: driver })}\n`);
   process.exit(0);
 }
 
@@ -86,7 +86,7 @@ try {
   step('fencing');
   const fencing = await checkFencing(driver);
   const figures: ClientFigures = { client, version: driver.version, produce, consume, eosPerBatch, eosTimed, fencing };
-  process.stdout.write(`${JSON.stringify(figures)}\n`);
+  process.stdout.write(`${FIGURES}${JSON.stringify(figures)}\n`);
 } finally {
   await admin.deleteTopics(Object.values(topics)).catch(() => {});
   await admin.disconnect();
