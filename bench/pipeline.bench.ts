@@ -22,6 +22,10 @@ import { count, latencyText, machine, machineLine, markdownTable, percentile, ty
 import { generateRawLines, produceRaw, ROOT, removeRunDir, SERVICES, startServices, waitForLagZero } from './support/services.ts';
 
 let options: ReturnType<typeof parseBenchArgs>;
+if (process.argv.includes('--help')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 try {
   options = parseBenchArgs(process.argv.slice(2));
 } catch (error) {
@@ -116,6 +120,10 @@ async function endToEnd(env: Record<string, string>, label: string, setting: str
     let lastLine = 0;
     await produceRaw(bus, services.topics.raw, lines);
     const doneAt = await waitForLagZero(bus, admin, services.groups, {
+      onProbe: (g, left) =>
+        notes.push(
+          `${label}: ${g.group} stopped at ${g.committed} of ${g.end} (offsets); ${left} committed records were left${left === 0 ? ': counted as at lag 0' : ''}`,
+        ),
       onPositions: (positions) => {
         if (performance.now() - lastLine < 10_000) return;
         lastLine = performance.now();
@@ -125,6 +133,14 @@ async function endToEnd(env: Record<string, string>, label: string, setting: str
     const after = services.usage();
     const exited = services.exited();
     if (Object.keys(exited).length > 0) notes.push(`${label}: services exited during the run: ${JSON.stringify(exited)}`);
+    // generated events are valid: dead letters would mean the run measured something else than the happy path
+    for (const topic of [`${services.runId}.raw-dlq`, `${services.runId}.events-dlq`, `${services.runId}.deliver-dlq`]) {
+      const end = await admin.topicOffsets(topic).then(
+        (offsets) => offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0),
+        () => 0,
+      );
+      if (end > 0) notes.push(`${label}: ${topic} holds ~${end} records (dead letters, transaction markers included)`);
+    }
     const e2eMs = doneAt - t0;
     const e2eRate = perSec(lines.length, e2eMs);
     rows.push(
@@ -203,7 +219,19 @@ rmSync(dir, { recursive: true, force: true });
 const m = machine(kafkaVersion);
 const table = markdownTable(rows);
 const text = [
-  `bench:pipeline, ${new Date().toISOString()}: ${count(options.events)} generated events (seed ${options.seed}), raw topic of ${options.partitions} partitions, broker tools ${count(options.perfRecords)} records`,
+  `bench:pipeline, ${new Date().toISOString()}: ${[
+    options.skipThroughput ? undefined : `${count(options.events)} generated events (seed ${options.seed})`,
+    `topics of ${options.partitions} partitions`,
+    options.skipBroker ? undefined : `broker tools ${count(options.perfRecords)} records`,
+    options.skipLatency ? undefined : `latency ${options.rates.join(' and ')} events/s for ${options.seconds} s each`,
+    Object.keys(options.serviceEnv).length > 0
+      ? `service env ${Object.entries(options.serviceEnv)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`
+      : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ')}`,
   `machine: ${machineLine(m)}`,
   '',
   table,

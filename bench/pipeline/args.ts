@@ -33,8 +33,8 @@ function numbers(name: string, text: string, min: number): number[] {
 }
 
 function one(name: string, text: string, min: number): number {
-  const [n, ...rest] = numbers(name, text, min);
-  if (n === undefined || rest.length > 0) throw new Error(`--${name}: expected one whole number ≥ ${min}: ${text}`);
+  const n = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(n) || n < min) throw new Error(`--${name}: expected one whole number ≥ ${min}: ${text}`);
   return n;
 }
 

@@ -370,6 +370,7 @@ export async function waitForLagZero(
     intervalMs = 100,
     ready,
     onPositions,
+    onProbe,
   }: {
     timeoutMs?: number;
     stallMs?: number;
@@ -377,6 +378,8 @@ export async function waitForLagZero(
     ready?: () => boolean;
     /** every poll's positions (for progress lines) */
     onPositions?: (positions: GroupPosition[]) => void;
+    /** a group stopped short was probed: how many committed records were left (0: counted as done) */
+    onProbe?: (group: GroupPosition, recordsLeft: number) => void;
   } = {},
 ): Promise<number> {
   const deadline = performance.now() + timeoutMs;
@@ -408,6 +411,7 @@ export async function waitForLagZero(
         g.topic,
         g.behind.map((b) => ({ partition: b.partition, from: b.committed, to: b.end })),
       );
+      onProbe?.(g, left);
       if (left === 0) {
         probed.set(g.group, `${g.committed}/${g.end}`);
         doneAt.set(g.group, moved.at);
