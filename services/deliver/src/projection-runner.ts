@@ -496,9 +496,11 @@ export async function startProjection({
     state: () => replica.state(),
     metrics,
     writing: () => edge !== undefined,
-    // not folding is ready only for a single-writer projection whose lease another instance holds: a
-    // writer whose edge did not start (or a shared projection without one) leaves records unfolded
-    ready: () => replica.healthy() && (lease?.healthy() ?? true) && (edge?.healthy() ?? lease?.held() === false),
+    // not folding is ready only for a single-writer projection whose lease another instance holds, or
+    // while a rebuild's switch has stopped the fold (readers are served all along): a writer whose edge
+    // did not start (or a shared projection without one) leaves records unfolded
+    ready: () =>
+      replica.healthy() && (lease?.healthy() ?? true) && (edge?.healthy() ?? (lease?.held() === false || rebuilding !== undefined)),
     tick,
     rebuild,
     rebuildStatus: () => rebuildStatus,

@@ -184,7 +184,16 @@ describe('a rebuild beside the live projection', () => {
       { topic: FEED, key: keyOf(first[0]), value: JSON.stringify({ n: 99 }) },
     ]);
     await producer.disconnect();
-    const live = await start(bus, registry, counting);
+    // the switch lists the rows (feedDiff) while the live fold is stopped: the instance must stay ready then
+    let probe: (() => void) | undefined;
+    const probed: Projection<unknown> = {
+      ...counting,
+      rows: (state) => {
+        probe?.();
+        return counting.rows(state);
+      },
+    };
+    const live = await start(bus, registry, probed);
     await send(first);
     await bus.settled();
     expect((live.state() as Counts).get(keyOf(first[0]))).toEqual({ n: 102 });
@@ -200,11 +209,15 @@ describe('a rebuild beside the live projection', () => {
       if (seen.at(-1) !== now) seen.push(now);
     }, 0);
     const during = Array.from({ length: 5 }, (_, i) => stagemarktRecord(i, 20 + i));
+    const readiness = new Set<boolean>();
+    probe = () => readiness.add(live.ready());
     const rebuilt = live.rebuild();
     await send(during); // records that arrive while it runs
     const report = await rebuilt;
     await bus.settled();
     clearInterval(watch);
+    probe = undefined;
+    expect(readiness).toEqual(new Set([true])); // ready also while the switch stops the fold
 
     const expected: Record<string, { n: number }> = {};
     for (const record of [...first, ...during]) expected[keyOf(record)] = { n: (expected[keyOf(record)]?.n ?? 0) + 1 };
