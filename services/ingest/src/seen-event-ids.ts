@@ -31,12 +31,8 @@ export function seenTopicEntry(name: string, window: DedupWindow): TopicEntry {
   return {
     ...topics.ingestSeen,
     name,
-    config: {
-      ...topics.ingestSeen.config,
-      'cleanup.policy': 'compact,delete',
-      'retention.ms': String(window.maxAgeMs),
-      'segment.ms': String(Math.min(DAY_MS, window.maxAgeMs)),
-    },
+    // compact,delete and a segment a day come from the catalogue
+    config: { ...topics.ingestSeen.config, 'retention.ms': String(window.maxAgeMs) },
   };
 }
 

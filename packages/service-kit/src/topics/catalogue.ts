@@ -82,8 +82,10 @@ export const topics = {
     key: 'eventId',
     value: 'source "<topic>/<partition>/<offset>" of the first occurrence (string)',
     partitions: 6,
-    config: { 'cleanup.policy': 'compact' },
-    description: 'event ids ingest has published, written in the same transaction; rebuilt at start to drop repeats',
+    // ingest's dedup window: kept as long as INGEST_DEDUP_WINDOW_DAYS (its default here; ingest sets its own)
+    config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(30 * DAY_MS), 'segment.ms': String(DAY_MS) },
+    description:
+      'event ids ingest has published, written in the same transaction; read at start for the dedup window (INGEST_DEDUP_WINDOW_*) to drop repeats',
   },
   eventsDeadLetter: {
     name: 'register.events.dlq.v1',
