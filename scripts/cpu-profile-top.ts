@@ -29,6 +29,8 @@ export interface Row {
 }
 
 export interface ProfileSummary {
+  /** the service or benchmark the profile is of, from the main script among its frames (services/<name>/src/main.ts, bench/<name>.bench.ts) */
+  entry?: string;
   /** busy µs: every sample but (idle) */
   busyUs: number;
   idleUs: number;
@@ -76,6 +78,15 @@ const rows = (totals: Map<string, number>, busyUs: number, top: number): Row[] =
     .map(([name, us]) => ({ name, us, share: busyUs > 0 ? us / busyUs : 0 }))
     .sort((a, b) => b.us - a.us || a.name.localeCompare(b.name))
     .slice(0, top);
+
+/** A process's main script, so the profiles of a run's services (named by pid) can be told apart. */
+export function entryOf(profile: CpuProfile): string | undefined {
+  for (const { callFrame } of profile.nodes) {
+    const main = /\/services\/([^/]+)\/src\/main\.ts$/.exec(callFrame.url) ?? /\/bench\/([^/]+)\.bench\.ts$/.exec(callFrame.url);
+    if (main) return main[0].includes('/services/') ? `service ${main[1]}` : `bench ${main[1]}`;
+  }
+  return undefined;
+}
 
 /** Self time per function and per package; a frame without a URL counts towards its caller's package. */
 export function summariseProfile(profile: CpuProfile, { top = 25 }: { top?: number } = {}): ProfileSummary {
@@ -131,6 +142,7 @@ export function summariseProfile(profile: CpuProfile, { top = 25 }: { top?: numb
     }
   }
   return {
+    entry: entryOf(profile),
     busyUs,
     idleUs,
     byFunction: rows(byFunction, busyUs, top),
@@ -152,7 +164,7 @@ export function formatSummary(title: string, summary: ProfileSummary, events?: n
     ),
   ];
   return [
-    `### ${title}`,
+    `### ${summary.entry ? `${summary.entry} (${title})` : title}`,
     '',
     `busy ${(summary.busyUs / 1000).toFixed(0)} ms${events ? ` (${(summary.busyUs / events).toFixed(1)} µs/event over ${events} events)` : ''}, idle ${(summary.idleUs / 1000).toFixed(0)} ms`,
     '',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CpuProfile, formatSummary, packageOf, summariseProfile } from '../scripts/cpu-profile-top.ts';
+import { type CpuProfile, entryOf, formatSummary, packageOf, summariseProfile } from '../scripts/cpu-profile-top.ts';
 
 const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0, columnNumber: 0 });
 
@@ -38,6 +38,15 @@ describe('packageOf', () => {
     expect(packageOf('file:///w/packages/service-kit/src/registry/schema-registry.ts', 'encode')).toBe('ours:service-kit');
     expect(packageOf('', '(garbage collector)')).toBe('GC');
     expect(packageOf('', 'parse')).toBeUndefined();
+  });
+});
+
+describe('entryOf', () => {
+  it('given the frames of a service process or a benchmark, when asked, then it names the main script', () => {
+    const withMain = (url: string): CpuProfile => ({ ...profile, nodes: [...profile.nodes, { id: 99, callFrame: frame('', url) }] });
+    expect(entryOf(withMain('file:///w/services/deliver/src/main.ts'))).toBe('service deliver');
+    expect(entryOf(withMain('file:///w/bench/ingest.bench.ts'))).toBe('bench ingest');
+    expect(entryOf(profile)).toBeUndefined();
   });
 });
 

@@ -44,27 +44,49 @@ const THREE_HOURS = (3 * 3_600_000) / SEGMENT_MS;
 const QUARTERS = Math.ceil(SEGMENTS / QUARTER);
 const BLOCKS = Math.ceil(SEGMENTS / THREE_HOURS);
 
-/** Prefix sums of the segments' widths in token units, per key and day; a small cache, as days repeat. */
-const cache = new Map<string, Float64Array>();
-const CACHE_LIMIT = 64;
+/** 2^0 .. 2^7 by a byte of the stream: 2 ** (byte % 8) */
+const factorOf = (byte: number): number => 1 << (byte & 7);
 
-function segmentStarts(key: RecipientKey, day: EpochDay): Float64Array {
+/**
+ * One key's day: the stream's bytes, each quarter's coarse factor (its own times its three hours'), and the
+ * token where each quarter starts (prefix sums of the quarters' widths). A token then needs at most one
+ * quarter's segments summed. Made from the stream in one pass: the prefix sums of every segment of the day
+ * took milliseconds per (key, day) and, with events from many days, were remade for most events (half of
+ * pseudonymise's CPU in the pipeline benchmark). Every sum is an integer below 2^53, so exact in any order:
+ * the tokens are the same as those of the per-segment sums this replaced.
+ */
+interface DayTable {
+  bytes: Uint8Array;
+  coarse: Float64Array;
+  quarterStarts: Float64Array;
+}
+
+/** Per key and day; about 11 KB each, so the cache holds a few hundred days of every recipient. */
+const cache = new Map<string, DayTable>();
+const CACHE_LIMIT = 1024;
+
+function dayTable(key: RecipientKey, day: EpochDay): DayTable {
   const id = `${key.recipient}|${key.version}|${day}`;
-  let starts = cache.get(id);
-  if (starts !== undefined) return starts;
+  let table = cache.get(id);
+  if (table !== undefined) return table;
   const seed = createHmac('sha256', hmacKeyOf(key)).update(`${key.recipient}|order|${day}`, 'utf8').digest();
   const bytes = createHash('shake256', { outputLength: SEGMENTS + QUARTERS + BLOCKS })
     .update(seed)
     .digest();
-  const factor = (index: number) => 2 ** ((bytes[index] as number) % 8);
-  starts = new Float64Array(SEGMENTS + 1);
-  for (let i = 0; i < SEGMENTS; i++) {
-    const slope = factor(i) * factor(SEGMENTS + Math.floor(i / QUARTER)) * factor(SEGMENTS + QUARTERS + Math.floor(i / THREE_HOURS));
-    starts[i + 1] = (starts[i] as number) + SEGMENT_MS * slope;
+  const factor = (index: number) => factorOf(bytes[index] as number);
+  const coarse = new Float64Array(QUARTERS);
+  const quarterStarts = new Float64Array(QUARTERS + 1);
+  for (let q = 0; q < QUARTERS; q++) {
+    // a quarter lies within one three-hour block: THREE_HOURS is a whole number of quarters
+    coarse[q] = factor(SEGMENTS + q) * factor(SEGMENTS + QUARTERS + Math.floor((q * QUARTER) / THREE_HOURS));
+    let sum = 0;
+    for (let i = q * QUARTER, end = Math.min(SEGMENTS, (q + 1) * QUARTER); i < end; i++) sum += factor(i);
+    quarterStarts[q + 1] = (quarterStarts[q] as number) + SEGMENT_MS * sum * (coarse[q] as number);
   }
+  table = { bytes, coarse, quarterStarts };
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(id, starts);
-  return starts;
+  cache.set(id, table);
+  return table;
 }
 
 /**
@@ -77,8 +99,12 @@ export function orderTokenFor(occurredAt: EpochMillis, day: EpochDay, key: Recip
     throw new RangeError('orderTokenFor: the instant is not on the given day');
   }
   const segment = Math.floor(sinceStart / SEGMENT_MS);
-  const starts = segmentStarts(key, day);
-  const from = starts[segment] as number;
-  const slope = ((starts[segment + 1] as number) - from) / SEGMENT_MS;
+  const { bytes, coarse, quarterStarts } = dayTable(key, day);
+  const quarter = Math.floor(segment / QUARTER);
+  const quarterFactor = coarse[quarter] as number;
+  let within = 0;
+  for (let i = quarter * QUARTER; i < segment; i++) within += factorOf(bytes[i] as number);
+  const from = (quarterStarts[quarter] as number) + SEGMENT_MS * within * quarterFactor;
+  const slope = factorOf(bytes[segment] as number) * quarterFactor;
   return from + (sinceStart - segment * SEGMENT_MS) * slope;
 }
