@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import {
   type Deliver,
   settings as deliverSettings,
@@ -191,12 +193,15 @@ describe('a rebuild beside the live projection', () => {
     expect((await admin_(writer, RECIPIENTS.svb, 'GET')).status).toBe(404); // none started yet
   });
 
-  it('rebuilds SVB on the lease holder: the same rows, nothing written', async () => {
+  it('rebuilds SVB on the lease holder with the operator CLI: the same rows, nothing written', async () => {
     const writer = a.projections.get(RECIPIENTS.svb)!.writing() ? a : b;
     const before = checksumOf(writer, RECIPIENTS.svb);
-    expect((await admin_(writer, RECIPIENTS.svb, 'POST')).status).toBe(202);
-    const status = await rebuilt(writer, RECIPIENTS.svb);
-    expect(status.state === 'done' && status.report).toMatchObject({ feedChanges: 0, poison: 0 });
+    const cli = new URL('../services/deliver/src/cli/rebuild.ts', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, '--recipient', RECIPIENTS.svb, '--url', writer.url], {
+      env: { ...process.env, DELIVER_METRICS_TOKEN: metricsToken },
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ recipient: RECIPIENTS.svb, feedChanges: 0, poison: 0 });
+    expect(await rebuilt(writer, RECIPIENTS.svb)).toMatchObject({ state: 'done' });
     expect(checksumOf(writer, RECIPIENTS.svb)).toBe(before);
     expect(writer.projections.get(RECIPIENTS.svb)!.writing()).toBe(true);
   });
