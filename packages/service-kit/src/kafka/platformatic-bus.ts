@@ -243,7 +243,7 @@ export function createPlatformaticBus({
 const SEND_CHUNK_BYTES = 512 * 1024;
 
 const retryDelay: RetryDelayGetter = (_client, _operation, attempt) => {
-  const ceiling = Math.min(50 * 2 ** attempt, 5_000);
+  const ceiling = Math.min(25 * 2 ** attempt, 5_000); // attempt counts from 1: the first retry after 25-50 ms
   return ceiling / 2 + Math.random() * (ceiling / 2);
 };
 
