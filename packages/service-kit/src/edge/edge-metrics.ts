@@ -13,6 +13,8 @@ export interface EdgeMetrics {
   tally: Record<string, number>;
   /** committed batches */
   batches: number;
+  /** committed transactions: one per batch, or fewer when transactions span batches (EDGE_COMMIT_INTERVAL_MS) */
+  transactions: number;
   /** records behind the end of the input per partition, from the last fetch */
   lag: Map<number, number>;
   /** partitions stopped at a valid record they cannot process (a bug), with the offset they stopped at */
@@ -20,7 +22,7 @@ export interface EdgeMetrics {
 }
 
 export function createEdgeMetrics(): EdgeMetrics {
-  return { records: 0, produced: {}, deadLettered: 0, tally: {}, batches: 0, lag: new Map(), halted: new Map() };
+  return { records: 0, produced: {}, deadLettered: 0, tally: {}, batches: 0, transactions: 0, lag: new Map(), halted: new Map() };
 }
 
 /** Adds `count` under `key`; the record's keys are topics and tally names, never data. */

@@ -65,6 +65,7 @@ export function edgeMetricsText(service: string, m: EdgeMetrics): string {
   };
   metric('edge_records_total', 'counter', 'records read in committed batches', [['', m.records]]);
   metric('edge_batches_total', 'counter', 'committed batches', [['', m.batches]]);
+  metric('edge_transactions_total', 'counter', 'committed transactions (several batches each under load)', [['', m.transactions]]);
   metric('edge_dead_lettered_total', 'counter', 'records sent to the dead-letter topic', [['', m.deadLettered]]);
   metric(
     'edge_produced_total',

@@ -35,12 +35,20 @@ describe('startHealthServer', () => {
 describe('edgeMetricsText', () => {
   it('renders every counter with the service label', () => {
     const m = createEdgeMetrics();
-    Object.assign(m, { records: 12, batches: 2, deadLettered: 1, produced: { 'register.events.v1': 10 }, tally: { duplicates: 1 } });
+    Object.assign(m, {
+      records: 12,
+      batches: 2,
+      transactions: 1,
+      deadLettered: 1,
+      produced: { 'register.events.v1': 10 },
+      tally: { duplicates: 1 },
+    });
     m.lag.set(0, 5);
     const text = edgeMetricsText('ingest', m);
     for (const line of [
       'edge_records_total{service="ingest"} 12',
       'edge_batches_total{service="ingest"} 2',
+      'edge_transactions_total{service="ingest"} 1',
       'edge_dead_lettered_total{service="ingest"} 1',
       'edge_produced_total{service="ingest",topic="register.events.v1"} 10',
       'edge_tally_total{service="ingest",name="duplicates"} 1',

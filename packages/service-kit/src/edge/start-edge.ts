@@ -280,6 +280,7 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     logger: log,
     handle,
     onProgress: ({ partition, lag }) => metrics.lag.set(partition, lag),
+    onCommitted: () => void metrics.transactions++,
     commit,
   });
   return {

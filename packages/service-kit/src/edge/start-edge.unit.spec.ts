@@ -95,7 +95,7 @@ describe('startEdge', () => {
 
     expect(values(bus, OUT)).toEqual(['A', 'B', 'C']);
     expect(values(bus, DLQ)).toEqual([]);
-    expect(edge.metrics).toMatchObject({ records: 3, deadLettered: 0, batches: 1, produced: { [OUT]: 3 } });
+    expect(edge.metrics).toMatchObject({ records: 3, deadLettered: 0, batches: 1, transactions: 1, produced: { [OUT]: 3 } });
     expect(edge.metrics.lag.get(0)).toBe(0);
     expect(lines.filter((l) => String(l.msg).includes('not available now (an outage): retrying'))).toHaveLength(3);
     expect(edge.healthy()).toBe(true);
@@ -255,7 +255,7 @@ describe('startEdge', () => {
     expect(values(bus, OUT)).toEqual(['A', 'B', 'C', 'D']);
     expect(bus.committedOffset(GROUP, IN, 0)).toBe('4');
     expect(edge.metrics.halted).toEqual(new Map([[0, '4']]));
-    expect(edge.metrics).toMatchObject({ records: 4, batches: 2, produced: { [OUT]: 4 } });
+    expect(edge.metrics).toMatchObject({ records: 4, batches: 2, transactions: 1, produced: { [OUT]: 4 } });
     // the first two batches shared a transaction; the halted batch was not in it and is told of its own abort first
     expect(hookCalls).toEqual(['before 0', 'decided 0: AB', 'before 2', 'decided 2: CD', 'before 4', 'abort 4', 'commit 0', 'commit 2']);
     await edge.stop();

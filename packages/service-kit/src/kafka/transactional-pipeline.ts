@@ -117,6 +117,7 @@ export async function startTransactionalPipeline({
   logger,
   handle,
   onProgress,
+  onCommitted,
   commit = COMMIT_PER_BATCH,
   now = Date.now,
 }: {
@@ -127,6 +128,8 @@ export async function startTransactionalPipeline({
   handle: (batch: Batch, context: BatchContext) => Promise<BatchOutcome | typeof HOLD_BATCH>;
   /** position and lag after every fetched batch (for metrics) */
   onProgress?: (progress: PartitionProgress) => void;
+  /** after every committed transaction, with what it carried (for metrics) */
+  onCommitted?: (committed: { partition: number; batches: number; records: number }) => void;
   /** when a transaction commits (default: one per batch) */
   commit?: CommitPolicy;
   /** the clock of the commit interval; tests move it */
@@ -216,6 +219,7 @@ export async function startTransactionalPipeline({
     if (entry?.producer === open.producer) entry.committedTo = open.nextOffset;
     logger.trace({ partition: open.partition, batches: open.outcomes.length, records: open.records, type: why }, 'transaction committed');
     for (const outcome of open.outcomes) outcome.afterCommit?.();
+    onCommitted?.({ partition: open.partition, batches: open.outcomes.length, records: open.records });
   };
 
   /**
