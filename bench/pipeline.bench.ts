@@ -13,13 +13,29 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commonSettings, createKafkajsBus, createLogger, kafkaAuthOrExit, loadConfigOrExit } from '@register-feeds/service-kit';
+import {
+  commitPolicyFrom,
+  commonSettings,
+  createKafkajsBus,
+  createLogger,
+  kafkaAuthOrExit,
+  loadConfigOrExit,
+} from '@register-feeds/service-kit';
 import { parseBenchArgs, USAGE } from './pipeline/args.ts';
 import { measureLatency } from './pipeline/latency.ts';
 import { plainPassthrough, transactionalPassthrough } from './pipeline/passthrough.ts';
 import { type BrokerCeiling, measureBrokerCeiling, perfTools } from './pipeline/perf-tools.ts';
 import { count, latencyText, machine, machineLine, markdownTable, percentile, type Row } from './pipeline/report.ts';
-import { generateRawLines, produceRaw, ROOT, removeRunDir, SERVICES, startServices, waitForLagZero } from './support/services.ts';
+import {
+  generateRawLines,
+  produceRaw,
+  ROOT,
+  removeRunDir,
+  SERVICES,
+  startServices,
+  topicReplicationFactor,
+  waitForLagZero,
+} from './support/services.ts';
 
 let options: ReturnType<typeof parseBenchArgs>;
 if (process.argv.includes('--help')) {
@@ -59,7 +75,7 @@ let ceiling: BrokerCeiling | undefined;
 if (!options.skipBroker) {
   progress(`1/4 broker ceiling: Kafka's ProducerPerformance and ConsumerPerformance, ${count(options.perfRecords)} records of 200 bytes`);
   const topic = `bench-${run}.perf`;
-  await admin.ensureTopics([{ name: topic, partitions: options.partitions, replicationFactor: 1 }]);
+  await admin.ensureTopics([{ name: topic, partitions: options.partitions, replicationFactor: topicReplicationFactor() }]);
   ceiling = await measureBrokerCeiling({ tools: perfTools(), brokers, topic, records: options.perfRecords, dir });
   await admin.deleteTopics([topic]).catch(() => {});
   rows.push(
@@ -85,22 +101,32 @@ async function clientPassthrough(): Promise<void> {
   const passIn = `bench-${run}.pass-in`;
   const passTx = `bench-${run}.pass-tx`;
   const passPlain = `bench-${run}.pass-plain`;
-  await admin.ensureTopics([passIn, passTx, passPlain].map((name) => ({ name, partitions: options.partitions, replicationFactor: 1 })));
+  await admin.ensureTopics(
+    [passIn, passTx, passPlain].map((name) => ({ name, partitions: options.partitions, replicationFactor: topicReplicationFactor() })),
+  );
   await produceRaw(bus, passIn, lines);
-  const tx = await transactionalPassthrough({ bus, admin, from: passIn, to: passTx, groupId: passTx, records: lines.length });
-  const plain = await plainPassthrough({ brokers, admin, from: passIn, to: passPlain, groupId: passPlain, records: lines.length });
+  const tx = await transactionalPassthrough({
+    bus,
+    admin,
+    from: passIn,
+    to: passTx,
+    groupId: passTx,
+    records: lines.length,
+    commit: commitPolicyFrom(base),
+  });
+  const plain = await plainPassthrough({ bus, brokers, admin, from: passIn, to: passPlain, groupId: passPlain, records: lines.length });
   await admin.deleteTopics([passIn, passTx, passPlain]).catch(() => {});
   txRate = perSec(tx.records, tx.wallMs);
   txCpu = tx.cpuUs / tx.records;
   const plainRate = perSec(plain.records, plain.wallMs);
   rows.push(
     {
-      measurement: 'client: passthrough, transactional (kafkajs via the bus: consume -> produce + sendOffsets per batch, no decode)',
+      measurement: `client: passthrough, transactional, commit interval ${base.edgeCommitIntervalMs} ms (kafkajs via the bus: consume -> produce + sendOffsets, no decode; group join to lag 0)`,
       figure: `${count(txRate)} records/s, ${txCpu.toFixed(1)} µs CPU/record`,
       ...(txCeiling ? { baseline: `broker transactional ${count(txCeiling)}/s`, ratio: txRate / txCeiling } : {}),
     },
     {
-      measurement: 'client: passthrough, plain kafkajs (no transaction, auto-commit)',
+      measurement: 'client: passthrough, plain kafkajs (no transaction, auto-commit; group join to lag 0)',
       figure: `${count(plainRate)} records/s, ${(plain.cpuUs / plain.records).toFixed(1)} µs CPU/record`,
       baseline: `transactional passthrough ${count(txRate)}/s`,
       ratio: plainRate / txRate,

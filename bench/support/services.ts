@@ -75,6 +75,11 @@ export interface RunningServices {
   stop(options?: { deleteTopics?: boolean; admin?: Admin }): Promise<Record<ServiceName, number | string>>;
 }
 
+/** Replicas of the topics a benchmark creates itself: the services' TOPIC_REPLICATION_FACTOR (3 on a 3-node stack). */
+export function topicReplicationFactor(): number {
+  return Number(process.env.TOPIC_REPLICATION_FACTOR ?? '1') || 1;
+}
+
 /** Children still running: a benchmark that dies (an exception, process.exit) must not leave services behind. */
 const live = new Set<ChildProcess>();
 let exitHook = false;
@@ -177,7 +182,7 @@ export async function startServices(admin: Admin, options: ServicesOptions): Pro
     ...Object.keys(DELIVERED).map((r) => ({ service: 'deliver' as const, group: `${runId}.deliver-${r}`, topic: recipients[r] as string })),
   ];
 
-  await admin.ensureTopics([{ name: topics.raw, partitions: options.rawPartitions ?? 6, replicationFactor: 1 }]);
+  await admin.ensureTopics([{ name: topics.raw, partitions: options.rawPartitions ?? 6, replicationFactor: topicReplicationFactor() }]);
   const logFile = (service: ServiceName) => join(dir, `${service}.log`);
   const children = {} as Record<ServiceName, ChildProcess>;
   const exits: Partial<Record<ServiceName, number | string>> = {};
@@ -200,7 +205,7 @@ export async function startServices(admin: Admin, options: ServicesOptions): Pro
     return Object.fromEntries(SERVICES.map((s, i) => [s, codes[i] as number | string])) as Record<ServiceName, number | string>;
   };
   try {
-    // one after the other, as start.sh does: each ensures the topics it reads and writes
+    // all three at once, as start.sh starts them: each ensures the topics it reads and writes
     for (const service of SERVICES) {
       const log = openSync(logFile(service), 'a');
       const child = spawn(process.execPath, [`services/${service}/src/main.ts`], {
