@@ -99,9 +99,12 @@ async function recordsOf(persons: number[], batch: number, schemaIds: Map<string
   return out;
 }
 
+/** written in a transaction, as pseudonymise writes: the topics end with transaction markers, not records */
 const send = async (messages: OutgoingMessage[]) => {
-  const producer = await bus.producer();
-  await producer.send(messages);
+  const producer = await bus.transactionalProducer(`${id}-send-${randomBytes(4).toString('hex')}`);
+  const tx = await producer.transaction();
+  await tx.send(messages);
+  await tx.commit();
   await producer.disconnect();
 };
 
@@ -245,8 +248,10 @@ describe('a rebuild beside the live projection', () => {
     expect(report).toMatchObject({ recipient: RECIPIENTS.stagemarkt, poison: 0 });
     expect(report!.feedChanges).toBeGreaterThanOrEqual(ghostKeys.length); // at least their tombstones
     // every record up to where the rebuild stopped folded once by it; the live fold read on from there
-    const switchedAt = Object.values(report!.offsets).reduce((sum, offset) => sum + Number(offset), 0);
-    expect(report!.records).toBe(switchedAt);
+    const upToSwitch = (await readAll(bus, admin, topic.stagemarkt)).filter(
+      (m) => BigInt(m.offset) < BigInt(report!.offsets[m.partition] ?? 0),
+    );
+    expect(report!.records).toBe(upToSwitch.length);
 
     // a fresh deliver, on groups and feeds of its own, folds the same topics to the same projection
     const reference = await start(fresh);
