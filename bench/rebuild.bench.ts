@@ -1,6 +1,7 @@
 // Rebuild rate of the Stagemarkt projection on the local stack (issue 10, item 4), start-up reported apart:
 //  1. produce N S-BB recipient records (Avro, the agreement's schema via the registry; made the way
-//     pseudonymise makes them, without running the pipeline) to a recipient topic of 6 partitions;
+//     pseudonymise makes them, without running the pipeline) to a recipient topic of 6 partitions, in
+//     transactions of 10,000 as pseudonymise writes;
 //  2. baseline: a plain consume of the topic to its end (the bus's kafkajs consumer, throwaway group,
 //     read_committed, records counted, nothing decoded);
 //  3. the rebuild beside the live projection (services/deliver/src/rebuild.ts), on a projection whose
@@ -41,7 +42,8 @@ await admin.ensureTopics([
 const agreement = loadAgreements(new URL('../agreements', import.meta.url).pathname).find((a) => a.recipient === RECIPIENT)!;
 const schemaId = await registry.register(valueSubject(input), recipientSchema(agreement) as never, 'BACKWARD_TRANSITIVE');
 const produced = performance.now();
-const producer = await bus.producer();
+// in transactions, as pseudonymise writes: the topic holds transaction markers between the records
+const producer = await bus.transactionalProducer(`bench-${run}-produce`);
 const CHUNK = 10_000;
 for (let start = 0; start < N; start += CHUNK) {
   const messages: OutgoingMessage[] = [];
@@ -59,7 +61,9 @@ for (let start = 0; start < N; start += CHUNK) {
     });
     messages.push({ topic: input, key: record.persoon.pseudonym, value: await registry.encode(schemaId, record) });
   }
-  await producer.send(messages);
+  const tx = await producer.transaction();
+  await tx.send(messages);
+  await tx.commit();
 }
 await producer.disconnect();
 const producedMs = performance.now() - produced;
@@ -166,6 +170,7 @@ const table = [
   '',
   `The rebuild's switch: ${seconds(rebuilt.switchMs)} s, of which stopping the live fold ${seconds(rebuilt.stopMs)} s and writing ${rebuilt.feedChanges} rows with the offsets ${seconds(rebuilt.writeMs)} s (${rate(rebuilt.feedChanges, rebuilt.writeMs)} rows/s).`,
   `Target (issue 10): the rebuild's fold at least 0.5x the plain consume, start-up apart: ${(rate(rebuilt.records, rebuilt.foldMs) / plainRate).toFixed(2)}x.`,
+  `Peak RSS of this process (the rebuilt state, and everything else the benchmark holds): ${Math.round(process.resourceUsage().maxRSS / 1024)} MB.`,
   `Rebuild against the old path (start-up apart): ${(rate(rebuilt.records, rebuilt.foldMs + rebuilt.switchMs) / rate(old.records, old.foldMs)).toFixed(1)}x faster with the switch.`,
   '',
 ].join('\n');
