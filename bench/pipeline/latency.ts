@@ -60,7 +60,8 @@ export async function measureLatency({
   const seenRaw = new Map<string, number>();
   const eventIdPrefix = `${runId}-lat${phase}-`;
 
-  // baseline watcher: a plain kafkajs consumer of the raw topic, from its current end
+  // baseline watcher: a plain kafkajs consumer of the raw topic (from its start: a consumer that starts at
+  // the end could resolve that end after the first events were sent, and never see them)
   const kafka = new Kafka({ clientId: 'bench-latency-watcher', brokers, logLevel: logLevel.NOTHING });
   const watcher = kafka.consumer({ groupId: `${runId}-lat${phase}-raw-watcher` });
   await watcher.connect();
@@ -68,7 +69,7 @@ export async function measureLatency({
   watcher.on(watcher.events.GROUP_JOIN, () => {
     joined = true;
   });
-  await watcher.subscribe({ topic: rawTopic, fromBeginning: false });
+  await watcher.subscribe({ topic: rawTopic, fromBeginning: true });
   await watcher.run({
     eachMessage: async ({ message }) => {
       const eventId = (JSON.parse(String(message.value)) as { eventId: string }).eventId;
@@ -94,12 +95,17 @@ export async function measureLatency({
       const open: number[] = [];
       for (let b = oldest; b < buckets && open.length < 3 && b * bucketSize < sent; b++) if (!bucketDone(b)) open.push(b);
       for (const b of open) {
-        const response = await fetch(`${api.url}/v1/sbb-stagemarkt/rows?kind=bpv&brin=${brin}&omvangUren=${b + 1}&limit=1000`, {
-          headers: { authorization: `Bearer ${api.stagemarktToken}` },
-        });
-        const page = (await response.json()) as { rows?: Array<{ row: { inschrijvingsvolgnummer: string } }> };
-        const now = performance.now();
-        for (const { row } of page.rows ?? []) if (!seenApi.has(row.inschrijvingsvolgnummer)) seenApi.set(row.inschrijvingsvolgnummer, now);
+        try {
+          const response = await fetch(`${api.url}/v1/sbb-stagemarkt/rows?kind=bpv&brin=${brin}&omvangUren=${b + 1}&limit=1000`, {
+            headers: { authorization: `Bearer ${api.stagemarktToken}` },
+          });
+          const page = (await response.json()) as { rows?: Array<{ row: { inschrijvingsvolgnummer: string } }> };
+          const now = performance.now();
+          for (const { row } of page.rows ?? [])
+            if (!seenApi.has(row.inschrijvingsvolgnummer)) seenApi.set(row.inschrijvingsvolgnummer, now);
+        } catch {
+          // deliver not answering: its rows count as not visible yet (the wait below ends it)
+        }
       }
       await new Promise((r) => setTimeout(r, pollMs));
     }
