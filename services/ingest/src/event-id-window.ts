@@ -5,9 +5,10 @@
  *
  * Compact on purpose (a window of 1,000,000 ids is the default): an id is kept as a 128-bit hash in typed
  * arrays: 40 bytes per id, against 77 for the Set<string> ingest kept before and 101 for a
- * Map<string, number> (id -> time) of the same UUIDs (npm run bench:seen-ids; longer ids cost the Set more). The hash is not cryptographic: it guards against accidents, not against
- * the register, which is trusted to send its own events (it could simply leave one out). Two honest ids
- * share a hash with a chance of about n / 2^128 per new id (n ids in the window): never, in practice.
+ * Map<string, number> (id -> time) of the same UUIDs (npm run bench:seen-ids; longer ids cost the Set
+ * more). The hash is not cryptographic: it guards against accidents, not against the register, which is
+ * trusted to send its own events (it could simply leave one out). Two honest ids share a hash with a
+ * chance of about n / 2^128 per new id (n ids in the window): never, in practice.
  *
  * Pure: the time comes in as an argument (`now`); nothing here reads a clock or touches Kafka.
  */
