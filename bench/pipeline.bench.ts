@@ -146,6 +146,7 @@ async function endToEnd(env: Record<string, string>, label: string, setting: str
     let lastLine = 0;
     await produceRaw(bus, services.topics.raw, lines);
     const doneAt = await waitForLagZero(bus, admin, services.groups, {
+      intervalMs: 200, // 10 admin requests a poll: asked more often, the watching would load the broker it measures
       onProbe: (g, left) =>
         notes.push(
           `${label}: ${g.group} stopped at ${g.committed} of ${g.end} (offsets); ${left} committed records were left${left === 0 ? ': counted as at lag 0' : ''}`,
