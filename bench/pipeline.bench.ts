@@ -183,8 +183,10 @@ async function endToEnd(env: Record<string, string>, label: string, setting: str
         ratio: e2eRate / txRate,
       },
     );
+    let allCpu = 0;
     for (const service of SERVICES) {
       const cpuPerEvent = (after[service].cpuUs - before[service].cpuUs) / lines.length;
+      allCpu += cpuPerEvent;
       rows.push({
         measurement: `${service}, ${label}: CPU per raw event, peak RSS`,
         figure: `${cpuPerEvent.toFixed(1)} µs/event, peak RSS ${mb(after[service].memory.peakRssKb)}`,
@@ -192,6 +194,12 @@ async function endToEnd(env: Record<string, string>, label: string, setting: str
         ratio: cpuPerEvent / txCpu,
       });
     }
+    rows.push({
+      measurement: `all three services, ${label}: CPU per raw event`,
+      figure: `${allCpu.toFixed(1)} µs/event`,
+      baseline: `transactional passthrough ${txCpu.toFixed(1)} µs/record`,
+      ratio: allCpu / txCpu,
+    });
     progress(`3/4 pipeline${setting}: ${count(e2eRate)} events/s; stopping the services`);
   } finally {
     await services.stop({ deleteTopics: true });
