@@ -146,6 +146,9 @@ type FeedChange = [key: string, row: unknown];
  * `housekeeping` adds changes of the projection's own (the GGD sweep): before every batch, in its
  * transaction, and on a timer of its own between batches (`tick`), so they happen when no record comes.
  * Every feed record is stamped with the start of the clock's day (feedTimestamp).
+ *
+ * `rebuild` folds the recipient topic anew beside the live fold and switches to it (rebuild.ts): the live
+ * fold is stopped only for the switch, readers are served (and the projection ready) all along.
  */
 export async function startProjection({
   bus,
