@@ -370,6 +370,14 @@ function fetchLoopConsumer({
   let streak: CrashStreak | undefined;
   let runningSince = 0;
 
+  /** the client's own rejoin (after a heartbeat saw a rebalance) failed: the loop joins anew after a backoff */
+  let rejoinFailed: unknown;
+  let needJoin = false;
+  // the client emits a failed rejoin as 'error': unheard, that would end the process
+  consumer.on('error', (error: unknown) => {
+    if (!stopping) rejoinFailed = error;
+  });
+
   consumer.on('consumer:group:join', () => {
     generation++;
     assigned = (consumer.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
@@ -492,9 +500,17 @@ function fetchLoopConsumer({
   const runLoop = async (eachBatch: RunOptions['eachBatch'], autoCommit: boolean) => {
     while (!stopping) {
       try {
-        if (consumer.memberId === null || !consumer.isActive()) {
+        if (rejoinFailed !== undefined) {
+          const error = rejoinFailed;
+          rejoinFailed = undefined;
+          needJoin = true;
+          throw error;
+        }
+        // not while the client is rejoining by itself (isActive() is false then): two joins would race
+        if (needJoin || consumer.memberId === null) {
           consumer.topics.trackAll(...topics);
           await consumer.joinGroup({});
+          needJoin = false;
           if (state !== 'running' && state !== 'stopped') {
             if (state === 'restarting') log.info({ groupId, crashesInARow: streak?.crashes }, 'consumer restarted: back in its group');
             state = 'running';
@@ -554,8 +570,17 @@ function fetchLoopConsumer({
       // the batch in hand finishes; a fetch or group request in flight is cut short by closing the client
       // (the loop then ends on its error) if it does not end within one fetch wait
       let waited: NodeJS.Timeout | undefined;
-      await Promise.race([loop, new Promise((resolve) => (waited = setTimeout(resolve, maxWaitTimeMs + 1_000)))]);
+      await Promise.race([
+        loop,
+        new Promise((resolve) => {
+          waited = setTimeout(resolve, maxWaitTimeMs + 1_000);
+        }),
+      ]);
       clearTimeout(waited);
+      // a rejoin of the client's own still in flight when it closes throws "Connection pool is closed" from a
+      // timer (uncaught): let it settle first, a few seconds at most
+      for (const deadline = Date.now() + 5_000; consumer.memberId !== null && !consumer.isActive() && Date.now() < deadline; )
+        await new Promise((r) => setTimeout(r, 50));
       onClosed();
       await consumer.close(true); // leaves the group
       await loop;
