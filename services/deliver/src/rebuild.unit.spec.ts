@@ -10,6 +10,7 @@ import {
 } from '@register-feeds/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testBsn } from '../../../test/support/raw-events.ts';
+import { renderMetrics } from './api/metrics.ts';
 import { type RunningProjection, startProjection } from './projection-runner.ts';
 import { checksumOf, type Projection, type StagemarktRecord, type SvbRecord, stagemarkt, svb } from './projections/index.ts';
 import { recordFor } from './projections/records.test-support.ts';
@@ -210,7 +211,11 @@ describe('a rebuild beside the live projection', () => {
     }, 0);
     const during = Array.from({ length: 5 }, (_, i) => stagemarktRecord(i, 20 + i));
     const readiness = new Set<boolean>();
-    probe = () => readiness.add(live.ready());
+    const scraped: string[] = [];
+    probe = () => {
+      readiness.add(live.ready());
+      scraped.push(renderMetrics(new Map([[STAGEMARKT, live]])));
+    };
     const rebuilt = live.rebuild();
     await send(during); // records that arrive while it runs
     const report = await rebuilt;
@@ -218,6 +223,8 @@ describe('a rebuild beside the live projection', () => {
     clearInterval(watch);
     probe = undefined;
     expect(readiness).toEqual(new Set([true])); // ready also while the switch stops the fold
+    expect(scraped[0]).toContain(`deliver_rebuild_running{recipient="${STAGEMARKT}"} 1`);
+    expect(renderMetrics(new Map([[STAGEMARKT, live]]))).toContain(`deliver_rebuild_running{recipient="${STAGEMARKT}"} 0`);
 
     const expected: Record<string, { n: number }> = {};
     for (const record of [...first, ...during]) expected[keyOf(record)] = { n: (expected[keyOf(record)]?.n ?? 0) + 1 };

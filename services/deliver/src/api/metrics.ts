@@ -2,7 +2,7 @@ import type { RunningProjection } from '../projection-runner.ts';
 
 /**
  * Prometheus text exposition of what deliver does: records folded, feed changes, dead letters, lag and halted
- * partitions (each projection's edge metrics), writer and readiness, projection sizes.
+ * partitions (each projection's edge metrics), writer and readiness, projection sizes, rebuilds under way.
  */
 export function renderMetrics(projections: ReadonlyMap<string, RunningProjection>): string {
   const lines: string[] = [];
@@ -68,6 +68,12 @@ export function renderMetrics(projections: ReadonlyMap<string, RunningProjection
     'gauge',
     'rows in the projection',
     all.map((p) => [`recipient="${p.recipient}"`, p.projection.size(p.state())]),
+  );
+  metric(
+    'deliver_rebuild_running',
+    'gauge',
+    '1 while this instance rebuilds the projection beside the live one (POST /admin/rebuild), else 0',
+    all.map((p) => [`recipient="${p.recipient}"`, p.rebuildStatus()?.state === 'running' ? 1 : 0]),
   );
   return `${lines.join('\n')}\n`;
 }
