@@ -251,7 +251,7 @@ const retryDelay: RetryDelayGetter = (_client, _operation, attempt) => {
  * Key to partition as the Java client and kafkajs's DefaultPartitioner do (murmur2 & 0x7fffffff; the client's
  * own default drops the mask), keyless records round-robin (the client's default puts them all on partition 0).
  */
-function javaPartitioner() {
+export function javaPartitioner() {
   let next = 0;
   return (message: { partition?: number }, key: Buffer | undefined): number => {
     if (message.partition !== undefined) return message.partition;
