@@ -79,6 +79,25 @@ const kafkaVersion = /<kafka\.version>([^<]+)</.exec(readFileSync(join(ROOT, 'st
 
 progress(`starting the three services (${opts.feed} feed, ${opts.events.toLocaleString('en-US')} events)`);
 const services = await startServices(admin, { brokers: base.kafkaBrokers, registryUrl: base.schemaRegistryUrl, env: opts.serviceEnv });
+// a long run stopped by hand still removes its topics (gigabytes after millions of events) and its keys
+let stopping = false;
+let interrupted = false;
+let sampler: NodeJS.Timeout | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    stopping = true;
+    clearInterval(sampler);
+    progress(`${signal}: stopping the services and deleting the run's topics`);
+    void services
+      .stop({ deleteTopics: true })
+      .catch(() => {})
+      .finally(() => {
+        removeRunDir(services);
+        process.exit(130);
+      });
+  });
+}
 const samples: RssSample[] = [];
 let fed = 0;
 // events ingest has committed (raw records: the raw topic has no transaction markers)
@@ -98,12 +117,20 @@ const track = async () => {
   through = Math.round(ingested * share('pseudonymise') * share('deliver'));
 };
 const sample = async (final = false) => {
+  if (stopping) return;
   const gone = services.exited();
   if (Object.keys(gone).length > 0) {
     failure ??= new Error(`a service exited during the run: ${JSON.stringify(gone)} (logs in ${services.dir})`);
     return;
   }
-  const rss = services.rss();
+  let rss: ReturnType<typeof services.rss>;
+  try {
+    rss = services.rss();
+  } catch (error) {
+    // a process gone between exited() and reading its /proc entry
+    failure ??= error as Error;
+    return;
+  }
   await track().catch(() => {});
   // after lag 0 every event is through (a trailing aborted transaction leaves a share a hair under 1)
   samples.push({ events: final ? fed : through, seconds: seconds(), rssKb: Object.fromEntries(SERVICES.map((s) => [s, rss[s].rssKb])) });
@@ -113,7 +140,7 @@ let doneAt = Number.NaN;
 let feedStart = Number.NaN;
 try {
   await sample();
-  const sampler = setInterval(() => void sample(), opts.sampleMs);
+  sampler = setInterval(() => void sample(), opts.sampleMs);
   let lastLine = 0;
   const producer = await bus.producer();
   try {
@@ -164,12 +191,18 @@ try {
   await sample(true);
   if (failure) throw failure;
 } catch (error) {
+  // stopped by a signal: its handler stops the services and exits
+  if (interrupted) await new Promise(() => {});
+  stopping = true;
+  clearInterval(sampler);
   await services.stop({ deleteTopics: true }).catch(() => {});
   await admin.disconnect();
-  process.stderr.write(`bench:soak: ${(error as Error).message}\n`);
+  process.stderr.write(`bench:soak: ${(error as Error).message} (the services' logs: ${services.dir})\n`);
   process.exit(1);
 }
 
+// stopped by a signal as the run ended: its handler stops the services and exits
+if (interrupted) await new Promise(() => {});
 const usage = services.usage();
 const peakKb = Object.fromEntries(SERVICES.map((s) => [s, usage[s].memory.peakRssKb]));
 const cpuUs = Object.fromEntries(SERVICES.map((s) => [s, usage[s].cpuUs]));
