@@ -352,8 +352,9 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     readerSchema: options.readerSchema,
     fold: (value) => projection.apply(state, value),
   });
+  let refuse = () => {};
   const aborted = new Promise<never>((_, reject) => {
-    const refuse = () => reject(new RebuildRefusedError('the rebuild was stopped'));
+    refuse = () => reject(new RebuildRefusedError('the rebuild was stopped'));
     if (signal?.aborted) refuse();
     signal?.addEventListener('abort', refuse, { once: true });
   });
@@ -423,6 +424,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       await live.start();
     }
   } finally {
+    signal?.removeEventListener('abort', refuse);
     await reader.stop().catch(() => {});
   }
 }

@@ -263,6 +263,24 @@ describe('a rebuild beside the live projection', () => {
     expect(stagemarkt.checksum(live.state() as never)).toBe(before);
   });
 
+  it('ends without a switch when the projection stops, leaving the feed and the group as they were', async () => {
+    const bus = createMemoryBus();
+    const registry = createMemoryRegistry();
+    const send = await recipientTopic(bus, registry, STAGEMARKT);
+    const live = await start(bus, registry, counting);
+    await send(Array.from({ length: 6 }, (_, i) => stagemarktRecord(i % 3, i)));
+    await bus.settled();
+    const feed = bus.read(FEED).length;
+    const committed = [0, 1, 2].map((p) => bus.committedOffset('deliver', INPUT, p));
+
+    const run = live.rebuild();
+    await live.stop();
+    await expect(run).rejects.toThrow(RebuildRefusedError);
+    expect(bus.read(FEED).length).toBe(feed);
+    expect([0, 1, 2].map((p) => bus.committedOffset('deliver', INPUT, p))).toEqual(committed);
+    expect(live.rebuildStatus()).toMatchObject({ state: 'failed' });
+  });
+
   it('is refused while one runs, and on an instance that does not hold the writer lease', async () => {
     const bus = createMemoryBus();
     const registry = createMemoryRegistry();
