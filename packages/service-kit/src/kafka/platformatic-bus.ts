@@ -19,7 +19,6 @@ import {
   type Consumer,
   type ConsumerOptions,
   type ConsumerState,
-  type MessageBus,
   type OutgoingMessage,
   type PartitionProgress,
   type Producer,
@@ -30,7 +29,7 @@ import {
   type TransactionalProducer,
 } from './bus.ts';
 import type { KafkaAuth } from './kafka-auth.ts';
-import { chunkByBytes } from './kafkajs-bus.ts';
+import { type ConsumerFailure, chunkByBytes, type KafkajsBus } from './kafkajs-bus.ts';
 import {
   type CrashStreak,
   defaultRestartPolicy,
@@ -60,6 +59,9 @@ export interface PlatformaticBusOptions {
   maxWaitTimeMs?: number;
 }
 
+/** healthy() and onGiveUp() as the kafkajs bus has them: runService takes either */
+export type PlatformaticBus = KafkajsBus;
+
 export function createPlatformaticBus({
   brokers,
   clientId,
@@ -67,10 +69,16 @@ export function createPlatformaticBus({
   restartPolicy,
   auth,
   maxWaitTimeMs = 500,
-}: PlatformaticBusOptions): MessageBus {
+}: PlatformaticBusOptions): PlatformaticBus {
   const log = logger.child({ component: 'platformatic-kafka' });
   const policy: RestartPolicy = { ...defaultRestartPolicy, ...restartPolicy };
-  let failed = false;
+  let failure: ConsumerFailure | undefined;
+  const giveUpListeners: Array<(failure: ConsumerFailure) => void> = [];
+  const gaveUp = (given: ConsumerFailure) => {
+    if (failure) return;
+    failure = given;
+    for (const listener of giveUpListeners.splice(0)) listener(given);
+  };
   const base = {
     clientId,
     bootstrapBrokers: brokers,
@@ -98,7 +106,11 @@ export function createPlatformaticBus({
   };
 
   return {
-    healthy: () => !failed,
+    healthy: () => failure === undefined,
+    onGiveUp(listener) {
+      if (failure) listener(failure);
+      else giveUpListeners.push(listener);
+    },
 
     async producer({ idempotent = true } = {}) {
       const producer = new PProducer({ ...base, idempotent, acks: ProduceAcks.ALL, partitioner: javaPartitioner() });
@@ -167,9 +179,7 @@ export function createPlatformaticBus({
         log,
         policy,
         maxWaitTimeMs,
-        onGiveUp: () => {
-          failed = true;
-        },
+        onGiveUp: (error) => gaveUp({ groupId: options.groupId, error }),
         onClosed: () => {
           if (members.get(options.groupId) === membership) members.delete(options.groupId);
         },
@@ -351,7 +361,7 @@ function fetchLoopConsumer({
   log: Logger;
   policy: RestartPolicy;
   maxWaitTimeMs: number;
-  onGiveUp: () => void;
+  onGiveUp: (error: unknown) => void;
   onClosed: () => void;
 }): Consumer {
   const groupId = consumer.groupId;
@@ -528,7 +538,7 @@ function fetchLoopConsumer({
         if (shouldGiveUp(streak, now, policy)) {
           state = 'failed';
           log.fatal({ err: error, groupId, crashesInARow: streak.crashes, retriable }, 'consumer crashed: restarting given up');
-          onGiveUp();
+          onGiveUp(error);
           return;
         }
         state = 'restarting';
