@@ -8,7 +8,7 @@
 // the fields every recipient record carries: the recipient contract's, which pseudonymise writes to
 export type { RecordEnvelope } from '@register-feeds/contracts';
 
-import { canonicalJson } from './canonical-json.ts';
+import { sameJson } from './canonical-json.ts';
 
 /** One changed row of the feed. row null: the row left the projection (a tombstone in the compacted feed). */
 export interface Change<Row> {
@@ -54,7 +54,7 @@ export function changeList<Row>(changes: Map<string, Row | null>): Change<Row>[]
  */
 export function putRow<Row>(rows: Map<string, Row>, changes: Map<string, Row | null>, key: string, row: Row): void {
   const before = rows.get(key);
-  if (before !== undefined && canonicalJson(before) === canonicalJson(row)) return;
+  if (before !== undefined && sameJson(before, row)) return;
   rows.set(key, row);
   changes.set(key, row);
 }
