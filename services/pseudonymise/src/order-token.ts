@@ -48,22 +48,28 @@ const BLOCKS = Math.ceil(SEGMENTS / THREE_HOURS);
 const factorOf = (byte: number): number => 1 << (byte & 7);
 
 /**
- * One key's day: the stream's bytes, each quarter's coarse factor (its own times its three hours'), and the
- * token where each quarter starts (prefix sums of the quarters' widths). A token then needs at most one
- * quarter's segments summed. Made from the stream in one pass: the prefix sums of every segment of the day
- * took milliseconds per (key, day) and, with events from many days, were remade for most events (half of
- * pseudonymise's CPU in the pipeline benchmark). Every sum is an integer below 2^53, so exact in any order:
- * the tokens are the same as those of the per-segment sums this replaced.
+ * One key's day: each segment's exponent (its byte % 8, two to a byte), each quarter's coarse factor (its
+ * own times its three hours'), and the token where each quarter starts (prefix sums of the quarters'
+ * widths). A token then needs at most one quarter's segments summed. Made from the stream in one pass: the
+ * prefix sums of every segment of the day took milliseconds per (key, day) and, with events from many days,
+ * were remade for most events (half of pseudonymise's CPU in the pipeline benchmark). Every sum is an
+ * integer below 2^53, so exact in any order: the tokens are those of the per-segment sums this replaced.
  */
 interface DayTable {
-  bytes: Uint8Array;
-  coarse: Float64Array;
+  exponents: Uint8Array;
+  coarse: Uint16Array;
   quarterStarts: Float64Array;
 }
 
-/** Per key and day; about 11 KB each, so the cache holds a few hundred days of every recipient. */
+const exponentAt = (exponents: Uint8Array, segment: number): number => ((exponents[segment >> 1] as number) >> ((segment & 1) << 2)) & 7;
+
+/**
+ * Per key and day, about 6 KB each, so at most some 24 MB: a table costs a SHAKE-256 of 9.5 KB to make again
+ * (some 50 µs), and a replay reads partition after partition, each through the same days, so the cache
+ * holds every recipient's tables for more than two years of days.
+ */
 const cache = new Map<string, DayTable>();
-const CACHE_LIMIT = 1024;
+const CACHE_LIMIT = 4096;
 
 function dayTable(key: RecipientKey, day: EpochDay): DayTable {
   const id = `${key.recipient}|${key.version}|${day}`;
@@ -74,16 +80,21 @@ function dayTable(key: RecipientKey, day: EpochDay): DayTable {
     .update(seed)
     .digest();
   const factor = (index: number) => factorOf(bytes[index] as number);
-  const coarse = new Float64Array(QUARTERS);
+  const exponents = new Uint8Array(Math.ceil(SEGMENTS / 2));
+  const coarse = new Uint16Array(QUARTERS);
   const quarterStarts = new Float64Array(QUARTERS + 1);
   for (let q = 0; q < QUARTERS; q++) {
     // a quarter lies within one three-hour block: THREE_HOURS is a whole number of quarters
     coarse[q] = factor(SEGMENTS + q) * factor(SEGMENTS + QUARTERS + Math.floor((q * QUARTER) / THREE_HOURS));
     let sum = 0;
-    for (let i = q * QUARTER, end = Math.min(SEGMENTS, (q + 1) * QUARTER); i < end; i++) sum += factor(i);
+    for (let i = q * QUARTER, end = Math.min(SEGMENTS, (q + 1) * QUARTER); i < end; i++) {
+      const exponent = (bytes[i] as number) & 7;
+      exponents[i >> 1] = (exponents[i >> 1] as number) | (exponent << ((i & 1) << 2));
+      sum += 1 << exponent;
+    }
     quarterStarts[q + 1] = (quarterStarts[q] as number) + SEGMENT_MS * sum * (coarse[q] as number);
   }
-  table = { bytes, coarse, quarterStarts };
+  table = { exponents, coarse, quarterStarts };
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   cache.set(id, table);
   return table;
@@ -99,12 +110,12 @@ export function orderTokenFor(occurredAt: EpochMillis, day: EpochDay, key: Recip
     throw new RangeError('orderTokenFor: the instant is not on the given day');
   }
   const segment = Math.floor(sinceStart / SEGMENT_MS);
-  const { bytes, coarse, quarterStarts } = dayTable(key, day);
+  const { exponents, coarse, quarterStarts } = dayTable(key, day);
   const quarter = Math.floor(segment / QUARTER);
   const quarterFactor = coarse[quarter] as number;
   let within = 0;
-  for (let i = quarter * QUARTER; i < segment; i++) within += factorOf(bytes[i] as number);
+  for (let i = quarter * QUARTER; i < segment; i++) within += 1 << exponentAt(exponents, i);
   const from = (quarterStarts[quarter] as number) + SEGMENT_MS * within * quarterFactor;
-  const slope = factorOf(bytes[segment] as number) * quarterFactor;
+  const slope = (1 << exponentAt(exponents, segment)) * quarterFactor;
   return from + (sinceStart - segment * SEGMENT_MS) * slope;
 }
