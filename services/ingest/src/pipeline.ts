@@ -139,6 +139,7 @@ export async function startIngest({
         { topic: config.seenTopic, key: d.event.eventId, value: sourceRef(d.source) },
       ],
       commit: commitPolicyFrom(config),
+      partitionsConcurrently: config.edgePartitionsConcurrently,
       // the ids are known as published once their transaction committed, not before; until then (a
       // transaction spanning batches) they are pending, and a repeat in a later batch is a duplicate too
       hooks: {

@@ -127,6 +127,7 @@ export async function startPseudonymise({
     deadLetter,
     clock,
     commit: commitPolicyFrom(config),
+    partitionsConcurrently: config.edgePartitionsConcurrently,
     decode: (message) => registry.decode<RegisterEvent>(message.value as Buffer, eventSchema),
     decodeFailure: { rule: 'canonical-decode', message: 'not a readable canonical event' },
     hooks: {

@@ -63,4 +63,11 @@ export const commonSettings = {
     default: '10000',
     parse: asInteger(1, 1_000_000),
   } satisfies Setting<number>,
+  edgePartitionsConcurrently: {
+    env: 'EDGE_PARTITIONS_CONCURRENTLY',
+    doc: 'ingest and pseudonymise: input partitions whose batches are handled and committed at once (each partition’s own batches stay in order); 1: one batch at a time (deliver: always, its fold takes turns)',
+    // the raw and canonical topics have 6 partitions: one instance alone works on all of them at once
+    default: '6',
+    parse: asInteger(1, 64),
+  } satisfies Setting<number>,
 };

@@ -49,8 +49,10 @@ export interface EdgeHooks<Out> {
   /** before the batch is decoded, inside its turn (e.g. restore a state that is ahead of what was committed) */
   beforeBatch?(batch: Batch, context: BatchContext): Promise<void>;
   /**
-   * the batch is decided and encoded, and goes into its partition's open transaction: what later batches'
-   * decide must count as done although not committed yet (afterCommit or afterAbort of this batch follows)
+   * the batch is decided (called right after decide, with no await in between) and goes into its
+   * partition's open transaction: what later batches' decide, of this partition or (partitionsConcurrently)
+   * of another, must count as done although not committed yet (afterCommit or afterAbort of this batch
+   * follows, afterAbort also when encoding fails)
    */
   decided?(batch: Batch, decided: Decided<Out>): void;
   /** the batch's transaction committed: what decide folded in is now published */
@@ -88,6 +90,12 @@ export interface EdgeOptions<In, Out> {
    * EDGE_COMMIT_MAX_RECORDS); default one transaction per batch. See EdgeHooks for what it changes for a fold.
    */
   commit?: CommitPolicy;
+  /**
+   * batches of up to this many partitions decided and committed at once (EDGE_PARTITIONS_CONCURRENTLY;
+   * default 1). decide, encode and the hooks then run for several partitions interleaved at every await:
+   * state they share across partitions must be read and marked without an await in between.
+   */
+  partitionsConcurrently?: number;
 }
 
 export interface Edge {
@@ -155,6 +163,7 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     retry,
     haltPollMs = 1_000,
     commit,
+    partitionsConcurrently,
     decodeFailure = { rule: 'undecodable', message: 'the record cannot be read' },
   } = options;
   const log = logger; // the service's own, bound to its component and input topic already
@@ -196,6 +205,9 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
       throw new PartitionHalt(firstOffset, 'decide', { cause: error });
     }
     refused.push(...(decided.refused ?? []));
+    // told at once, before the first await: with partitions handled concurrently, another partition's
+    // decide may run at any await, and must already count this batch's outputs as taken (ingest's ids)
+    hooks?.decided?.(batch, { ...decided, refused });
 
     // what the service itself writes must fit: only an outage is retried, anything else is a bug
     const stage = async <T>(what: 'encode' | 'dead-letter', operation: () => Promise<T> | T): Promise<T> => {
@@ -253,7 +265,6 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     try {
       await hooks?.beforeBatch?.(batch, context);
       const { messages, decided, produced } = await processBatch(batch, context, info);
-      hooks?.decided?.(batch, decided);
       return {
         messages,
         afterCommit: () => {
@@ -282,6 +293,7 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     onProgress: ({ partition, lag }) => metrics.lag.set(partition, lag),
     onCommitted: () => void metrics.transactions++,
     commit,
+    partitionsConcurrently,
   });
   return {
     metrics,

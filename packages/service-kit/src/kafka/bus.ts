@@ -105,6 +105,12 @@ export interface RunOptions {
    * false: the handler commits them itself, e.g. with Transaction.sendOffsets (exactly-once).
    */
   autoCommit: boolean;
+  /**
+   * Batches of up to this many different partitions are handed to eachBatch at once (default 1: one batch
+   * at a time). A partition's own batches still come one after another, each once the one before it
+   * returned; what eachBatch shares across partitions must bear being entered again at every await.
+   */
+  partitionsConcurrently?: number;
 }
 
 /**

@@ -357,9 +357,11 @@ function superviseConsumer({
       subscription = { topics, fromBeginning };
       await current.subscribe(subscription);
     },
-    async run({ eachBatch, autoCommit }: RunOptions) {
+    async run({ eachBatch, autoCommit, partitionsConcurrently = 1 }: RunOptions) {
       runConfig = {
         autoCommit,
+        // kafkajs's workers: up to this many batches, each of another partition, in eachBatch at once
+        partitionsConsumedConcurrently: partitionsConcurrently,
         // the whole batch is resolved only when the handler returns; a throw re-delivers it
         eachBatchAutoResolve: true,
         eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {

@@ -32,7 +32,9 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /**
  * A consumer of the twin, supervised like kafkajs-bus's: one group member at a time fetches batches of its
- * assigned partitions, one after the other, and hands each to eachBatch.
+ * assigned partitions, in turn, and hands each to eachBatch: one at a time, or with
+ * RunOptions.partitionsConcurrently up to that many at once, each of another partition (a partition's next
+ * batch is fetched once its batch in hand returned), as kafkajs's workers do.
  *
  * As kafkajs does: a batch of markers and aborted records only is not handed over, but moves the position
  * and is reported through onProgress; a handler that throws gets the same batch again (from the position),
@@ -52,7 +54,10 @@ export class MemoryConsumer implements Consumer {
   private readonly listeners: Array<(progress: PartitionProgress) => void> = [];
   private loop: Promise<void> = Promise.resolve();
   private stopping = false;
-  private inBatch = false;
+  /** batches handed to eachBatch and not returned yet, by partition */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** an assignment taken up whose positions are read once the group has settled */
+  private unpositioned?: TopicPartition[];
   private waiting = false;
   private cursor = 0;
   private streak?: CrashStreak;
@@ -116,7 +121,7 @@ export class MemoryConsumer implements Consumer {
   quiet(): boolean {
     if (this.current === 'stopped' || this.current === 'failed') return true;
     if (!this.runOptions) return true; // never run: nothing it would do
-    if (!this.member || this.inBatch || !this.waiting || !this.deps.group.settled()) return false;
+    if (!this.member || this.inFlight.size > 0 || this.unpositioned || !this.waiting || !this.deps.group.settled()) return false;
     return this.nextBatch(this.member, { peek: true }) === undefined;
   }
 
@@ -140,25 +145,42 @@ export class MemoryConsumer implements Consumer {
 
   private async runLoop(first: GroupMember): Promise<void> {
     const { group, signal, faults } = this.deps;
+    const concurrency = Math.max(1, this.runOptions?.partitionsConcurrently ?? 1);
     let member = first;
     let failures = 0;
+    /** the failure past batchRetries: the member crashes once its other batches in hand have returned */
+    let fatal: { error: unknown } | undefined;
     await yieldToEventLoop(); // run() returns before the first batch is handled, as kafkajs's does
     while (!this.stopping && this.member === member) {
+      if (fatal) {
+        await this.drain();
+        this.crash(member, fatal.error);
+        return;
+      }
       if (!member.inGroup) {
-        // evicted: kafkajs answers UNKNOWN_MEMBER_ID by joining again, as a new member
+        // evicted: kafkajs answers UNKNOWN_MEMBER_ID by joining again, as a new member, once its batches in hand returned
+        await this.drain();
+        if (this.stopping || this.member !== member) break;
         member = group.join(this.subscription?.topics ?? []);
         this.member = member;
         failures = 0;
       }
       const wake = signal.next();
-      const taken = group.takeUp(member);
-      if (taken) this.tookUp(taken);
-      if (!group.settled()) {
+      // a new generation is taken up only with no batch in hand (eager rebalancing: they finish first)
+      if (member.generation !== group.generation && this.inFlight.size > 0) {
         await this.waitFor(wake);
         continue;
       }
+      const taken = group.takeUp(member);
+      if (taken) this.tookUp(taken);
+      if (!group.settled() || this.inFlight.size >= concurrency) {
+        await this.waitFor(wake);
+        continue;
+      }
+      if (this.unpositioned) this.startPositions(this.unpositioned);
       const fault = faults.take('fetch', { groupId: group.groupId });
       if (fault) {
+        await this.drain();
         this.crash(member, fault.error);
         return;
       }
@@ -170,15 +192,24 @@ export class MemoryConsumer implements Consumer {
       if (batch.messages.length === 0) {
         this.finished(member, batch); // markers or aborted records only: no handler, as kafkajs
       } else {
-        const error = await this.handle(member, batch);
-        // kafkajs's retrier counts every failure of a member's run, not only failures in a row
-        if (error !== undefined && ++failures > this.deps.batchRetries) {
-          this.crash(member, error);
-          return;
-        }
+        const key = partitionKey(batch.topic, batch.partition);
+        const handled = this.handle(member, batch).then((error) => {
+          this.inFlight.delete(key);
+          // kafkajs's retrier counts every failure of a member's run, not only failures in a row
+          if (error !== undefined && ++failures > this.deps.batchRetries) fatal ??= { error };
+          signal.notify(); // after the bookkeeping: the loop may be waiting for a free slot
+        });
+        this.inFlight.set(key, handled);
+        if (concurrency === 1) await handled;
       }
       await yieldToEventLoop();
     }
+    await this.drain(); // disconnect() lets the batches in hand finish
+  }
+
+  /** waits until every batch in hand has returned */
+  private async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight.values());
   }
 
   private async waitFor(wake: Promise<void>): Promise<void> {
@@ -187,15 +218,12 @@ export class MemoryConsumer implements Consumer {
     this.waiting = false;
   }
 
-  /** a new generation's assignment: every position from the committed offset, as kafkajs after a rejoin */
+  /** a new generation's assignment: every position from the committed offset, as kafkajs after a rejoin (startPositions) */
   private tookUp(assignment: TopicPartition[]): void {
-    const { group, topics } = this.deps;
     this.positions.clear();
-    for (const { topic, partition } of assignment) {
-      const committed = group.committedOffset(topic, partition);
-      const start = committed ?? (this.subscription?.fromBeginning ? 0n : topics.log(topic, partition).endOffset());
-      this.positions.set(partitionKey(topic, partition), start);
-    }
+    // the positions are read once every member has taken the generation up (kafkajs: after SyncGroup), so
+    // that they include what the others committed while finishing their batches in hand
+    this.unpositioned = assignment;
     this.cursor = 0;
     if (this.current === 'starting' || this.current === 'restarting') {
       this.current = 'running';
@@ -203,15 +231,27 @@ export class MemoryConsumer implements Consumer {
     }
   }
 
-  /** the next partition with something to read, in turn; the records from its position */
+  /** every position from the committed offset */
+  private startPositions(assignment: TopicPartition[]): void {
+    const { group, topics } = this.deps;
+    this.unpositioned = undefined;
+    for (const { topic, partition } of assignment) {
+      const committed = group.committedOffset(topic, partition);
+      const start = committed ?? (this.subscription?.fromBeginning ? 0n : topics.log(topic, partition).endOffset());
+      this.positions.set(partitionKey(topic, partition), start);
+    }
+  }
+
+  /** the next partition with something to read and no batch in hand, in turn; the records from its position */
   private nextBatch(member: GroupMember, { peek }: { peek: boolean }): Batch | undefined {
     const { topics, readCommitted, maxBatchRecords } = this.deps;
     const count = member.assignment.length;
     for (let i = 0; i < count; i++) {
       const index = (this.cursor + i) % count;
       const { topic, partition } = member.assignment[index] as TopicPartition;
-      const position = this.positions.get(partitionKey(topic, partition));
-      if (position === undefined || !topics.has(topic)) continue;
+      const key = partitionKey(topic, partition);
+      const position = this.positions.get(key);
+      if (position === undefined || this.inFlight.has(key) || !topics.has(topic)) continue;
       const log = topics.log(topic, partition);
       const records = log.slice(position, { readCommitted, maxRecords: peek ? 1 : maxBatchRecords });
       const last = records.at(-1);
@@ -236,13 +276,11 @@ export class MemoryConsumer implements Consumer {
       heartbeat: async () => {},
       isRunning: () => !this.stopping && this.member === member && member.inGroup && (this.seeks.get(key) ?? 0) === seekMark,
     };
-    this.inBatch = true;
     try {
       await this.runOptions?.eachBatch(batch, context);
     } catch (error) {
       return error ?? new Error('eachBatch threw undefined');
     } finally {
-      this.inBatch = false;
       this.deps.signal.notify(); // a rebalance may be waiting for this batch to end
     }
     if ((this.seeks.get(key) ?? 0) === seekMark) this.finished(member, batch);

@@ -7,19 +7,28 @@ import { COMMIT_PER_BATCH, type CommitPolicy, startTransactionalPipeline, type T
 /**
  * The transactional pipeline on the twin: exactly-once across the failures the real broker showed in
  * issue 12 (a failed commit, a commit whose answer was lost, an instance joining and leaving, a zombie, a
- * crashed consumer), checked on what a read_committed reader sees. Every case runs twice: one transaction
- * per batch, and transactions spanning batches (small fetches, so most transactions carry several).
+ * crashed consumer), checked on what a read_committed reader sees. Every case runs four times: one
+ * transaction per batch, and transactions spanning batches (small fetches, so most transactions carry
+ * several), each with one batch in hand at a time and with every partition's at once.
  */
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 const PARTITIONS = 4;
 
-const policies: Array<{ name: string; commit: CommitPolicy; maxBatchRecords?: number }> = [
+const policies: Array<{ name: string; commit: CommitPolicy; maxBatchRecords?: number; partitionsConcurrently?: number }> = [
   { name: 'one transaction per batch', commit: COMMIT_PER_BATCH },
   { name: 'transactions spanning batches', commit: { intervalMs: 60_000, maxRecords: 10_000 }, maxBatchRecords: 3 },
+  // every partition's batch in hand at once (EDGE_PARTITIONS_CONCURRENTLY)
+  { name: 'one transaction per batch, partitions concurrently', commit: COMMIT_PER_BATCH, partitionsConcurrently: PARTITIONS },
+  {
+    name: 'transactions spanning batches, partitions concurrently',
+    commit: { intervalMs: 60_000, maxRecords: 10_000 },
+    maxBatchRecords: 3,
+    partitionsConcurrently: PARTITIONS,
+  },
 ];
 
-describe.each(policies)('transactional pipeline on the memory bus, $name', ({ commit, maxBatchRecords }) => {
+describe.each(policies)('transactional pipeline on the memory bus, $name', ({ commit, maxBatchRecords, partitionsConcurrently }) => {
   async function setUp(): Promise<{ bus: MemoryBus; fenced: () => number; send: (from: number, to: number) => Promise<void> }> {
     const bus = createMemoryBus({ maxBatchRecords });
     const admin = await bus.admin();
@@ -61,7 +70,7 @@ describe.each(policies)('transactional pipeline on the memory bus, $name', ({ co
   });
 
   const start = (bus: MessageBus, handle = toOutputs): Promise<TransactionalPipeline> =>
-    startTransactionalPipeline({ bus, groupId: 'pipeline', topic: 'in', logger, handle, commit });
+    startTransactionalPipeline({ bus, groupId: 'pipeline', topic: 'in', logger, handle, commit, partitionsConcurrently });
 
   /** every output a read_committed reader sees, and the ones it sees more than once */
   function outputs(bus: MemoryBus): { values: string[]; duplicates: string[] } {

@@ -119,6 +119,7 @@ export async function startTransactionalPipeline({
   onProgress,
   onCommitted,
   commit = COMMIT_PER_BATCH,
+  partitionsConcurrently = 1,
   now = Date.now,
 }: {
   bus: MessageBus;
@@ -132,6 +133,11 @@ export async function startTransactionalPipeline({
   onCommitted?: (committed: { partition: number; batches: number; records: number }) => void;
   /** when a transaction commits (default: one per batch) */
   commit?: CommitPolicy;
+  /**
+   * batches of up to this many partitions handled at once (RunOptions.partitionsConcurrently; default 1):
+   * their transactions commit side by side instead of one after another. `handle` must bear it.
+   */
+  partitionsConcurrently?: number;
   /** the clock of the commit interval; tests move it */
   now?: () => number;
 }): Promise<TransactionalPipeline> {
@@ -369,6 +375,7 @@ export async function startTransactionalPipeline({
 
   await consumer.run({
     autoCommit: false,
+    partitionsConcurrently,
     eachBatch: async (batch, context) => {
       if (batch.messages.length === 0) return;
       endLost();
