@@ -22,7 +22,7 @@ describe('loadConfig', () => {
       topicMinInsyncReplicas: undefined, // auto: from the replication factor (topicSpec)
       edgeCommitIntervalMs: 100,
       edgeCommitMaxRecords: 10_000,
-      edgePartitionsConcurrently: 6,
+      edgePartitionsConcurrently: 1,
       batchSize: 100,
       secretFile: '/keys.json',
     });
