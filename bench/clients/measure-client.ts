@@ -15,7 +15,7 @@ import {
   type OutgoingMessage,
   type Transaction,
 } from '@register-feeds/service-kit';
-import { createPlatformaticBus } from '../../packages/service-kit/src/kafka/platformatic-bus.ts';
+import { createPlatformaticBus } from '@register-feeds/service-kit/platformatic-bus';
 import { busDriver } from './bus-driver.ts';
 import { confluentDriver, loadConfluent } from './confluent-driver.ts';
 import { CLIENTS, type ClientDriver, type ClientName, FIGURES } from './driver.ts';
