@@ -85,6 +85,12 @@ export interface Batch {
   messages: ConsumedMessage[];
   highWatermark: string;
   /**
+   * Where a read_committed consumer can read to now: the first record of a transaction still open, or the
+   * high watermark when none is. A batch that ends here is caught up although records of open transactions
+   * lie beyond it. Absent for a read_uncommitted consumer, or when the client does not say.
+   */
+  lastStableOffset?: string;
+  /**
    * Offset of the last record fetched, transaction markers and aborted records included: commit
    * lastOffset + 1 so the committed position does not stop in front of a marker (which would read as lag).
    */

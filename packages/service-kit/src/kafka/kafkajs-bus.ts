@@ -158,7 +158,15 @@ export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, aut
         });
       const consumer = create();
       await consumer.connect();
-      return superviseConsumer({ create, first: consumer, groupId: options.groupId, log, policy, onGiveUp: gaveUp });
+      return superviseConsumer({
+        create,
+        first: consumer,
+        groupId: options.groupId,
+        readCommitted: options.readCommitted !== false,
+        log,
+        policy,
+        onGiveUp: gaveUp,
+      });
     },
 
     async admin() {
@@ -261,6 +269,7 @@ function superviseConsumer({
   create,
   first,
   groupId,
+  readCommitted,
   log,
   policy,
   onGiveUp,
@@ -268,6 +277,8 @@ function superviseConsumer({
   create: () => KafkaConsumer;
   first: KafkaConsumer;
   groupId: string;
+  /** whether batches carry the last stable offset: only a read_committed consumer stops there */
+  readCommitted: boolean;
   log: Logger;
   policy: RestartPolicy;
   onGiveUp: (failure: ConsumerFailure) => void;
@@ -369,6 +380,11 @@ function superviseConsumer({
             topic: batch.topic,
             partition: batch.partition,
             highWatermark: batch.highWatermark,
+            // kept on the batch by patches/kafkajs+2.2.4.patch (kafkajs decodes it, then dropped it); -1 from a
+            // broker too old to say
+            ...(readCommitted && batch.lastStableOffset !== undefined && BigInt(batch.lastStableOffset) >= 0n
+              ? { lastStableOffset: batch.lastStableOffset }
+              : {}),
             lastOffset: batch.lastOffset(),
             messages: batch.messages.map(
               (m): ConsumedMessage => ({

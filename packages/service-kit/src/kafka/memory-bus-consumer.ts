@@ -262,6 +262,7 @@ export class MemoryConsumer implements Consumer {
         partition,
         messages: records.filter((r) => isVisible(r, readCommitted)).map((r) => toConsumed(r, topic, partition)),
         highWatermark: log.endOffset().toString(),
+        ...(readCommitted ? { lastStableOffset: log.lastStableOffset().toString() } : {}),
         lastOffset: last.offset.toString(),
       };
     }

@@ -88,11 +88,26 @@ function outputs(bus: MemoryBus): { values: string[]; duplicates: string[] } {
 }
 const expected = (n: number) => Array.from({ length: n }, (_, i) => `out-event-${i}`).sort();
 
-/** An upstream transaction left open after the records: they are read, but the partition's end is not reached. */
+/** An upstream transaction left open after the records: a read_committed reader stops in front of it. */
 async function openUpstreamTransaction(bus: MemoryBus): Promise<void> {
   const upstream = await bus.transactionalProducer('upstream');
   const tx = await upstream.transaction();
   await tx.send([{ topic: 'in', key: null, value: 'not-yet-committed' }]);
+}
+
+/** Every batch looks as if more lay beyond it (its partition's end far off): no commit for being caught up. */
+function neverCaughtUp(bus: MemoryBus): void {
+  const consumer = bus.consumer.bind(bus);
+  bus.consumer = async (options) => {
+    const c = await consumer(options);
+    const run = c.run.bind(c);
+    c.run = (runOptions) =>
+      run({
+        ...runOptions,
+        eachBatch: (batch, context) => runOptions.eachBatch({ ...batch, highWatermark: '1000000', lastStableOffset: '1000000' }, context),
+      });
+    return c;
+  };
 }
 
 describe('transactions bounded by time, not by fetch', () => {
@@ -115,6 +130,18 @@ describe('transactions bounded by time, not by fetch', () => {
     ]);
     expect(outputs(h.bus)).toEqual({ values: expected(10), duplicates: [] });
     expect(h.bus.committedOffset(GROUP, 'in', 0)).toBe('10');
+    await pipeline.stop();
+  });
+
+  it('counts a batch that ends in front of an open upstream transaction as caught up (the last stable offset, not the high watermark)', async () => {
+    const h = await setUp();
+    await h.send(0, 5);
+    await openUpstreamTransaction(h.bus); // read_committed stops at 5; the high watermark is 6
+    const pipeline = await start(h, LONG);
+    await h.bus.waitUntil(() => h.events.includes('tx'));
+    // committed after the batch that reached offset 5, not after the interval (a minute) nor on stop
+    expect(h.events).toEqual(['handle 0-2', 'handle 3-4', 'tx', 'commit 0-2', 'commit 3-4']);
+    expect(h.bus.committedOffset(GROUP, 'in', 0)).toBe('5');
     await pipeline.stop();
   });
 
@@ -154,7 +181,7 @@ describe('transactions bounded by time, not by fetch', () => {
   it('commits an idle partition’s open transaction on its timer, when no batch comes', async () => {
     const h = await setUp();
     await h.send(0, 5);
-    await openUpstreamTransaction(h.bus); // so the batches never reach the end: no commit for being caught up
+    neverCaughtUp(h.bus); // no commit for being caught up
     const pipeline = await start(h, { intervalMs: 20, maxRecords: 10_000 });
     await h.bus.waitUntil(() => h.events.includes('tx'));
     expect(h.events).toEqual(['handle 0-2', 'handle 3-4', 'tx', 'commit 0-2', 'commit 3-4']);
@@ -165,7 +192,7 @@ describe('transactions bounded by time, not by fetch', () => {
   it('commits the open transaction on stop()', async () => {
     const h = await setUp();
     await h.send(0, 5);
-    await openUpstreamTransaction(h.bus);
+    neverCaughtUp(h.bus);
     const pipeline = await start(h, LONG);
     await h.bus.waitUntil(() => h.events.length === 2);
     expect(h.bus.committedOffset(GROUP, 'in', 0)).toBeUndefined(); // open: not caught up, interval far off
@@ -211,7 +238,7 @@ describe('transactions bounded by time, not by fetch', () => {
   it('reads every batch again when its timer’s commit fails (the batches were already handed back as done)', async () => {
     const h = await setUp();
     await h.send(0, 5);
-    await openUpstreamTransaction(h.bus);
+    neverCaughtUp(h.bus);
     h.bus.faults.failNext('commit');
     const pipeline = await start(h, { intervalMs: 20, maxRecords: 10_000 });
     await h.bus.waitUntil(() => h.events.includes('tx'));
@@ -307,7 +334,7 @@ describe('transactions bounded by time, not by fetch', () => {
   it('stays exactly-once when the member loses its partition with a transaction open and joins again', async () => {
     const h = await setUp();
     await h.send(0, 5);
-    await openUpstreamTransaction(h.bus);
+    neverCaughtUp(h.bus);
     const pipeline = await start(h, LONG);
     await h.bus.waitUntil(() => h.events.length === 2);
     const [member] = h.bus.groupMembers(GROUP);
@@ -323,7 +350,8 @@ describe('transactions bounded by time, not by fetch', () => {
   it('does not process again a batch fetched from before what its timer committed (a rebalance between the group’s offsets and the commit)', async () => {
     const h = await setUp();
     await h.send(0, 5);
-    await openUpstreamTransaction(h.bus);
+    await openUpstreamTransaction(h.bus); // what comes later waits behind it
+    neverCaughtUp(h.bus);
     // the consumer hands over, once, its first batch again: as kafkajs does when it fetched the group's
     // committed offset for a rebalance just before the timer's commit moved it
     let first: Batch | undefined;

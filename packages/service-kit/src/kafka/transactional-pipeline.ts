@@ -260,7 +260,9 @@ export async function startTransactionalPipeline({
     if (stopping || !context.isRunning()) return 'stopping';
     if (commit.intervalMs <= 0) return 'per batch';
     if (open.records >= commit.maxRecords) return 'max records';
-    if (BigInt(batch.lastOffset) + 1n >= BigInt(batch.highWatermark)) return 'caught up';
+    // against the last stable offset: while upstream transactions are open, a read_committed batch ends in
+    // front of them, short of the high watermark, and would otherwise wait out the interval
+    if (BigInt(batch.lastOffset) + 1n >= BigInt(batch.lastStableOffset ?? batch.highWatermark)) return 'caught up';
     if (now() - open.began >= commit.intervalMs) return 'interval';
     return undefined;
   };
