@@ -63,6 +63,15 @@ export async function startFeedReplica({
   const read = new Map<number, bigint>();
   /** published values the follower has not read back yet */
   const pending = new Map<string, string | null>();
+  /**
+   * Values the follower read since the last publish. A commit can be read back before its publish runs
+   * (the follower's fetch and the commit's answer race); such a value must not go into `pending`, where it
+   * would wait for a read that already happened and hide every later write of the key by another
+   * instance. Bounded: an instance that never publishes (not the writer) forgets past the limit; the race
+   * lasts from a commit to its publish, far fewer records than that.
+   */
+  const readSincePublish = new Map<string, string | null>();
+  const READ_SINCE_PUBLISH_LIMIT = 100_000;
   let waiters: Array<{ ends: Map<number, bigint>; resolve: () => void }> = [];
   /** while set, the follower waits before its next batch (hold) */
   let held: PromiseWithResolvers<void> | undefined;
@@ -79,6 +88,8 @@ export async function startFeedReplica({
     const key = m.key?.toString();
     if (key === undefined) return;
     const value = m.value === null ? null : m.value.toString();
+    if (readSincePublish.size >= READ_SINCE_PUBLISH_LIMIT) readSincePublish.clear();
+    readSincePublish.set(key, value);
     if (pending.has(key)) {
       if (pending.get(key) === value) pending.delete(key);
       return; // what this instance published is newer than anything before it in the feed
@@ -119,9 +130,11 @@ export async function startFeedReplica({
     state: () => state,
     publish(records) {
       for (const { key, value } of records) {
-        pending.set(key, value);
+        // already read back (the follower was quicker than this call): nothing left to wait for
+        if (!readSincePublish.has(key) || readSincePublish.get(key) !== value) pending.set(key, value);
         projection.load(state, key, value === null ? null : JSON.parse(value));
       }
+      readSincePublish.clear();
     },
     syncToEnd,
     snapshot() {
