@@ -23,6 +23,8 @@ export interface FeedRecord {
 export interface FeedReplica {
   /** what the feed holds, as far as read, and this instance's own commits */
   state(): unknown;
+  /** changes whenever state() may have: readers keep what they derived from state() while it stays */
+  version(): number;
   /** this instance's feed records of a transaction that committed */
   publish(records: readonly FeedRecord[]): void;
   /** resolves once every partition is read up to where it ended at the call: every commit before it is in state() */
@@ -59,6 +61,7 @@ export async function startFeedReplica({
 }): Promise<FeedReplica> {
   const admin: Admin = await bus.admin();
   let state = projection.emptyState();
+  let version = 0;
   /** per partition, the last offset read (transaction markers and aborted records included) */
   const read = new Map<number, bigint>();
   /** published values the follower has not read back yet */
@@ -95,6 +98,7 @@ export async function startFeedReplica({
       return; // what this instance published is newer than anything before it in the feed
     }
     projection.load(state, key, value === null ? null : JSON.parse(value));
+    version++;
   };
 
   const consumer: Consumer = await bus.consumer({ groupId: `${groupPrefix}-${randomUUID()}`, readCommitted: true });
@@ -128,7 +132,9 @@ export async function startFeedReplica({
 
   return {
     state: () => state,
+    version: () => version,
     publish(records) {
+      version++;
       for (const { key, value } of records) {
         // already read back (the follower was quicker than this call): nothing left to wait for
         if (!readSincePublish.has(key) || readSincePublish.get(key) !== value) pending.set(key, value);
@@ -144,6 +150,7 @@ export async function startFeedReplica({
     },
     replace(next) {
       state = next;
+      version++;
       pending.clear(); // every value published before is in the feed, read up to its end, and so in `next`
     },
     hold() {

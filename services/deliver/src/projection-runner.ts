@@ -48,6 +48,8 @@ export interface RunningProjection {
    * any instance committed, as the follower reads them, and this instance's own as soon as they commit.
    */
   state(): unknown;
+  /** changes whenever state() may have (the replica's): the API keeps its sorted rows while it stays */
+  version?(): number;
   readonly metrics: ProjectionMetrics;
   /** whether this instance folds the recipient topic now (a `single` projection: only the lease holder) */
   writing(): boolean;
@@ -497,6 +499,7 @@ export async function startProjection({
     recipient: projection.recipient,
     projection,
     state: () => replica.state(),
+    version: () => replica.version(),
     metrics,
     writing: () => edge !== undefined,
     // not folding is ready only for a single-writer projection whose lease another instance holds, or

@@ -34,11 +34,12 @@ function rowsProjection(recipient: string): Projection<unknown, Map<string, unkn
   };
 }
 
-function running(projection: Projection<unknown, unknown>, state: unknown): RunningProjection {
+function running(projection: Projection<unknown, unknown>, state: unknown, version: () => number = () => 0): RunningProjection {
   return {
     recipient: projection.recipient,
     projection: projection as Projection<unknown>,
     state: () => state,
+    version,
     metrics: { records: 7, feedChanges: 5, deadLettered: 0, lag: new Map([[0, 3]]), halted: new Map() },
     writing: () => true,
     ready: () => true,
@@ -74,6 +75,9 @@ export const YOUNGER = '2012-01-01';
 export interface TestApi {
   url: string;
   port: number;
+  /** changes a Stagemarkt row in place; the API sees it once the replica's version moves (bumpStagemarkt) */
+  loadStagemarkt(key: string, row: unknown): void;
+  bumpStagemarkt(): void;
   close(): Promise<void>;
 }
 
@@ -106,11 +110,13 @@ export async function startTestApi({
   } as unknown as GgdRow;
   ggd.load(ggdState, GGD_SCHOOL, row);
 
+  let stagemarktVersion = 0;
   const projections = new Map(
-    [running(stagemarkt, stagemarktState), running(svb, svbState), running(ggd as Projection<unknown, unknown>, ggdState)].map((p) => [
-      p.recipient,
-      p,
-    ]),
+    [
+      running(stagemarkt, stagemarktState, () => stagemarktVersion),
+      running(svb, svbState),
+      running(ggd as Projection<unknown, unknown>, ggdState),
+    ].map((p) => [p.recipient, p]),
   );
   const server = createApiServer({
     projections,
@@ -131,6 +137,10 @@ export async function startTestApi({
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    loadStagemarkt: (key, row) => stagemarkt.load(stagemarktState, key, row),
+    bumpStagemarkt: () => {
+      stagemarktVersion++;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

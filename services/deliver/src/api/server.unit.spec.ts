@@ -210,6 +210,21 @@ describe('the read API', () => {
       expectProblem(result, status, 'pseudonym0001', '25LX');
     });
 
+    it('keeps its sorted rows while the replica’s version stays, and reads them again once it moves', async () => {
+      const key = 'v1.zz-cache|25LX|Z1|1';
+      const row = async () => (await call(`/v1/sbb-stagemarkt/rows/${encodeURIComponent(key)}`, TOKENS.stagemarkt)).body;
+      api.loadStagemarkt(key, { kind: 'bpv', brin: '25LX', status: 'actueel', bpvVolgnummer: 1 });
+      api.bumpStagemarkt();
+      expect((await row()).row.status).toBe('actueel');
+      api.loadStagemarkt(key, { kind: 'bpv', brin: '25LX', status: 'beeindigd', bpvVolgnummer: 1 });
+      expect((await row()).row.status).toBe('actueel'); // the same version: the rows sorted before
+      api.bumpStagemarkt();
+      expect((await row()).row.status).toBe('beeindigd');
+      api.loadStagemarkt(key, null);
+      api.bumpStagemarkt();
+      expect((await call(`/v1/sbb-stagemarkt/rows/${encodeURIComponent(key)}`, TOKENS.stagemarkt)).status).toBe(404);
+    });
+
     it('finds one row by key, and refuses a key with bad percent-encoding', async () => {
       const key = 'v1.pseudonym0001|25LX|A1|1';
       const found = await call(`/v1/sbb-stagemarkt/rows/${encodeURIComponent(key)}`, TOKENS.stagemarkt);
