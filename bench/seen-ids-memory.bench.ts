@@ -80,16 +80,17 @@ if (values.structure) {
       ) as Figures,
   );
   const base = figures[0] as Figures;
-  console.log(`\nseen event ids: ${count.toLocaleString('en')} UUIDs (36 characters), one process per structure`);
-  console.log('| structure | bytes per id | vs Set<string> | remember ns/id | has ns/id |');
-  console.log('|---|---|---|---|---|');
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  say(`\nseen event ids: ${count.toLocaleString('en')} UUIDs (36 characters), one process per structure`);
+  say('| structure | bytes per id | vs Set<string> | remember ns/id | has ns/id |');
+  say('|---|---|---|---|---|');
   for (const f of figures) {
-    console.log(
+    say(
       `| ${f.kind} | ${f.bytesPerId.toFixed(1)} | ${(f.bytesPerId / base.bytesPerId).toFixed(2)}x | ${f.rememberNs.toFixed(0)} | ${f.hasNs.toFixed(0)} |`,
     );
   }
   const window = figures[2] as Figures;
-  console.log(
+  say(
     `a window of 1,000,000 ids: about ${((window.bytesPerId * 1e6) / 2 ** 20).toFixed(0)} MiB (Set<string>: ${((base.bytesPerId * 1e6) / 2 ** 20).toFixed(0)} MiB)`,
   );
 }

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { inject } from 'vitest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 
 // kafkajs 2.2.4 schedules its request queue's throttle check with a negative delay (throttledUntil starts
 // at -1), and Node 24 prints a TimeoutNegativeWarning on stderr for it in every process that talks to

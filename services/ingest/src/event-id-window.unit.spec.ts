@@ -10,7 +10,13 @@ const T0 = Date.UTC(2026, 7, 1);
 
 function clock(start = T0) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+      return t;
+    },
+  };
 }
 
 // mulberry32: a seeded stream, so a failing case can be run again
