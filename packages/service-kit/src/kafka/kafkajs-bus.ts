@@ -37,6 +37,7 @@ import {
   restartDelayMs,
   shouldGiveUp,
 } from './restart-policy.ts';
+import { waitForLeaders } from './wait-for-topic.ts';
 
 export interface KafkajsBusOptions {
   brokers: string[];
@@ -172,22 +173,10 @@ export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, aut
     async admin() {
       const admin = kafka.admin();
       await admin.connect();
-      // A new topic's metadata reaches the broker's cache a moment after creation; under load kafkajs's own
-      // waitForLeaders can give up with "does not host this topic-partition". Poll until every partition
-      // has a leader, up to 30 s.
-      const waitForLeaders = async (names: string[]) => {
-        const deadline = Date.now() + 30_000;
-        for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-          try {
-            const { topics } = await admin.fetchTopicMetadata({ topics: names });
-            if (topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
-              return;
-          } catch (error) {
-            if (Date.now() > deadline) throw error;
-          }
-          if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leader after 30 s`);
-          await new Promise((r) => setTimeout(r, delay));
-        }
+      // kafkajs's own waitForLeaders can give up under load: ours polls (wait-for-topic.ts)
+      const allLed = (names: string[]) => async () => {
+        const { topics } = await admin.fetchTopicMetadata({ topics: names });
+        return topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
       };
       return {
         async ensureTopics(topics) {
@@ -205,7 +194,8 @@ export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, aut
                 configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
               })),
             });
-            await waitForLeaders(missing.map((t) => t.name));
+            const names = missing.map((t) => t.name);
+            await waitForLeaders(names, allLed(names));
           }
           return {
             created: missing.map((t) => t.name),

@@ -39,6 +39,7 @@ import {
   restartDelayMs,
   shouldGiveUp,
 } from './restart-policy.ts';
+import { waitForLeaders } from './wait-for-topic.ts';
 
 /**
  * MessageBus on @platformatic/kafka (pure JS). Built for the client comparison of issue 10 (docs/kafka-clients.md);
@@ -213,11 +214,10 @@ export function createPlatformaticBus({
               if (!findErrorBy(error as Error, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw error;
             }
           }
-          if (missing.length > 0)
-            await waitForLeaders(
-              admin,
-              missing.map((t) => t.name),
-            );
+          if (missing.length > 0) {
+            const names = missing.map((t) => t.name);
+            await waitForLeaders(names, allLed(admin, names));
+          }
           return {
             created: missing.map((t) => t.name),
             existing: topics.filter((t) => existingNames.has(t.name)).map((t) => t.name),
@@ -307,24 +307,13 @@ async function fencing<T>(operation: Promise<T>): Promise<T> {
   }
 }
 
-async function waitForLeaders(admin: PAdmin, names: string[]): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    try {
-      const metadata = await admin.metadata({ topics: names, forceUpdate: true });
-      if (
-        names.every(
-          (n) => (metadata.topics.get(n)?.partitions ?? []).length > 0 && metadata.topics.get(n)?.partitions.every((p) => p.leader >= 0),
-        )
-      )
-        return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leader after 30 s`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
+/** whether every partition of the topics has a leader, in fresh metadata (for waitForLeaders) */
+const allLed = (admin: PAdmin, names: string[]) => async (): Promise<boolean> => {
+  const metadata = await admin.metadata({ topics: names, forceUpdate: true });
+  return names.every(
+    (n) => (metadata.topics.get(n)?.partitions ?? []).length > 0 && metadata.topics.get(n)?.partitions.every((p) => p.leader >= 0),
+  );
+};
 
 /** a group member as TxnOffsetCommit names it */
 interface Member {
