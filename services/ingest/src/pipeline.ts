@@ -93,18 +93,19 @@ export async function startIngest({
   logger: Logger;
 }): Promise<IngestPipeline> {
   const log = logger.child({ component: 'ingest', topic: config.rawTopic });
+  const window = dedupWindow(config);
   const admin = await bus.admin();
   await admin.ensureTopics([
     topicSpec({ ...topics.raw, name: config.rawTopic }, config.replicationFactor),
     topicSpec({ ...topics.events, name: config.eventsTopic }, config.replicationFactor),
     topicSpec({ ...topics.rawDeadLetter, name: config.deadLetterTopic }, config.replicationFactor),
-    topicSpec(seenTopicEntry(config.seenTopic, dedupWindow(config)), config.replicationFactor),
+    topicSpec(seenTopicEntry(config.seenTopic, window), config.replicationFactor),
   ]);
   const eventSchema = loadAvroSchema('register-event.avsc');
   // BACKWARD_TRANSITIVE: consumers upgrade first and read every older version (see README, schemas)
   const eventSchemaId = await registry.register(valueSubject(config.eventsTopic), eventSchema, 'BACKWARD_TRANSITIVE');
   const deadLetter = await createDeadLetterWriter({ registry, topic: config.deadLetterTopic, service: 'ingest' });
-  const seen = await loadSeenEventIds({ bus, admin, topic: config.seenTopic, window: dedupWindow(config), logger: log });
+  const seen = await loadSeenEventIds({ bus, admin, topic: config.seenTopic, window, logger: log });
   await admin.disconnect();
 
   const options = {
