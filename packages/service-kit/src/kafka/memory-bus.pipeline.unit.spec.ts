@@ -98,6 +98,28 @@ describe.each(policies)('transactional pipeline on the memory bus, $name', ({ co
     expect(pipeline.healthy()).toBe(false);
   });
 
+  it('commits to the end of a partition that ends in an aborted transaction, which the handler never sees', async () => {
+    const { bus, send } = await setUp();
+    const handled: string[] = [];
+    const pipeline = await start(bus, async (batch) => {
+      handled.push(...batch.messages.map((m) => m.value?.toString() ?? ''));
+      return toOutputs(batch);
+    });
+    await send(0, 8);
+    const upstream = await bus.transactionalProducer('upstream');
+    const aborted = await upstream.transaction();
+    await aborted.send(
+      Array.from({ length: PARTITIONS }, (_, p) => ({ topic: 'in', partition: p, key: `aborted-${p}`, value: 'aborted' })),
+    );
+    await aborted.abort();
+    await bus.settled();
+    expect(handled).not.toContain('aborted');
+    expect(outputs(bus)).toEqual({ values: expected(8), duplicates: [] });
+    await expectCommittedToEnd(bus); // past the aborted records and their markers
+    await pipeline.stop();
+    await upstream.disconnect();
+  });
+
   it('stays exactly-once across failed commits, also one that took effect while its answer was lost', async () => {
     const { bus, send } = await setUp();
     const pipeline = await start(bus);

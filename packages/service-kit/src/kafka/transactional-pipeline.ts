@@ -375,11 +375,63 @@ export async function startTransactionalPipeline({
     }
   };
 
+  /**
+   * Commits the offset after a fetched batch the handler never saw: every record in it was filtered out (an
+   * aborted transaction's, markers). Without this a partition that ends in an aborted transaction keeps a
+   * committed offset short of its end for good (lag 1 or more), and a restart reads the aborted range again.
+   * An open transaction takes the offset and commits now (such a batch mostly ends what there is to read);
+   * otherwise a transaction of offsets alone.
+   */
+  const commitSkipped = async (partition: number, next: bigint): Promise<void> => {
+    if (stopping) return;
+    const open = opens.get(partition);
+    if (open) {
+      if (next > open.nextOffset) open.nextOffset = next;
+      await commitOpen(open, 'no visible record', true);
+      return;
+    }
+    const entry = await producerFor(partition);
+    if (entry.committedTo !== undefined && entry.committedTo >= next) return;
+    let tx: Transaction | undefined;
+    try {
+      tx = await entry.producer.transaction();
+      if (!entry.checked) {
+        const committed = await committedOffset(partition);
+        entry.checked = true;
+        if (committed !== undefined && committed >= next) {
+          await tx.abort(); // nothing sent: ends only the local transaction
+          entry.committedTo = committed;
+          return;
+        }
+      }
+      await tx.sendOffsets(groupId, [{ topic, partition, offset: next.toString() }]);
+      await tx.commit();
+      entry.committedTo = next;
+      logger.trace({ partition, offset: next.toString() }, 'offsets of a batch with no visible record committed');
+    } catch (error) {
+      await tx?.abort().catch(() => {});
+      await discard(partition, entry.producer);
+      throw error;
+    }
+  };
+
+  /** per partition: lastOffset + 1 of the last batch handed to the handler, to tell the batches it never saw */
+  const handedTo = new Map<number, bigint>();
+  consumer.onProgress(({ topic: read, partition, lastOffset }) => {
+    const next = BigInt(lastOffset) + 1n;
+    if (read !== topic || next <= (handedTo.get(partition) ?? -1n)) return;
+    void inLane(partition, () => commitSkipped(partition, next)).catch((error: unknown) => {
+      // harmless: the next batch of the partition commits past the range anyway
+      logger.warn({ err: error, partition }, 'could not commit the offsets of a batch with no visible record');
+    });
+  });
+
   await consumer.run({
     autoCommit: false,
     partitionsConcurrently,
     eachBatch: async (batch, context) => {
-      if (batch.messages.length === 0) return;
+      if (batch.messages.length === 0) return; // committed when its progress is reported (commitSkipped)
+      handedTo.set(batch.partition, BigInt(batch.lastOffset) + 1n);
       endLost();
       await inLane(batch.partition, async () => {
         for (let tries = 1; ; tries++) {
