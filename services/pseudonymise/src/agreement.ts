@@ -27,6 +27,49 @@ export interface Condition {
   when: Predicate;
 }
 
+/** A day that comes every year (02-29 is refused): a peildatum or a delivery moment of an agreement. */
+export interface MonthDay {
+  month: number;
+  day: number;
+}
+
+/**
+ * provisional: institutions may still correct the enrolments, a later delivery of the same peildatum follows;
+ * definitive: the last delivery of the peildatum (Regeling art. 4 lid 1 onder e: after the accountant's check).
+ */
+export type SnapshotKind = 'provisional' | 'definitive';
+export const SNAPSHOT_KINDS = ['provisional', 'definitive'] as const satisfies readonly SnapshotKind[];
+
+export type Weekday = 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const satisfies readonly Weekday[];
+
+/**
+ * One peildatum of the study year and the moments its snapshot is delivered. The peildatum lies in the study
+ * year (1 Aug - 31 Jul): August to December in its first calendar year, January to July in the next. Each
+ * delivery moment is the first such day after the peildatum, so 1 Oct -> 15 Nov, 8 Mar, 8 Jul of one study
+ * year. A delivery is the snapshot as the register knew it at the start of that day (Europe/Amsterdam).
+ */
+export interface PeildatumDeliveries {
+  peildatum: MonthDay;
+  /** in the order they come after the peildatum; at most one definitive, and it is the last */
+  deliveries: readonly { at: MonthDay; kind: SnapshotKind }[];
+}
+
+/** When an agreement's snapshots (the enrolments standing on a peildatum) are delivered. */
+export interface SnapshotDeliveries {
+  peildata: readonly PeildatumDeliveries[];
+  /** every week on this day, the enrolments standing on that day as known at its start (PO and WEC: Regeling art. 7, "wekelijks") */
+  weekly: { weekday: Weekday } | null;
+}
+
 export interface Agreement {
   /** kebab-case id, equal to the file name */
   recipient: string;
@@ -47,6 +90,8 @@ export interface Agreement {
   ages: readonly AgeReference[];
   retention: { days: number };
   output: { topic: string };
+  /** snapshot deliveries on peildata; null: this recipient gets only its stream (S-BB, SVB, GGD) */
+  snapshots: SnapshotDeliveries | null;
   /** the file it was read from, for error messages and the register of processing */
   source: string;
 }

@@ -15,8 +15,15 @@ import {
   type Condition,
   IDENTITIES,
   type Identity,
+  type MonthDay,
+  type PeildatumDeliveries,
+  SNAPSHOT_KINDS,
+  type SnapshotDeliveries,
+  type SnapshotKind,
   TIME_PRECISIONS,
   type TimePrecision,
+  WEEKDAYS,
+  type Weekday,
 } from './agreement.ts';
 import { OUTPUT_FIELD_NAMES, OUTPUT_FIELDS, type OutputFieldName } from './output-fields.ts';
 import type { Predicate } from './predicates.ts';
@@ -41,8 +48,9 @@ const TOP_LEVEL_KEYS = [
   'ages',
   'retention',
   'output',
+  'snapshots',
 ] as const;
-const OPTIONAL_KEYS: readonly string[] = ['conditions', 'recordWhen', 'timePrecision', 'ages'];
+const OPTIONAL_KEYS: readonly string[] = ['conditions', 'recordWhen', 'timePrecision', 'ages', 'snapshots'];
 /** Far above any human age, so a typo such as 180 for 18 is caught. */
 const MAX_AGE_BELOW = 120;
 
@@ -145,15 +153,101 @@ function readConditions(r: Reader, value: unknown, fields: readonly OutputFieldN
   return conditions.length === value.length ? conditions : undefined;
 }
 
+/** MM-DD of a day that exists every year: 2001 is not a leap year, so 02-29 is refused. */
+function readMonthDay(r: Reader, value: unknown, path: string, also = ''): MonthDay | undefined {
+  const match = typeof value === 'string' ? MONTH_DAY.exec(value) : null;
+  if (!match) return r.problem(path, `must be ${also}a month-day MM-DD, not ${show(value)}`);
+  if (!parseIsoDate(`2001-${match[1]}-${match[2]}`).ok) return r.problem(path, `${value} is not a day that exists every year`);
+  return { month: Number(match[1]), day: Number(match[2]) };
+}
+
 function readAgeAt(r: Reader, value: unknown, path: string): AgeAt | undefined {
   if (value === 'event-date') return { kind: 'event-date' };
-  const match = typeof value === 'string' ? MONTH_DAY.exec(value) : null;
-  if (!match) return r.problem(path, `must be event-date or a month-day MM-DD, not ${show(value)}`);
-  const month = Number(match[1]);
-  const day = Number(match[2]);
-  // 2001 is not a leap year: a month-day must exist in every study year, so 02-29 is refused.
-  if (!parseIsoDate(`2001-${match[1]}-${match[2]}`).ok) return r.problem(path, `${value} is not a day that exists every year`);
-  return { kind: 'month-day', month, day };
+  const monthDay = readMonthDay(r, value, path, 'event-date or ');
+  return monthDay && { kind: 'month-day', ...monthDay };
+}
+
+const STUDY_YEAR_FIRST_MONTH = 8;
+/** Days from the start of the study year (1 Aug), in a year without 29 Feb: the order of month-days in it. */
+const studyYearDay = ({ month, day }: MonthDay): number =>
+  toEpochDay({ year: month >= STUDY_YEAR_FIRST_MONTH ? 2001 : 2002, month, day }) - toEpochDay('2001-08-01');
+/** Days from a peildatum to the first such month-day after it (1 to 364). */
+const daysAfter = (peildatum: MonthDay, at: MonthDay): number => (studyYearDay(at) - studyYearDay(peildatum) + 365) % 365;
+const showMonthDay = ({ month, day }: MonthDay) => `${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+
+function readPeildatum(r: Reader, value: unknown, path: string): PeildatumDeliveries | undefined {
+  const entry = r.mapping(value, path, ['peildatum', 'deliveries']);
+  if (entry === undefined) return undefined;
+  const peildatum = readMonthDay(r, entry.peildatum, `${path}.peildatum`);
+  if (!Array.isArray(entry.deliveries) || entry.deliveries.length === 0) {
+    return r.problem(`${path}.deliveries`, 'must be a non-empty list of { at: MM-DD, kind: provisional | definitive }');
+  }
+  const problemsBefore = r.problems.length;
+  const deliveries: { at: MonthDay; kind: SnapshotKind }[] = [];
+  entry.deliveries.forEach((item, i) => {
+    const itemPath = `${path}.deliveries[${i}]`;
+    const delivery = r.mapping(item, itemPath, ['at', 'kind']);
+    if (delivery === undefined) return;
+    const at = readMonthDay(r, delivery.at, `${itemPath}.at`);
+    const kind = SNAPSHOT_KINDS.includes(delivery.kind as SnapshotKind)
+      ? (delivery.kind as SnapshotKind)
+      : r.problem(`${itemPath}.kind`, `must be ${SNAPSHOT_KINDS.join(' or ')}, not ${show(delivery.kind)}`);
+    if (at === undefined || kind === undefined || peildatum === undefined) return;
+    const after = daysAfter(peildatum, at);
+    const previous = deliveries.at(-1);
+    if (after === 0) {
+      r.problem(`${itemPath}.at`, 'is the peildatum itself: a delivery comes after the day it is about');
+    } else if (previous !== undefined && after <= daysAfter(peildatum, previous.at)) {
+      // Each moment is the first such day after the peildatum: listed out of order, the YAML would say one
+      // thing to a reviewer and the schedule another.
+      r.problem(
+        `${itemPath}.at`,
+        `${showMonthDay(at)} must come after ${showMonthDay(previous.at)}; list the deliveries in the order they happen`,
+      );
+    } else if (previous?.kind === 'definitive') {
+      r.problem(`${itemPath}.kind`, `nothing comes after the definitive delivery on ${showMonthDay(previous.at)}`);
+    } else {
+      deliveries.push({ at, kind });
+    }
+  });
+  if (r.problems.length > problemsBefore || peildatum === undefined) return undefined;
+  return { peildatum, deliveries };
+}
+
+function readSnapshots(r: Reader, value: unknown): SnapshotDeliveries | null | undefined {
+  if (value === undefined || value === null) return null;
+  const snapshots = r.mapping(value, 'snapshots', ['peildata', 'weekly'], ['peildata', 'weekly']);
+  if (snapshots === undefined) return undefined;
+  if (snapshots.peildata === undefined && snapshots.weekly === undefined) {
+    return r.problem('snapshots', 'needs peildata, weekly or both; leave snapshots out for a recipient without snapshot deliveries');
+  }
+  const problemsBefore = r.problems.length;
+  const peildata: PeildatumDeliveries[] = [];
+  if (snapshots.peildata !== undefined) {
+    if (!Array.isArray(snapshots.peildata) || snapshots.peildata.length === 0) {
+      r.problem('snapshots.peildata', 'must be a non-empty list of { peildatum: MM-DD, deliveries: [...] }');
+    } else {
+      snapshots.peildata.forEach((item, i) => {
+        const read = readPeildatum(r, item, `snapshots.peildata[${i}]`);
+        if (read === undefined) return;
+        if (peildata.some((other) => showMonthDay(other.peildatum) === showMonthDay(read.peildatum))) {
+          r.problem(`snapshots.peildata[${i}].peildatum`, `${showMonthDay(read.peildatum)} is listed twice`);
+        } else {
+          peildata.push(read);
+        }
+      });
+    }
+  }
+  let weekly: SnapshotDeliveries['weekly'] = null;
+  if (snapshots.weekly !== undefined) {
+    const weeklyMap = r.mapping(snapshots.weekly, 'snapshots.weekly', ['weekday']);
+    if (weeklyMap !== undefined) {
+      if (WEEKDAYS.includes(weeklyMap.weekday as Weekday)) weekly = { weekday: weeklyMap.weekday as Weekday };
+      else r.problem('snapshots.weekly.weekday', `must be one of ${WEEKDAYS.join(', ')}, not ${show(weeklyMap.weekday)}`);
+    }
+  }
+  if (r.problems.length > problemsBefore) return undefined;
+  return { peildata, weekly };
 }
 
 function readAges(r: Reader, value: unknown): AgeReference[] | undefined {
@@ -236,6 +330,7 @@ export function parseAgreement(text: string, fileName: string): Agreement {
         ? (top.timePrecision as TimePrecision)
         : r.problem('timePrecision', `must be ${TIME_PRECISIONS.join(', ')}, not ${show(top.timePrecision)}`);
   const ages = readAges(r, top.ages);
+  const snapshots = readSnapshots(r, top.snapshots);
   checkFieldRules(r, { identity, fields: fieldNames, events, ages });
 
   const retentionMap = r.mapping(top.retention, 'retention', ['days']);
@@ -263,7 +358,8 @@ export function parseAgreement(text: string, fileName: string): Agreement {
     timePrecision === undefined ||
     ages === undefined ||
     days === undefined ||
-    topic === undefined
+    topic === undefined ||
+    snapshots === undefined
   ) {
     throw new AgreementError(fileName, r.problems.length > 0 ? r.problems : ['incomplete agreement']);
   }
@@ -283,6 +379,7 @@ export function parseAgreement(text: string, fileName: string): Agreement {
     ages,
     retention: { days },
     output: { topic },
+    snapshots,
     source: fileName,
   };
 }

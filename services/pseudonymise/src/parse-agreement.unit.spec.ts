@@ -222,3 +222,118 @@ describe('duplicate recipients', () => {
     expect(() => assertUniqueRecipients([ggd, { ...ggd, source: 'other/ggd-jeugdgezondheid.yaml' }])).toThrow(AgreementError);
   });
 });
+
+describe('snapshot deliveries (delivery moments per peildatum, Regeling art. 4 and 7)', () => {
+  const agreements = () => loadAgreements(AGREEMENTS);
+  const byId = (id: string) => agreements().find((a) => a.recipient === id)!;
+  const moments = (a: Agreement) =>
+    a.snapshots?.peildata.map((p) => ({
+      peildatum: `${p.peildatum.month}-${p.peildatum.day}`,
+      deliveries: p.deliveries.map((d) => `${d.at.month}-${d.at.day} ${d.kind}`),
+    }));
+  const withSnapshots = (snapshots: unknown) =>
+    ggdWith((a) => {
+      a.snapshots = snapshots;
+    });
+
+  it('given the Minister file, then 1 Oct goes on 15 Nov and 8 Mar provisionally and 8 Jul definitively, 1 Feb on 8 Mar and 8 Jul', () => {
+    expect(moments(byId('ocw-minister'))).toEqual([
+      { peildatum: '10-1', deliveries: ['11-15 provisional', '3-8 provisional', '7-8 definitive'] },
+      { peildatum: '2-1', deliveries: ['3-8 provisional', '7-8 definitive'] },
+    ]);
+    expect(byId('ocw-minister').snapshots?.weekly).toBeNull();
+  });
+
+  it('given the Inspectie file, then each quarter of the study year has a provisional and a definitive delivery', () => {
+    expect(moments(byId('inspectie-onderwijs'))?.map((p) => p.peildatum)).toEqual(['8-1', '11-1', '2-1', '5-1']);
+    for (const p of moments(byId('inspectie-onderwijs')) ?? []) expect(p.deliveries.at(-1)).toBe('7-8 definitive');
+  });
+
+  it('given the stream recipients (S-BB, SVB, GGD), then they have no snapshot deliveries', () => {
+    for (const id of ['sbb-stagemarkt', 'svb-kostendelersnorm', 'ggd-jeugdgezondheid']) expect(byId(id).snapshots).toBeNull();
+  });
+
+  it('given a weekly schedule, when parsed, then its weekday is read, with or without peildata', () => {
+    const weekly = parseAgreement(withSnapshots({ weekly: { weekday: 'monday' } }), 'ggd-jeugdgezondheid.yaml');
+    expect(weekly.snapshots).toEqual({ peildata: [], weekly: { weekday: 'monday' } });
+    const both = parseAgreement(
+      withSnapshots({
+        weekly: { weekday: 'friday' },
+        peildata: [{ peildatum: '10-01', deliveries: [{ at: '11-15', kind: 'definitive' }] }],
+      }),
+      'ggd-jeugdgezondheid.yaml',
+    );
+    expect(both.snapshots?.weekly).toEqual({ weekday: 'friday' });
+    expect(both.snapshots?.peildata).toHaveLength(1);
+  });
+
+  it('given a peildatum that does not exist every year, or a bad kind or weekday, when parsed, then each is named', () => {
+    const problems = problemsOf(
+      withSnapshots({
+        weekly: { weekday: 'maandag' },
+        peildata: [{ peildatum: '02-29', deliveries: [{ at: '03-08', kind: 'voorlopig' }] }],
+      }),
+    );
+    expect(problems).toContain('snapshots.peildata[0].peildatum: 02-29 is not a day that exists every year');
+    expect(problems.join()).toMatch(/snapshots\.peildata\[0\]\.deliveries\[0\]\.kind: must be provisional or definitive, not "voorlopig"/);
+    expect(problems.join()).toMatch(/snapshots\.weekly\.weekday: must be one of monday, .*not "maandag"/);
+  });
+
+  it('given deliveries out of order, after the definitive one, or on the peildatum itself, when parsed, then each is refused', () => {
+    const problems = problemsOf(
+      withSnapshots({
+        peildata: [
+          {
+            peildatum: '10-01',
+            deliveries: [
+              { at: '03-08', kind: 'provisional' },
+              { at: '11-15', kind: 'provisional' },
+            ],
+          },
+          {
+            peildatum: '02-01',
+            deliveries: [
+              { at: '02-01', kind: 'provisional' },
+              { at: '07-08', kind: 'definitive' },
+              { at: '07-20', kind: 'provisional' },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(problems).toEqual([
+      'snapshots.peildata[0].deliveries[1].at: 11-15 must come after 03-08; list the deliveries in the order they happen',
+      'snapshots.peildata[1].deliveries[0].at: is the peildatum itself: a delivery comes after the day it is about',
+      'snapshots.peildata[1].deliveries[2].kind: nothing comes after the definitive delivery on 07-08',
+    ]);
+  });
+
+  it('given a delivery in the next calendar year that is still the first such day after the peildatum, then it is in order', () => {
+    // 1 May, then 8 Jul, then 15 Sep: the last is in the next study year, still less than a year on
+    const parsed = parseAgreement(
+      withSnapshots({
+        peildata: [
+          {
+            peildatum: '05-01',
+            deliveries: [
+              { at: '07-08', kind: 'provisional' },
+              { at: '09-15', kind: 'definitive' },
+            ],
+          },
+        ],
+      }),
+      'ggd-jeugdgezondheid.yaml',
+    );
+    expect(parsed.snapshots?.peildata[0]?.deliveries.map((d) => d.kind)).toEqual(['provisional', 'definitive']);
+  });
+
+  it('given a peildatum listed twice, an empty snapshots mapping, or an unknown key, when parsed, then it is refused', () => {
+    const twice = { peildatum: '10-01', deliveries: [{ at: '11-15', kind: 'definitive' }] };
+    expect(problemsOf(withSnapshots({ peildata: [twice, twice] }))).toEqual(['snapshots.peildata[1].peildatum: 10-01 is listed twice']);
+    expect(problemsOf(withSnapshots({})).join()).toMatch(/snapshots: needs peildata, weekly or both/);
+    expect(problemsOf(withSnapshots({ monthly: true })).join()).toMatch(/snapshots\.monthly: unknown key/);
+    expect(problemsOf(withSnapshots({ peildata: [{ peildatum: '10-01', deliveries: [] }] })).join()).toMatch(
+      /snapshots\.peildata\[0\]\.deliveries: must be a non-empty list/,
+    );
+  });
+});
