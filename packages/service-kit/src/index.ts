@@ -12,7 +12,6 @@ export { waitForTopic } from './kafka/wait-for-topic.ts';
 export { assertStackReachable } from './lifecycle/reachability.ts';
 export { type RunningService, runService } from './lifecycle/run-service.ts';
 export { onShutdown } from './lifecycle/shutdown.ts';
-export * from './metrics/index.ts';
 export { createLogger, type Logger, type LoggerOptions } from './log/logger.ts';
 export { isPersonKey, REDACTED, redact, scrubText } from './log/redact.ts';
 export * from './registry/dead-letter.ts';
