@@ -44,6 +44,14 @@ export const TOPIC_CLASSES: Readonly<Record<TopicClass, { personData: boolean; h
 /** Recipient topics are not catalogue entries: each agreement names its own (agreements/*.yaml). */
 export const RECIPIENT_TOPIC_PREFIX = 'recipient.';
 
+/**
+ * Snapshot topics, one per snapshot delivery when `npm run deliveries` is asked to write them too:
+ * `snapshot.<recipient>.<peildatum>.<delivery date>`, the snapshot's rows (JSON, keyed by the recipient's enrolment
+ * pseudonym) in one partition, in the file's order. They hold one recipient's records, like its recipient topic
+ * (class recipient), but are not shaped like it: a snapshot is a table on a date, not a stream of changes.
+ */
+export const SNAPSHOT_TOPIC_PREFIX = 'snapshot.';
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const topics = {
@@ -117,6 +125,18 @@ export const topics = {
     description:
       'one entry per delivered canonical event: its eventId and, per recipient, legal basis, purpose, fields sent, time; no person identifier',
   },
+  snapshotDeliveries: {
+    name: 'audit.snapshot-deliveries.v1',
+    class: 'audit',
+    key: 'delivery id "<recipient>/<peildatum>/<delivery date>"',
+    value: 'Avro nl.onderwijs.register.v1.audit.SnapshotDelivery (schemas/audit-snapshot-delivery.avsc)',
+    partitions: 1,
+    // both the audit of snapshot deliveries and their ledger: an id found here is never delivered again, so each
+    // entry is kept (compacted, one per id) instead of deleted after some years
+    config: { 'cleanup.policy': 'compact' },
+    description:
+      'one entry per snapshot delivery (npm run deliveries): recipient, legal basis, purpose, peildatum, knowledge time, rows, checksum, fields; no person identifier',
+  },
   feedStagemarkt: {
     name: 'feed.sbb-stagemarkt.v1',
     class: 'feed',
@@ -152,14 +172,17 @@ export type TopicName = (typeof topics)[keyof typeof topics]['name'];
 const classByName = new Map<string, TopicClass>(Object.values(topics).map((t: TopicEntry) => [t.name, t.class]));
 
 /**
- * The class of a topic by its name: a catalogue entry's, `recipient` for any `recipient.*` topic, and
+ * The class of a topic by its name: a catalogue entry's, `recipient` for any `recipient.*` or `snapshot.*` topic, and
  * `unknown` for anything else (a renamed copy, another team's topic): a caller must treat that as holding
  * person data, because nothing says it does not.
  */
 export function topicClass(name: string): TopicClass | 'unknown' {
   const known = classByName.get(name);
   if (known !== undefined) return known;
-  return name.startsWith(RECIPIENT_TOPIC_PREFIX) && name.length > RECIPIENT_TOPIC_PREFIX.length ? 'recipient' : 'unknown';
+  for (const prefix of [RECIPIENT_TOPIC_PREFIX, SNAPSHOT_TOPIC_PREFIX]) {
+    if (name.startsWith(prefix) && name.length > prefix.length) return 'recipient';
+  }
+  return 'unknown';
 }
 
 /** Whether a topic of this class holds person data; an unknown topic does, until shown otherwise. */

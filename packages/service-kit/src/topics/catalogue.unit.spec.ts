@@ -34,6 +34,12 @@ describe('topic classes', () => {
     expect(topicClass('recipient.')).toBe('unknown');
   });
 
+  it("given a per-delivery snapshot topic, then it holds a recipient's records too", () => {
+    expect(topicClass('snapshot.ocw-minister.2026-10-01.2026-11-15')).toBe('recipient');
+    expect(topicClass('snapshot.')).toBe('unknown');
+    expect(topicClass('audit.snapshot-deliveries.v1')).toBe('audit');
+  });
+
   it('given any other name, then the class is unknown, and unknown holds person data', () => {
     for (const name of ['dev.raw.v1', 'register.raw.v1.copy', 'audit.deliveries.v1', 'Register.raw.v1', '']) {
       expect(topicClass(name)).toBe('unknown');
