@@ -12,6 +12,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Admin, ConsumedMessage, Consumer, MessageBus } from '@register-feeds/service-kit';
+import { decodeFeedValue } from './feed-value.ts';
 import type { Projection } from './projections/index.ts';
 
 export interface FeedRecord {
@@ -97,7 +98,7 @@ export async function startFeedReplica({
       if (pending.get(key) === value) pending.delete(key);
       return; // what this instance published is newer than anything before it in the feed
     }
-    projection.load(state, key, value === null ? null : JSON.parse(value));
+    projection.load(state, key, value === null ? null : decodeFeedValue(projection, value));
     version++;
   };
 
@@ -138,7 +139,7 @@ export async function startFeedReplica({
       for (const { key, value } of records) {
         // already read back (the follower was quicker than this call): nothing left to wait for
         if (!readSincePublish.has(key) || readSincePublish.get(key) !== value) pending.set(key, value);
-        projection.load(state, key, value === null ? null : JSON.parse(value));
+        projection.load(state, key, value === null ? null : decodeFeedValue(projection, value));
       }
       readSincePublish.clear();
     },

@@ -1,4 +1,5 @@
 import { type Admin, followTopic, type MessageBus } from '@register-feeds/service-kit';
+import { decodeFeedValue } from './feed-value.ts';
 import type { Projection } from './projections/index.ts';
 
 /** A projection's state read back from its compacted feed: the last value per key, tombstones dropped. */
@@ -54,6 +55,6 @@ async function readFeed({
 /** A state of rows parsed anew, so that no two states share a row object. */
 function loadState(projection: Projection<unknown>, rows: Map<string, string>): unknown {
   const state = projection.emptyState();
-  for (const [key, row] of rows) projection.load(state, key, JSON.parse(row));
+  for (const [key, row] of rows) projection.load(state, key, decodeFeedValue(projection, row));
   return state;
 }

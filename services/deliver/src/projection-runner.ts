@@ -19,6 +19,7 @@ import {
   waitForTopic,
 } from '@register-feeds/service-kit';
 import { type FeedRecord, startFeedReplica } from './feed-replica.ts';
+import { encodeFeedValue } from './feed-value.ts';
 import type { Change, Projection, Writers } from './projections/index.ts';
 import { furthest, RebuildRefusedError, type RebuildReport, rebuildProjection } from './rebuild.ts';
 import { createTurns } from './turns.ts';
@@ -217,7 +218,7 @@ export async function startProjection({
   const feedMessage = ([key, row]: FeedChange, now: number): OutgoingMessage => ({
     topic: feed.name,
     key,
-    value: row === null ? null : JSON.stringify(row),
+    value: row === null ? null : encodeFeedValue(projection, row),
     timestamp: feedTimestamp(now),
   });
 
@@ -257,7 +258,7 @@ export async function startProjection({
 
   /** After a commit: the replica takes the feed changes just committed, before the follower reads them back. */
   function publish(changes: Iterable<FeedChange>): void {
-    replica.publish([...changes].map(([key, row]): FeedRecord => ({ key, value: row === null ? null : JSON.stringify(row) })));
+    replica.publish([...changes].map(([key, row]): FeedRecord => ({ key, value: row === null ? null : encodeFeedValue(projection, row) })));
   }
 
   let edge: Edge | undefined;

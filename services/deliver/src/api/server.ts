@@ -1,12 +1,16 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type EpochDay, parseIsoDate, toEpochDay } from '@register-feeds/register-model';
 import type { Logger } from '@register-feeds/service-kit';
 import type { RunningProjection } from '../projection-runner.ts';
+import { publicRow } from '../projections/row-shape.ts';
 import { RebuildRefusedError } from '../rebuild.ts';
 import { createAuthenticator } from './auth.ts';
 import { createCursorCodec } from './cursor.ts';
+import { createEtagger, noneMatch } from './etag.ts';
 import { renderMetrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
 import { PROBLEM_CONTENT_TYPE, type Problem, problems, rawProblemResponse } from './problem.ts';
 import { page, parseLimit } from './query.ts';
 import { decodeComponent, parseRequestTarget } from './request-target.ts';
@@ -33,6 +37,10 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
+/** The document is the same for every server (see openapi.ts): made once, with a strong tag of its bytes. */
+const OPENAPI_TEXT = JSON.stringify(openApiDocument());
+const OPENAPI_ETAG = `"${createHash('sha256').update(OPENAPI_TEXT).digest('base64url').slice(0, 27)}"`;
+
 const METRICS = 'metrics';
 const RESERVED_PARAMETERS = new Set(['limit', 'cursor', 'peildatum']);
 
@@ -49,32 +57,45 @@ const ok = (body: unknown, type = 'application/json'): Reply => ({ status: 200, 
  * The read API: per recipient, its rows (paged, filtered) and one row; health, readiness and metrics.
  *   GET /v1/<recipient>/rows?limit=&cursor=&<field>=<value>[&peildatum=YYYY-MM-DD]
  *   GET /v1/<recipient>/rows/<key>
- *   GET /health · GET /ready · GET /metrics (metrics token)
+ *   GET /health · GET /ready · GET /metrics (metrics token) · GET /openapi.json (no token: openapi.ts)
  *   POST /admin/rebuild/<recipient> (metrics token): starts a rebuild beside the live projection (202)
  *   GET /admin/rebuild/<recipient> (metrics token): the last rebuild's status and figures
  *
  * Hostile input is answered, never fatal: every request gets a response, every error is an RFC 9457
  * problem (problem.ts) whose detail never repeats the input, and what node's parser refuses before a
  * request exists (garbage, oversized headers, bad methods) is answered on the socket (`clientError`).
- * Row reads need the recipient's own token; every refusal is the same 401 (see auth.ts). Bodies, paths
+ * Rows leave as the recipients' public rows (projections/row-shape.ts: ISO dates, no versions), with a
+ * weak ETag; If-None-Match with it gives 304 without a body (etag.ts). Row reads need the recipient's own token; every refusal is the same 401 (see auth.ts). Bodies, paths
  * and queries are never logged: they hold person data (an SVB row key is a BSN).
  */
 export function createApiServer({ projections, tokens, metricsToken, rowsOn, ready, logger }: ApiOptions): Server {
   const recipientOf = createAuthenticator(tokens);
   const metricsHolderOf = createAuthenticator(new Map(metricsToken === undefined ? [] : [[metricsToken, METRICS]]));
   const cursors = createCursorCodec(tokens.keys());
+  const etagOf = createEtagger(tokens.keys());
   const log = logger.child({ component: 'api' });
   // A projection's rows in key order, kept while its replica's version stays: sorting every row on each
   // request made a poll every 10 ms enough to saturate deliver at a few thousand rows (bench:pipeline).
+  // The public rows are kept with them: converting every row (dates, versions out) is as costly as sorting.
   const sorted = new Map<string, { state: unknown; version: number; rows: [string, unknown][] }>();
+  const publicRows = (running: RunningProjection, rows: Iterable<[string, unknown]>): [string, unknown][] => {
+    const shape = running.projection.shape;
+    return shape === undefined ? [...rows] : [...rows].map(([key, row]) => [key, publicRow(shape, row)]);
+  };
   const sortedRows = (running: RunningProjection, state: unknown): [string, unknown][] => {
     const version = running.version?.();
-    if (version === undefined) return running.projection.rows(state);
+    if (version === undefined) return publicRows(running, running.projection.rows(state));
     const kept = sorted.get(running.recipient);
     if (kept && kept.state === state && kept.version === version) return kept.rows;
-    const rows = running.projection.rows(state);
+    const rows = publicRows(running, running.projection.rows(state));
     sorted.set(running.recipient, { state, version, rows });
     return rows;
+  };
+  /** 200 with a weak tag over what the answer means (`meaning`), or 304 when the client has that tag already. */
+  const tagged = (req: IncomingMessage, recipient: string, body: unknown, meaning: string): Reply => {
+    const etag = etagOf(recipient, meaning);
+    if (noneMatch(req.headers['if-none-match'], etag)) return { status: 304, body: '', headers: { etag } };
+    return { status: 200, body, type: 'application/json', headers: { etag } };
   };
 
   const route = (req: IncomingMessage): Reply => {
@@ -93,6 +114,9 @@ export function createApiServer({ projections, tokens, metricsToken, rowsOn, rea
     switch (target.path) {
       case '/health':
         return ok({ status: 'ok' });
+      case '/openapi.json':
+        if (noneMatch(req.headers['if-none-match'], OPENAPI_ETAG)) return { status: 304, body: '', headers: { etag: OPENAPI_ETAG } };
+        return { status: 200, body: OPENAPI_TEXT, type: 'application/json', headers: { etag: OPENAPI_ETAG } };
       case '/ready':
         return ready() ? ok({ status: 'ready' }) : problem(problems.notReady);
       case '/metrics':
@@ -122,12 +146,18 @@ export function createApiServer({ projections, tokens, metricsToken, rowsOn, rea
       peildatum = toEpochDay(parsed.date);
     }
     const state = running.state();
-    const rows = rowsOn?.(recipient, state, peildatum) ?? sortedRows(running, state);
+    const on = rowsOn?.(recipient, state, peildatum);
+    const rows = on === undefined ? sortedRows(running, state) : publicRows(running, on);
 
     if (match[2] !== undefined) {
       const key = decodeComponent(match[2], false);
       if (key === undefined) return problem(problems.badKey);
-      for (const [k, row] of rows) if (k === key) return ok({ key, row });
+      for (const [k, row] of rows) {
+        if (k === key) {
+          const body = { key, row };
+          return tagged(req, recipient, body, JSON.stringify(body));
+        }
+      }
       return problem(problems.noSuchRow);
     }
     const limitText = single('limit');
@@ -138,7 +168,9 @@ export function createApiServer({ projections, tokens, metricsToken, rowsOn, rea
     const after = cursor.value === undefined ? undefined : cursors.open(recipient, cursor.value);
     if (cursor.value !== undefined && after === undefined) return problem(problems.badCursor);
     const filters = target.query.filter(([name]) => !RESERVED_PARAMETERS.has(name));
-    return ok(page(rows, { filters, limit, after, cursorOf: (key) => cursors.seal(recipient, key) }));
+    const result = page(rows, { filters, limit, after, cursorOf: (key) => cursors.seal(recipient, key) });
+    // the rows and whether more follow; not the cursor's bytes, which are new on every answer (etag.ts)
+    return tagged(req, recipient, result, JSON.stringify([result.rows, result.next !== undefined]));
   };
 
   /** The operator's rebuild (rebuild.ts), behind the metrics token: an operator's, never a recipient's. */
@@ -164,6 +196,12 @@ export function createApiServer({ projections, tokens, metricsToken, rowsOn, rea
   };
 
   const write = (res: ServerResponse, reply: Reply) => {
+    if (reply.status === 304) {
+      // no body, so no content type or length (RFC 9110 15.4.5)
+      res.writeHead(304, { 'cache-control': 'no-store', ...reply.headers });
+      res.end();
+      return;
+    }
     const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, {
       'content-type': reply.type ?? 'application/json',

@@ -32,6 +32,7 @@ import type { EpochDay, Leerweg, Naam, Sector } from '@register-feeds/register-m
 import { isAdultOn } from './age.ts';
 import { checksumOf } from './canonical-json.ts';
 import { type Change, changeList, type Projection, sortedEntries } from './projection.ts';
+import { ggdShape } from './row-shapes.ts';
 import { compareVersions, isNewer, type Version, versionOf } from './version.ts';
 
 export const RECIPIENT = 'ggd-jeugdgezondheid';
@@ -261,6 +262,7 @@ export const ggd: GgdProjection = {
   rows,
   checksum,
   size,
+  shape: ggdShape,
   sweep,
   rowsOn,
 };

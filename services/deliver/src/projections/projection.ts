@@ -9,6 +9,7 @@
 export type { RecordEnvelope } from '@register-feeds/contracts';
 
 import { sameJson } from './canonical-json.ts';
+import type { RowShape } from './row-shape.ts';
 
 /** One changed row of the feed. row null: the row left the projection (a tombstone in the compacted feed). */
 export interface Change<Row> {
@@ -34,6 +35,11 @@ export interface Projection<Row, State = unknown, Rec = unknown> {
   checksum(state: State): string;
   /** the number of rows */
   size(state: State): number;
+  /**
+   * The rows' public fields and internal versions (row-shape.ts): how a row is written to the feed and
+   * shown by the read API. Without one (test projections), rows go out as they are kept.
+   */
+  shape?: RowShape;
 }
 
 const byKey = <Row>([a]: [string, Row], [b]: [string, Row]): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -24,6 +24,7 @@ import type { Leerbedrijf, StagemarktRecord } from '@register-feeds/contracts';
 import type { EpochDay, Leerweg } from '@register-feeds/register-model';
 import { checksumOf } from './canonical-json.ts';
 import { type Change, changeList, type Projection, putRow, sortedEntries } from './projection.ts';
+import { stagemarktShape } from './row-shapes.ts';
 import { isNewer, newestVersion, type Version, versionOf } from './version.ts';
 
 export const RECIPIENT = 'sbb-stagemarkt';
@@ -280,4 +281,5 @@ export const stagemarkt: Projection<StagemarktRow, StagemarktState, StagemarktRe
   rows,
   checksum,
   size,
+  shape: stagemarktShape,
 };

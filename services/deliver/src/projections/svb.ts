@@ -47,6 +47,7 @@ import type { SvbRecord } from '@register-feeds/contracts';
 import type { EpochDay, IdentificatieSoort, Sector } from '@register-feeds/register-model';
 import { checksumOf } from './canonical-json.ts';
 import { type Change, changeList, type Projection, sortedEntries } from './projection.ts';
+import { svbShape } from './row-shapes.ts';
 import { isNewer, type Version, versionOf } from './version.ts';
 
 export const RECIPIENT = 'svb-kostendelersnorm';
@@ -239,4 +240,5 @@ export const svb: Projection<SvbRow, SvbState, SvbRecord> = {
   rows,
   checksum,
   size,
+  shape: svbShape,
 };
