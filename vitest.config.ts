@@ -10,6 +10,7 @@ export default defineConfig({
           name: 'unit',
           // unit tests first: they are quick and say most about a broken change
           sequence: { groupOrder: 0 },
+          setupFiles: ['test/setup/quiet.ts'],
           include: [
             'packages/*/src/**/*.unit.spec.ts',
             'services/*/src/**/*.unit.spec.ts',
@@ -26,6 +27,8 @@ export default defineConfig({
           include: ['packages/*/src/**/*.int.spec.ts', 'services/*/src/**/*.int.spec.ts', 'test/**/*.int.spec.ts', 'test/**/*.e2e.spec.ts'],
           environment: 'node',
           globalSetup: ['test/setup/stack.ts'],
+          // service logs silent unless TEST_LOG_LEVEL is set; child processes' output shown only on failure
+          setupFiles: ['test/setup/quiet.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // one test file at a time: on two cores the broker, the registry, the services under test and

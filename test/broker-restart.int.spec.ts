@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyAgreements } from './support/agreements.ts';
 import { ingestPartitionKeyFile } from './support/ingest-key.ts';
 import { rawEvents } from './support/raw-events.ts';
-import { readAll, uniqueName, waitFor } from './support/stack.ts';
+import { keepOutput, readAll, uniqueName, waitFor } from './support/stack.ts';
 
 // BROKER KILL TEST (issue 12, part 1), on a stack of its OWN (own STACK_HOME under /tmp, own ports), never the
 // shared one: ingest and pseudonymise run as child processes on a steady load; the broker is killed (SIGKILL)
@@ -70,8 +70,9 @@ function startService(name: string, env: Record<string, string>) {
   const child = spawn(process.execPath, [`services/${name}/src/main.ts`], {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ['ignore', log, 'inherit'],
+    stdio: ['ignore', log, 'pipe'],
   });
+  keepOutput(child, name);
   closeSync(log);
   children.push(child);
   const exit = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));

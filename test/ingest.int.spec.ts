@@ -7,7 +7,7 @@ import { type Admin, createLogger, loadConfig } from '@register-feeds/service-ki
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestPartitionKeyFile } from './support/ingest-key.ts';
 import { rawEvents } from './support/raw-events.ts';
-import { groupCaughtUp, readAll as readAllFrom, testStack, uniqueName, waitFor } from './support/stack.ts';
+import { groupCaughtUp, keepOutput, readAll as readAllFrom, testStack, uniqueName, waitFor } from './support/stack.ts';
 
 // Ingest on the real stack: good events come out once, in order per person, as Avro readable through the
 // registry; bad ones are dead-lettered with their reasons; nothing is missing; a killed ingest loses and
@@ -129,7 +129,10 @@ describe('ingest', () => {
     await publishLines(env.RAW_TOPIC, lines.slice(0, third));
 
     const startProcess = (): ChildProcess =>
-      spawn(process.execPath, ['services/ingest/src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+      keepOutput(
+        spawn(process.execPath, ['services/ingest/src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }),
+        'ingest',
+      );
 
     // first run: killed hard (no shutdown, no commit) once some output is committed
     const first = startProcess();

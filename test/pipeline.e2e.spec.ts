@@ -38,9 +38,10 @@ const base = { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUr
 const topic = {
   raw: `${id}.raw`,
   events: `${id}.events`,
-  stagemarkt: `recipient.sbb-stagemarkt.v${version}`,
-  svb: `recipient.svb-kostendelersnorm.v${version}`,
-  ggd: `recipient.ggd-jeugdgezondheid.v${version}`,
+  // the agreements' recipient.<id>.v<N> behind this test's id: a name of its own, never a production-shaped one
+  stagemarkt: `${id}.recipient.sbb-stagemarkt.v${version}`,
+  svb: `${id}.recipient.svb-kostendelersnorm.v${version}`,
+  ggd: `${id}.recipient.ggd-jeugdgezondheid.v${version}`,
 };
 
 // "today" for pseudonymise's delivery date and deliver's GGD sweep: fixed, so the lists do not depend on the day the test runs
@@ -67,7 +68,7 @@ const deliverConfig = (feedPrefix: string, groupPrefix: string) =>
 beforeAll(async () => {
   admin = await bus.admin();
   agreementsDir = copyAgreements(mkdtempSync(join(tmpdir(), 'e2e-agreements-')), version);
-  const agreements = loadAgreements(agreementsDir);
+  const agreements = loadAgreements(agreementsDir).map((a) => ({ ...a, output: { topic: `${id}.${a.output.topic}` } }));
   ingest = await startIngest({
     config: loadConfig(ingestSettings, {
       ...base,

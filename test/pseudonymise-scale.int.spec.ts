@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyAgreements } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
 import { rawEvents } from './support/raw-events.ts';
-import { groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
+import { groupCaughtUp, keepOutput, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
 // Scaling pseudonymise out and in (issue 12, part 2), on the shared stack: a second instance joins the group
 // of a first under load, takes some partitions (its transactional producers, one id per partition, fence the
@@ -34,8 +34,9 @@ afterAll(async () => {
 function startInstance(env: Record<string, string>) {
   const child = spawn(process.execPath, ['services/pseudonymise/src/main.ts'], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  keepOutput(child, 'pseudonymise');
   children.push(child);
   let out = '';
   const running = new Promise<void>((resolve) => {

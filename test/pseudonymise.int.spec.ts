@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyAgreements } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
 import { rawEvents, testBsn } from './support/raw-events.ts';
-import { groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
+import { groupCaughtUp, keepOutput, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
 // Pseudonymise on the real stack: one enrolment and one BPV event fan out to the five recipients, each
 // with exactly its fields, its own pseudonym, record ids and correct ages; the GGD gets nothing about a
@@ -297,10 +297,13 @@ describe('pseudonymise', () => {
     await publishCanonical(bus, registry, env.EVENTS_TOPIC, events.slice(0, third));
 
     const start = (): ChildProcess =>
-      spawn(process.execPath, ['services/pseudonymise/src/main.ts'], {
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      keepOutput(
+        spawn(process.execPath, ['services/pseudonymise/src/main.ts'], {
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+        'pseudonymise',
+      );
     const first = start();
     await waitFor(
       'some committed progress before the kill',

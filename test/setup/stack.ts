@@ -1,15 +1,21 @@
 import { execFile } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
+import { enterRun, leaveRun, processIsAlive, type RunsDir } from './concurrent-runs.ts';
+import { leftovers, summaryLine } from './leftovers.ts';
+import { inventoryOf, productionNames, removeLeftovers } from './stack-inventory.ts';
 
 /**
  * Where integration tests get their Kafka broker and schema registry, in this order:
  *  1. KAFKA_BROKERS and SCHEMA_REGISTRY_URL, when both are set (a stack someone else runs);
  *  2. a Docker engine, through testcontainers (apache/kafka + apicurio/apicurio-registry);
  *  3. the project's own scripts (stack/stack.sh): reused when already up, else started and stopped again.
- * Whatever this setup starts, its teardown stops.
+ * Whatever this setup starts, its teardown stops. A stack it did not start (1, or 3 when already up) is
+ * left as it was found: the topics, consumer groups and registry subjects that appeared during the run are
+ * deleted at the end (production names never; with other runs on the same stack, the last one out cleans up).
  */
 
 declare module 'vitest' {
@@ -29,6 +35,8 @@ interface Stack {
   brokers: string;
   registryUrl: string;
   source: string;
+  /** someone else's stack: leave it as it was found */
+  borrowed: boolean;
   stop: () => Promise<void>;
 }
 
@@ -38,14 +46,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kafkaBrokers', stack.brokers);
   project.provide('schemaRegistryUrl', stack.registryUrl);
   project.provide('stackSource', stack.source);
-  return stack.stop;
+  if (!stack.borrowed) return stack.stop;
+  const runs: RunsDir = {
+    dir: join(tmpdir(), 'register-feeds-test-runs', stack.brokers.replace(/[^A-Za-z0-9.-]+/g, '_')),
+    pid: process.pid,
+    isAlive: processIsAlive,
+  };
+  enterRun(runs, await inventoryOf(stack.brokers, stack.registryUrl));
+  return async () => {
+    const { baseline, stillRunning } = leaveRun(runs);
+    if (baseline === undefined) {
+      const why = stillRunning > 0 ? `${stillRunning} other test run(s) on this stack will` : 'no baseline: nothing';
+      process.stderr.write(`test stack: left for cleanup (${why} clean up)\n`);
+      return;
+    }
+    const left = leftovers(baseline, await inventoryOf(stack.brokers, stack.registryUrl), productionNames(root));
+    process.stderr.write(`${summaryLine(await removeLeftovers(stack.brokers, stack.registryUrl, left))}\n`);
+  };
 }
 
 async function fromEnvironment(): Promise<Stack | undefined> {
   const brokers = process.env.KAFKA_BROKERS;
   const registryUrl = process.env.SCHEMA_REGISTRY_URL;
   if (!brokers || !registryUrl) return undefined;
-  return { brokers, registryUrl, source: 'environment', stop: async () => {} };
+  return { brokers, registryUrl, source: 'environment', borrowed: true, stop: async () => {} };
 }
 
 async function fromContainers(): Promise<Stack | undefined> {
@@ -68,6 +92,7 @@ async function fromContainers(): Promise<Stack | undefined> {
     brokers: `${kafka.getHost()}:${kafka.getMappedPort(9093)}`,
     registryUrl: `http://${registry.getHost()}:${registry.getMappedPort(8080)}/apis/ccompat/v7`,
     source: 'testcontainers',
+    borrowed: false,
     stop: async () => {
       await registry.stop();
       await kafka.stop();
@@ -83,7 +108,7 @@ async function fromLocalScripts(): Promise<Stack> {
     () => true,
     () => false,
   );
-  if (alreadyUp) return { brokers, registryUrl, source: 'local stack (already running)', stop: async () => {} };
+  if (alreadyUp) return { brokers, registryUrl, source: 'local stack (already running)', borrowed: true, stop: async () => {} };
   const started = Date.now();
   const up = await run('bash', [script, 'up'], { maxBuffer: 16 * 1024 * 1024 }).catch((error: { stdout?: string; stderr?: string }) => {
     throw new Error(`stack/stack.sh up failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
@@ -92,6 +117,7 @@ async function fromLocalScripts(): Promise<Stack> {
   return {
     brokers,
     registryUrl,
+    borrowed: false,
     source: `local stack (started in ${((Date.now() - started) / 1000).toFixed(1)}s)`,
     stop: async () => {
       await run('bash', [script, 'down']);

@@ -12,11 +12,13 @@ import {
 } from '@register-feeds/service-kit';
 import { inject } from 'vitest';
 
+export { keepOutput } from '../setup/child-output.ts';
+
 /** The broker and registry the global setup chose, wired the way services wire them. */
 export function testStack(): { bus: MessageBus; registry: SchemaRegistryClient; brokers: string[]; registryUrl: string } {
   const brokers = inject('kafkaBrokers').split(',');
   const registryUrl = inject('schemaRegistryUrl');
-  const logger = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+  const logger = createLogger({ service: 'test', level: testLogLevel() });
   return {
     bus: createKafkajsBus({ brokers, clientId: 'test', logger }),
     registry: createSchemaRegistryClient({ url: registryUrl }),
@@ -25,8 +27,23 @@ export function testStack(): { bus: MessageBus; registry: SchemaRegistryClient; 
   };
 }
 
-/** A name no other test uses: every test gets its own topics and consumer groups. */
+/**
+ * The level of service loggers in tests: TEST_LOG_LEVEL when set, else silent, so a run shows vitest's
+ * results and not the services' log lines (TEST_LOG_LEVEL=debug to see them while chasing a failure).
+ */
+export function testLogLevel(): string {
+  return process.env.TEST_LOG_LEVEL || 'silent';
+}
+
+/**
+ * A name no other test uses: every test gets its own topics and consumer groups. Never shaped like a
+ * production topic (recipient.*, register.*, feed.*, audit.*): a test run on a developer's stack must not
+ * make names that tools, ACLs and people take for the real ones.
+ */
 export function uniqueName(prefix: string): string {
+  if (/^(recipient|register|feed|audit)\./.test(prefix)) {
+    throw new Error(`uniqueName('${prefix}'): test names must not look like production topics (recipient.*, register.*, feed.*, audit.*)`);
+  }
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
