@@ -14,6 +14,7 @@ export { type RunningService, runService } from './lifecycle/run-service.ts';
 export { onShutdown } from './lifecycle/shutdown.ts';
 export { createLogger, type Logger, type LoggerOptions } from './log/logger.ts';
 export { isPersonKey, REDACTED, redact, scrubText } from './log/redact.ts';
+export * from './metrics/index.ts';
 export * from './registry/dead-letter.ts';
 export * from './registry/memory-registry.ts';
 export { loadAvroSchema, SCHEMAS_DIR } from './registry/schema-files.ts';

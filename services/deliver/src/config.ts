@@ -125,6 +125,12 @@ export const settings = {
   },
   httpHost: { env: 'DELIVER_HTTP_HOST', doc: 'address the read API listens on', default: '127.0.0.1', parse: asString },
   httpPort: { env: 'DELIVER_HTTP_PORT', doc: 'port of the read API (0: any free port)', default: '8090', parse: asInteger(0, 65535) },
+  healthPort: {
+    env: 'DELIVER_HEALTH_PORT',
+    doc: 'port of /health, /ready (200 once every projection runs and has folded its recipient topic up to where it ended at start) and /metrics (Prometheus, no token) on 127.0.0.1; 0: none. `npm start` uses 8093; instances sharing a host each need their own',
+    default: '0',
+    parse: asInteger(0, 65535),
+  },
   apiTokens: {
     env: 'DELIVER_API_TOKENS',
     doc: 'bearer tokens of the read API, "recipient:token,..." (from the environment, never the repo or argv)',

@@ -53,7 +53,7 @@ export const settings = {
   },
   healthPort: {
     env: 'INGEST_HEALTH_PORT',
-    doc: 'port of /health, /ready (503 once a partition halted or the consumer gave up) and /metrics on 127.0.0.1; 0: none (several instances share a host)',
+    doc: 'port of /health, /ready (200 once in its group with input partitions assigned and none halted) and /metrics (Prometheus) on 127.0.0.1; 0: none. `npm start` uses 8091; instances sharing a host each need their own',
     default: '0',
     parse: asInteger(0, 65535),
   },

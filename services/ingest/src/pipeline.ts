@@ -37,6 +37,8 @@ export interface IngestPipeline {
   readonly metrics: EdgeMetrics;
   /** false once a partition halted (a bug) or the consumer gave up */
   healthy(): boolean;
+  /** /ready: healthy, in its group and holding input partitions (the edge's ready()) */
+  ready(): boolean;
   /** stops fetching, lets the batch in hand finish (its transaction commits or aborts), disconnects */
   stop(): Promise<void>;
 }
@@ -176,6 +178,7 @@ export async function startIngest({
       },
     },
     healthy: () => edge.healthy(),
+    ready: () => edge.ready(),
     async stop() {
       await edge.stop();
       await seen.stop();

@@ -41,6 +41,8 @@ export interface PseudonymisePipeline {
   readonly metrics: EdgeMetrics;
   /** false once a partition halted (a bug) or the consumer gave up */
   healthy(): boolean;
+  /** /ready: healthy, in its group and holding input partitions (the edge's ready()) */
+  ready(): boolean;
   stop(): Promise<void>;
 }
 
@@ -164,6 +166,7 @@ export async function startPseudonymise({
       },
     },
     healthy: () => edge.healthy(),
+    ready: () => edge.ready(),
     stop: () => edge.stop(),
   };
 }

@@ -1,6 +1,7 @@
+export { caughtUpWithStart } from './caught-up.ts';
 export { COMMIT_PER_BATCH, type CommitPolicy, commitPolicyFrom } from './commit-policy.ts';
 export { addCount, createEdgeMetrics, type EdgeMetrics } from './edge-metrics.ts';
-export { edgeMetricsText, type HealthServer, startHealthServer } from './health-server.ts';
+export { type HealthServer, startHealthServer } from './health-server.ts';
 export {
   type BatchInfo,
   type Decided,

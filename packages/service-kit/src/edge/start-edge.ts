@@ -1,6 +1,8 @@
+import type { Registry } from 'prom-client';
 import type { Batch, BatchContext, ConsumedMessage, ConsumerState, MessageBus, OutgoingMessage, TopicPartition } from '../kafka/bus.ts';
 import { type BatchOutcome, type CommitPolicy, HOLD_BATCH, startTransactionalPipeline } from '../kafka/transactional-pipeline.ts';
 import type { Logger } from '../log/logger.ts';
+import { createEdgeMeter } from '../metrics/edge-instruments.ts';
 import type { DeadLetterReason, DeadLetterWriter } from '../registry/dead-letter.ts';
 import { classifyError, poisonReason } from '../registry/errors.ts';
 import { type Backoff, retryWhileRetriable } from '../registry/retry.ts';
@@ -96,12 +98,16 @@ export interface EdgeOptions<In, Out> {
    * state they share across partitions must be read and marked without an await in between.
    */
   partitionsConcurrently?: number;
+  /** where the edge's Prometheus metrics go (default: the process's registry, serviceRegistry()); tests give their own */
+  metricsRegistry?: Registry;
 }
 
 export interface Edge {
   readonly metrics: EdgeMetrics;
   /** false once a partition halted, or the consumer gave up restarting, or after stop() */
   healthy(): boolean;
+  /** healthy, in its group (running) and holding at least one partition of its input: what /ready asks */
+  ready(): boolean;
   state(): ConsumerState;
   /** partitions the consumer holds now (a new array after every rebalance: a fold can tell its state may be stale) */
   assignment(): TopicPartition[];
@@ -164,10 +170,14 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     haltPollMs = 1_000,
     commit,
     partitionsConcurrently,
+    metricsRegistry,
     decodeFailure = { rule: 'undecodable', message: 'the record cannot be read' },
   } = options;
   const log = logger; // the service's own, bound to its component and input topic already
   const metrics = createEdgeMetrics();
+  const meter = createEdgeMeter({ group: groupId, topic, registry: metricsRegistry });
+  /** per partition, when the first batch of its open transaction was handed in (transaction latency) */
+  const transactionBegan = new Map<number, number>();
 
   const processBatch = async (batch: Batch, context: BatchContext, info: BatchInfo) => {
     const retrying = <T>(what: string, offset: string | undefined, operation: () => Promise<T> | T): Promise<T> =>
@@ -230,12 +240,19 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     return { messages, decided: { ...decided, refused }, produced };
   };
 
-  const committed = (batch: Batch, decided: Decided<Out>, produced: Record<string, number>) => {
+  const committed = (batch: Batch, decided: Decided<Out>, produced: Record<string, number>, seconds: number) => {
     metrics.records += batch.messages.length;
     metrics.batches += 1;
     metrics.deadLettered += decided.refused?.length ?? 0;
     for (const [t, n] of Object.entries(produced)) addCount(metrics.produced, t, n);
     for (const [name, n] of Object.entries(decided.tally ?? {})) addCount(metrics.tally, name, n);
+    meter.batchCommitted({
+      records: batch.messages.length,
+      produced,
+      refusedRules: (decided.refused ?? []).map((r) => [...new Set(r.reasons.map((x) => x.rule))]),
+      tally: decided.tally ?? {},
+      seconds,
+    });
     for (const r of decided.refused ?? []) {
       // rules and coordinates only: the reasons' messages are ours, the record's bytes never logged
       log.warn(
@@ -262,18 +279,27 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
       return HOLD_BATCH;
     }
     const info: BatchInfo = { topic: batch.topic, partition: batch.partition, now: clock() };
+    // the batch opens its partition's transaction unless one is open; undone if the batch goes no further
+    const opensTransaction = !transactionBegan.has(batch.partition);
+    if (opensTransaction) transactionBegan.set(batch.partition, performance.now());
     try {
       await hooks?.beforeBatch?.(batch, context);
+      const began = performance.now();
       const { messages, decided, produced } = await processBatch(batch, context, info);
+      const seconds = (performance.now() - began) / 1000;
       return {
         messages,
         afterCommit: () => {
-          committed(batch, decided, produced);
+          committed(batch, decided, produced, seconds);
           hooks?.afterCommit?.(batch, decided);
         },
-        afterAbort: () => hooks?.afterAbort?.(batch),
+        afterAbort: () => {
+          transactionBegan.delete(batch.partition);
+          hooks?.afterAbort?.(batch);
+        },
       };
     } catch (error) {
+      if (opensTransaction) transactionBegan.delete(batch.partition);
       hooks?.afterAbort?.(batch);
       if (error instanceof PartitionHalt) {
         halt(batch, error);
@@ -291,16 +317,30 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     logger: log,
     handle,
     onProgress: ({ partition, lag }) => metrics.lag.set(partition, lag),
-    onCommitted: () => void metrics.transactions++,
+    onCommitted: ({ partition }) => {
+      metrics.transactions++;
+      const began = transactionBegan.get(partition);
+      transactionBegan.delete(partition);
+      meter.transactionCommitted(began === undefined ? 0 : (performance.now() - began) / 1000);
+    },
     commit,
     partitionsConcurrently,
   });
+  const unwatch = meter.watch({ group: groupId, topic, metrics, assignment: () => pipeline.assignment() });
+  const healthy = () => pipeline.healthy() && metrics.halted.size === 0;
   return {
     metrics,
-    healthy: () => pipeline.healthy() && metrics.halted.size === 0,
+    healthy,
+    ready: () => healthy() && pipeline.state() === 'running' && pipeline.assignment().some((tp) => tp.topic === topic),
     state: () => pipeline.state(),
     assignment: () => pipeline.assignment(),
-    stop: () => pipeline.stop(),
+    stop: async () => {
+      try {
+        await pipeline.stop();
+      } finally {
+        unwatch();
+      }
+    },
   };
 }
 
