@@ -54,25 +54,42 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# /health, /ready and /metrics of every service on 127.0.0.1, one port each (docs/operations.md)
+export INGEST_HEALTH_PORT="${INGEST_HEALTH_PORT:-8091}"
+export PSEUDONYMISE_HEALTH_PORT="${PSEUDONYMISE_HEALTH_PORT:-8092}"
+export DELIVER_HEALTH_PORT="${DELIVER_HEALTH_PORT:-8093}"
+health_ports=("$INGEST_HEALTH_PORT" "$PSEUDONYMISE_HEALTH_PORT" "$DELIVER_HEALTH_PORT")
+
 for service in ingest pseudonymise deliver; do
   node "services/$service/src/main.ts" >".local/logs/$service.log" 2>&1 &
   pids+=($!)
   echo "start: $service started (pid $!, log .local/logs/$service.log)"
 done
 
-wait_running() { # $1 = service, $2 = its pid
-  echo "start: waiting for $1 to be ready"
+# 200 from the URL, or not (curl when there is one, else the pinned node's fetch)
+answers_200() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null
+  else
+    node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
+  fi
+}
+
+# Ready is the service's own word (GET /ready): in its consumer group with partitions assigned, and for
+# deliver its projections caught up with their recipient topics. A service that exits meanwhile ends the start.
+wait_ready() { # $1 = service, $2 = its pid, $3 = its health port
+  echo "start: waiting for $1 to be ready (http://127.0.0.1:$3/ready)"
   for _ in $(seq 1 240); do
-    grep -q "\"msg\":\"$1 running\"" ".local/logs/$1.log" && return 0
+    answers_200 "http://127.0.0.1:$3/ready" && return 0
     kill -0 "$2" 2>/dev/null || { echo "start: $1 exited; see .local/logs/$1.log" >&2; tail -n 5 ".local/logs/$1.log" >&2; exit 1; }
     sleep 0.5
   done
   echo "start: $1 not ready after 120s; see .local/logs/$1.log" >&2
   exit 1
 }
-wait_running ingest "${pids[0]}"
-wait_running pseudonymise "${pids[1]}"
-wait_running deliver "${pids[2]}"
+wait_ready ingest "${pids[0]}" "${health_ports[0]}"
+wait_ready pseudonymise "${pids[1]}" "${health_ports[1]}"
+wait_ready deliver "${pids[2]}" "${health_ports[2]}"
 
 # Fresh event ids per run: ingest drops ids it has seen, so a second `npm start` would otherwise show nothing
 # new. The run id is the start time in base 36: epoch seconds would put ten digits in a row into every id,
@@ -89,7 +106,7 @@ if [ "$once" = 1 ]; then exit 0; fi
 cat <<EOF
 start: running. Ctrl-C stops everything this command started.
   read API      $api/v1/<recipient>/rows   (tokens in .local/api-tokens: Authorization: Bearer <token>)
-  metrics       $api/metrics   (Authorization: Bearer <token in .local/metrics-token>)
+  health        http://127.0.0.1:<port>/health, /ready, /metrics (Prometheus): ingest $INGEST_HEALTH_PORT, pseudonymise $PSEUDONYMISE_HEALTH_PORT, deliver $DELIVER_HEALTH_PORT
   feeds         feed.sbb-stagemarkt.v1, feed.svb-kostendelersnorm.v1, feed.ggd-jeugdgezondheid.v1 (compacted)
   Kafka         127.0.0.1:9092, registry http://127.0.0.1:8080/apis/ccompat/v7
   more events   npm run generate -- --total 10000 --topic register.raw.v1
