@@ -34,7 +34,7 @@ function rowsProjection(recipient: string): Projection<unknown, Map<string, unkn
   };
 }
 
-function running(projection: Projection<unknown, unknown>, state: unknown, version: () => number = () => 0): RunningProjection {
+export function running(projection: Projection<unknown, unknown>, state: unknown, version: () => number = () => 0): RunningProjection {
   return {
     recipient: projection.recipient,
     projection: projection as Projection<unknown>,

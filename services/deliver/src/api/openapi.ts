@@ -193,6 +193,12 @@ export function openApiDocument(): Json {
           security: [],
           responses: {
             '200': { description: 'the OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } },
+            '304': {
+              description: 'Not modified: the If-None-Match tag (strong: the document is the same bytes) still matches',
+              headers: {
+                ETag: { description: 'strong entity tag of the document', schema: { type: 'string', pattern: '^"[A-Za-z0-9_-]+"$' } },
+              },
+            },
             ...anyRequestProblems,
           },
         },
