@@ -6,8 +6,8 @@
 //   node tools/generator/bench.ts [--total 1000000] [--active 20000] [--seed 1]
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { peakRssMb } from '@register-feeds/service-kit';
 import { type GeneratorStats, generateRegisterEvents } from './src/index.ts';
-import { peakRssMb } from './src/progress.ts';
 import { streamSink } from './src/stream-sink.ts';
 
 const { values } = parseArgs({ options: { total: { type: 'string' }, active: { type: 'string' }, seed: { type: 'string' } } });

@@ -1,3 +1,4 @@
+export * from './cli/command-line.ts';
 export * from './cli/progress.ts';
 export { commonSettings } from './config/common-settings.ts';
 export * from './config/config.ts';

@@ -1,21 +1,11 @@
-/** The generator's command line, checked before anything starts; a mistake gives the usage, not a stack. */
+/**
+ * The generator's command line (commander, through service-kit's house rules), checked before anything
+ * starts: a mistake is one line and exit code 2, --help is generated from the definitions below.
+ */
 
-import { parseArgs } from 'node:util';
 import { parseIsoDate } from '@register-feeds/register-model';
+import { type CliOutput, createCli, InvalidArgumentError, nonEmpty, Option, parseCli, wholeNumber } from '@register-feeds/service-kit';
 import { MAX_SEED } from './generate.ts';
-
-export const USAGE = `usage: npm run generate -- [--seed N] [--total N] [--persons N] [--active N] [--start YYYY-MM-DD]
-                        [--out file.jsonl | --topic register.raw.v1] [--rate events/s]
-
-  --seed     seed of the generator, 0 to 99999999; the same seed gives the same events (default 1)
-  --total    events to generate (default: until every person's life cycle has ended)
-  --persons  distinct persons (default: as many as --total needs; 1000 when neither is given)
-  --active   most persons in the middle of their life cycle at once: the memory bound (default 20000);
-             more active persons make the stream denser in simulated time
-  --start    day the first person turns up (default 2025-08-01)
-  --out      write JSON Lines to this file (default: stdout)
-  --topic    send to this Kafka topic instead (KAFKA_BROKERS, KAFKA_CLIENT_ID), keyed per person
-  --rate     at most this many events per second`;
 
 export interface CliOptions {
   seed: number;
@@ -26,64 +16,49 @@ export interface CliOptions {
   out?: string;
   topic?: string;
   rate?: number;
-  help: boolean;
+  /** no progress and no summary on stderr */
+  quiet?: boolean;
 }
 
-export class UsageError extends Error {
-  override name = 'UsageError';
+function existingDate(raw: string): string {
+  if (!parseIsoDate(raw).ok) throw new InvalidArgumentError('must be an existing date, YYYY-MM-DD');
+  return raw;
 }
 
-function integer(name: string, raw: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(
-      max === Number.MAX_SAFE_INTEGER
-        ? `--${name} must be a whole number >= ${min}`
-        : `--${name} must be a whole number from ${min} to ${max}`,
-    );
-  }
-  return value;
+export function generatorProgram(output?: CliOutput) {
+  return (
+    createCli({
+      name: 'generate',
+      usage: 'npm run generate --',
+      description:
+        'Seeded synthetic register events (the raw contract) as JSON Lines to stdout or a file, or to a raw Kafka topic.\n' +
+        'Progress and a summary go to stderr, so stdout can be piped.',
+      ...(output ? { output } : {}),
+    })
+      // at most eight digits: the seed is part of every eventId, and ingest refuses nine digits in a row there
+      .option('--seed <n>', 'seed of the generator; the same seed gives the same events', wholeNumber(0, MAX_SEED), 1)
+      .option('--total <n>', 'events to generate (default: until every person’s life cycle has ended)', wholeNumber(1))
+      .option('--persons <n>', 'distinct persons (default: as many as --total needs; 1000 when neither is given)', wholeNumber(1))
+      .option(
+        '--active <n>',
+        'most persons in the middle of their life cycle at once: the memory bound (default 20000); more make the stream denser in simulated time',
+        wholeNumber(1),
+      )
+      .option('--start <YYYY-MM-DD>', 'day the first person turns up (default 2025-08-01)', existingDate)
+      .addOption(new Option('--out <file.jsonl>', 'write JSON Lines to this file (default: stdout)').argParser(nonEmpty).conflicts('topic'))
+      .option('--topic <topic>', 'send to this Kafka topic instead (KAFKA_BROKERS, KAFKA_CLIENT_ID), keyed per person', nonEmpty)
+      .option('--rate <events/s>', 'at most this many events per second', wholeNumber(1))
+      .option('-q, --quiet', 'no progress and no summary on stderr')
+  );
 }
 
-export function parseCliOptions(argv: readonly string[]): CliOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        seed: { type: 'string' },
-        total: { type: 'string' },
-        persons: { type: 'string' },
-        active: { type: 'string' },
-        start: { type: 'string' },
-        out: { type: 'string' },
-        topic: { type: 'string' },
-        rate: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const text = (name: string) => values[name] as string | undefined;
-  if (text('out') !== undefined && text('topic') !== undefined) throw new UsageError('give --out or --topic, not both');
-  const start = text('start');
-  if (start !== undefined && !parseIsoDate(start).ok) throw new UsageError('--start must be an existing date, YYYY-MM-DD');
-  // at most eight digits: the seed is part of every eventId, and ingest refuses nine digits in a row there
-  const options: CliOptions = { seed: integer('seed', text('seed'), 0, MAX_SEED) ?? 1, help: values.help === true };
-  const total = integer('total', text('total'), 1);
-  const persons = integer('persons', text('persons'), 1);
-  const active = integer('active', text('active'), 1);
-  const rate = integer('rate', text('rate'), 1);
-  if (total !== undefined) options.total = total;
-  if (persons !== undefined) options.persons = persons;
-  if (active !== undefined) options.active = active;
-  if (start !== undefined) options.start = start;
-  if (text('out') !== undefined) options.out = text('out');
-  if (text('topic') !== undefined) options.topic = text('topic');
-  if (rate !== undefined) options.rate = rate;
+/** What the command line asks for; CliExit (help shown, or a usage error written) otherwise. */
+export function parseCliOptions(argv: readonly string[], output?: CliOutput): CliOptions {
+  const program = generatorProgram(output);
+  parseCli(program, argv);
+  const { seed, quiet, ...rest } = program.opts();
+  const options: CliOptions = { seed };
+  for (const [name, value] of Object.entries(rest)) if (value !== undefined) Object.assign(options, { [name]: value });
+  if (quiet === true) options.quiet = true;
   return options;
 }

@@ -3,25 +3,21 @@
 //
 //   npm run generate -- --seed 42 --total 100000 [--persons N] [--out file.jsonl | --topic register.raw.v1] [--rate 500]
 import { createWriteStream } from 'node:fs';
-import { type CliOptions, parseCliOptions, USAGE, UsageError } from './cli-options.ts';
+import { CliExit, createProgress, peakRssMb } from '@register-feeds/service-kit';
+import { type CliOptions, parseCliOptions } from './cli-options.ts';
 import { type GenerateOptions, generateRegisterEvents } from './generate.ts';
 import { kafkaSink } from './kafka-sink.ts';
-import { createProgress, peakRssMb, summaryLine } from './progress.ts';
 import { type LineSink, streamSink } from './stream-sink.ts';
+import { summaryLine } from './summary.ts';
 import { batchSize, createThrottle } from './throttle.ts';
 
 function optionsOrExit(): CliOptions {
   try {
-    const options = parseCliOptions(process.argv.slice(2));
-    if (options.help) {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    }
-    return options;
+    return parseCliOptions(process.argv.slice(2));
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`generate: ${error.message}\n${USAGE}\n`);
-    process.exit(2);
+    // help shown (0) or a usage error written (2)
+    if (error instanceof CliExit) process.exit(error.exitCode);
+    throw error;
   }
 }
 
@@ -52,8 +48,7 @@ process.once('SIGINT', () => {
   stopping = true;
 });
 
-const started = performance.now();
-const progress = createProgress({ total: options.total, tty: process.stderr.isTTY === true, write: (text) => process.stderr.write(text) });
+const progress = createProgress({ label: 'generate', unit: 'events', total: options.total, quiet: options.quiet === true });
 const throttle = createThrottle(options.rate);
 const size = batchSize(options.rate);
 let sent = 0;
@@ -62,7 +57,7 @@ const flush = async () => {
   await sink.write(batch);
   sent += batch.length;
   batch = [];
-  progress.update(sent, persons);
+  progress.update(sent, { persons });
   await throttle.wait(sent);
 };
 
@@ -80,6 +75,5 @@ try {
   // the reader of a pipe went away (`| head`): not an error of the generator
   if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
 }
-progress.finish();
-const seconds = (performance.now() - started) / 1000;
-process.stderr.write(`${summaryLine({ events: sent, persons, seconds, peakRssMb: peakRssMb() })}\n`);
+const { seconds } = progress.stop(sent);
+if (!options.quiet) process.stderr.write(`${summaryLine({ events: sent, persons, seconds, peakRssMb: peakRssMb() })}\n`);

@@ -5,6 +5,7 @@
 //
 //   npm run replay -- export --topic register.raw.v1 --out raw.jsonl
 import {
+  CliExit,
   commonSettings,
   createKafkajsBus,
   createLogger,
@@ -12,7 +13,7 @@ import {
   kafkaAuthOrExit,
   loadConfigOrExit,
 } from '@register-feeds/service-kit';
-import { type ParsedCommand, parseCommand, USAGE } from './cli-options.ts';
+import { type ParsedCommand, parseCommand } from './cli-options.ts';
 import { exportTopic } from './commands/export.ts';
 import { importFile } from './commands/import.ts';
 import { replayTopic } from './commands/replay.ts';
@@ -26,17 +27,13 @@ function commandOrExit(): ParsedCommand {
   try {
     return parseCommand(process.argv.slice(2));
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`replay: ${error.message}\n${USAGE}\n`);
-    process.exit(2);
+    // help shown (0) or a usage error written (2)
+    if (error instanceof CliExit) process.exit(error.exitCode);
+    throw error;
   }
 }
 
 const parsed = commandOrExit();
-if (parsed.command === 'help') {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
 const config = loadConfigOrExit('replay', commonSettings);
 const brokers = parsed.brokers ?? config.kafkaBrokers;
 const logger = createLogger({ service: 'replay', level: 'warn', destination: process.stderr as never });
@@ -47,6 +44,7 @@ const ctx: ReplayContext = {
   stderr: (text) => process.stderr.write(text),
   stdout: (text) => process.stdout.write(text),
   tty: process.stderr.isTTY === true,
+  quiet: parsed.quiet === true,
 };
 
 try {

@@ -1,6 +1,6 @@
 /** What every command gets from the CLI (or a test): the stack, where to report, and how. */
 
-import type { MessageBus, SchemaRegistryClient, TopicClass } from '@register-feeds/service-kit';
+import type { MessageBus, ProgressOptions, SchemaRegistryClient, TopicClass } from '@register-feeds/service-kit';
 
 export interface ReplayContext {
   bus: MessageBus;
@@ -12,6 +12,8 @@ export interface ReplayContext {
   stdout: (text: string) => void;
   /** redraw progress in place (a terminal) or print a line every 10 s (a log) */
   tty: boolean;
+  /** no progress and no summary (--quiet) */
+  quiet?: boolean;
   /** a topic's class; the catalogue's topicClass unless a test stands in another */
   classOf?: (topic: string) => TopicClass | 'unknown';
 }
@@ -22,12 +24,9 @@ export class UsageError extends Error {
   readonly retriable = false;
 }
 
-/** An ISO 8601 timestamp as epoch milliseconds; a usage error otherwise. */
-export function parseTimestamp(option: string, raw: string): number {
-  const ms = Date.parse(raw);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(ms))
-    throw new UsageError(`--${option} must be an ISO timestamp, e.g. 2025-09-01T00:00:00Z`);
-  return ms;
+/** The progress module's options for a command's run: where to, and whether at all. */
+export function progressOf(ctx: ReplayContext, label: string, total: number): ProgressOptions {
+  return { label, total, stream: { write: ctx.stderr, isTTY: ctx.tty }, quiet: ctx.quiet === true };
 }
 
 /** Where a record sits, for messages: never its content. */

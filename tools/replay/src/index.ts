@@ -1,4 +1,4 @@
-export { parseCommand, USAGE } from './cli-options.ts';
+export { parseCommand, replayProgram } from './cli-options.ts';
 export { type ExportOptions, exportTopic } from './commands/export.ts';
 export { type ImportOptions, importFile } from './commands/import.ts';
 export { type ReplayOptions, replayTopic } from './commands/replay.ts';

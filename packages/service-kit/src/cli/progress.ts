@@ -75,10 +75,19 @@ export function createProgress(options: ProgressOptions): Progress {
     const seconds = (Date.now() - started) / 1000;
     return { count, seconds, perSecond: seconds > 0 ? count / seconds : 0 };
   };
+  // In a log the first line (0 so far) and the last (the same as the summary) would only be noise:
+  // the bar's own writes are muted while it starts and stops there.
+  const tty = stream.isTTY === true;
+  let muted = false;
+  const barStream: ProgressStream = {
+    isTTY: tty,
+    ...(stream.columns === undefined ? {} : { columns: stream.columns }),
+    write: (text) => (muted ? true : stream.write(text)),
+  };
   const bar = quiet
     ? undefined
     : new UnrefBar({
-        stream: stream as NodeJS.WritableStream,
+        stream: barStream as NodeJS.WritableStream,
         noTTYOutput: true,
         notTTYSchedule: options.logEveryMs ?? LOG_EVERY_MS,
         fps: 1000 / TTY_REDRAW_MS, // redraws on a terminal
@@ -101,13 +110,17 @@ export function createProgress(options: ProgressOptions): Progress {
           }),
       });
   // cli-progress needs a total; 0 with our own format stands for "unknown"
+  muted = !tty;
   bar?.start(total ?? 0, 0, {});
+  muted = false;
   let stopped = false;
   const stop = (final?: number): RunFigures => {
     if (final !== undefined) count = final;
     if (!stopped && bar) {
+      muted = !tty;
       bar.update(count);
       bar.stop();
+      muted = false;
     }
     stopped = true;
     return figures();

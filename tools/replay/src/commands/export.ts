@@ -10,13 +10,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { type ConsumedMessage, type SchemaRegistryClient, topicClass } from '@register-feeds/service-kit';
+import { type ConsumedMessage, createProgress, type SchemaRegistryClient, topicClass } from '@register-feeds/service-kit';
 import type { ReplayContext } from '../context.ts';
-import { position } from '../context.ts';
+import { position, progressOf } from '../context.ts';
 import { type ExportedRecord, encodeLine } from '../jsonl.ts';
 import { isWireFormat, registryCodec } from '../opened.ts';
 import { findPersonData, jsonReplacer, parseJson, personDataFound } from '../person-data.ts';
-import { createProgress } from '../progress.ts';
 import { rangesOf, readTopic, recordsIn } from '../read-topic.ts';
 import { createRekeyRun, droppedNote, type SourceRecord } from '../rekey-run.ts';
 import { handlingOf } from '../topic-policy.ts';
@@ -72,7 +71,7 @@ export async function exportTopic(ctx: ReplayContext, options: ExportOptions): P
     });
     if (run) {
       // pass 1: every person the topic holds, so that pass 2 can check each output against all of them
-      const tracing = createProgress({ label: 'export (finding persons)', total: recordsIn(ranges), tty: ctx.tty, write: ctx.stderr });
+      const tracing = createProgress(progressOf(ctx, 'export (finding persons)', recordsIn(ranges)));
       let traced = 0;
       await readTopic({
         bus: ctx.bus,
@@ -90,7 +89,7 @@ export async function exportTopic(ctx: ReplayContext, options: ExportOptions): P
     }
 
     file = await open(partial, 'w');
-    const progress = createProgress({ label: 'export', total: recordsIn(ranges), tty: ctx.tty, write: ctx.stderr });
+    const progress = createProgress(progressOf(ctx, 'export', recordsIn(ranges)));
     const toRecord = async (m: ConsumedMessage): Promise<ExportedRecord> => {
       const base = { partition: m.partition, offset: m.offset, timestamp: m.timestamp };
       const d = await decoded(m);

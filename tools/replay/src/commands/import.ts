@@ -8,13 +8,12 @@
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { loadAvroSchema, type OutgoingMessage, valueSubject } from '@register-feeds/service-kit';
+import { createProgress, loadAvroSchema, type OutgoingMessage, valueSubject } from '@register-feeds/service-kit';
 import type { ReplayContext } from '../context.ts';
-import { UsageError } from '../context.ts';
+import { progressOf, UsageError } from '../context.ts';
 import { decodeLine, type ExportedRecord } from '../jsonl.ts';
 import { isWireFormat, registryCodec } from '../opened.ts';
 import { findPersonData, personDataFound } from '../person-data.ts';
-import { createProgress } from '../progress.ts';
 import { CannotRekey } from '../rekey.ts';
 import { createRekeyRun, type SourceRecord } from '../rekey-run.ts';
 import { ensureTargetTopic } from '../target-topic.ts';
@@ -113,7 +112,7 @@ export async function importFile(ctx: ReplayContext, options: ImportOptions): Pr
 
   const admin = await ctx.bus.admin();
   const producer = await ctx.bus.producer();
-  const progress = createProgress({ label: 'import', total, tty: ctx.tty, write: ctx.stderr });
+  const progress = createProgress(progressOf(ctx, 'import', total));
   let sent = 0;
   try {
     await ensureTargetTopic(admin, options.topic, maxPartition + 1);

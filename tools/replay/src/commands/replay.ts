@@ -5,13 +5,12 @@
  * are decoded through the registry, rekeyed and encoded again with the same schema id.
  */
 
-import { type ConsumedMessage, type OutgoingMessage, topicClass } from '@register-feeds/service-kit';
+import { type ConsumedMessage, createProgress, type OutgoingMessage, topicClass } from '@register-feeds/service-kit';
 import type { ReplayContext } from '../context.ts';
-import { position, UsageError } from '../context.ts';
+import { position, progressOf, UsageError } from '../context.ts';
 import { createReplayAdmin } from '../kafka-admin.ts';
 import { registryCodec } from '../opened.ts';
 import { findPersonData, personDataFound } from '../person-data.ts';
-import { createProgress } from '../progress.ts';
 import { rangesOf, readTopic, recordsIn } from '../read-topic.ts';
 import { createRekeyRun, droppedNote } from '../rekey-run.ts';
 import { ensureTargetTopic } from '../target-topic.ts';
@@ -81,7 +80,7 @@ export async function replayTopic(ctx: ReplayContext, options: ReplayOptions): P
 
     await ensureTargetTopic(admin, options.toTopic, offsets.length);
     const producer = await ctx.bus.producer();
-    const progress = createProgress({ label: 'replay', total, tty: ctx.tty, write: ctx.stderr });
+    const progress = createProgress(progressOf(ctx, 'replay', total));
     let sent = 0;
     let dropped = 0;
     try {
