@@ -1,0 +1,253 @@
+// The snapshot delivery scheduler, a command a cron calls (e.g. hourly): the deliveries the agreements'
+// moments make due (agreements/*.yaml, `snapshots`), each made once.
+//
+//   npm run deliveries -- --due                 what is due and not yet delivered
+//   npm run deliveries -- --run [--now ISO]     make them: files, audit entries, optionally topics
+//
+// Progress goes to stderr, the list and the outcomes to stdout (one line per delivery, no person data).
+// Exit codes: 0 done, 1 a delivery failed (the others were still made), 2 usage, 78 configuration.
+
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  type Agreement,
+  AgreementError,
+  KeyFileError,
+  type KeyStore,
+  keyFileSource,
+  loadAgreements,
+  settings,
+} from '@register-feeds/pseudonymise';
+import { parseIsoDateTime } from '@register-feeds/register-model';
+import {
+  asString,
+  commonSettings,
+  createKafkajsBus,
+  createLogger,
+  createProgress,
+  createSchemaRegistryClient,
+  kafkaAuthOrExit,
+  loadConfigOrExit,
+  type Progress,
+  topics,
+} from '@register-feeds/service-kit';
+import { type DeliveriesContext, type DeliveryOutcome, pendingDeliveries, runDeliveries } from './deliveries.ts';
+import type { ScheduledDelivery } from './schedule.ts';
+import type { SnapshotFormat } from './snapshot.ts';
+
+const USAGE = `usage: npm run deliveries -- --due [--now ISO-instant]
+       npm run deliveries -- --run [--now ISO-instant] [--out DIR] [--format parquet|jsonl] [--topics]
+
+  --due     list the snapshot deliveries due at --now (default: now) that are not yet delivered
+  --run     make them, oldest first, each once: the file <out>/<recipient>/<peildatum>/<delivery date>.<format>
+            and its audit entry on SNAPSHOT_AUDIT_TOPIC (the ledger: what is there is never delivered again)
+  --out     directory of the deliveries (default SNAPSHOT_DELIVERIES_DIR)
+  --format  parquet (default) or jsonl
+  --topics  also write each snapshot's rows to its own topic, snapshot.<recipient>.<peildatum>.<delivery date>
+  --brokers host:port[,host:port] (default KAFKA_BROKERS)
+
+  Delivery moments come from the agreements (AGREEMENTS_DIR, their \`snapshots\`), keys from PSEUDONYM_KEYS_FILE
+  (needed for --run), the history from EVENTS_TOPIC, the registry from SCHEMA_REGISTRY_URL.`;
+
+class UsageError extends Error {}
+
+interface Options {
+  mode: 'due' | 'run';
+  now: number;
+  out?: string;
+  format: SnapshotFormat;
+  topics: boolean;
+  brokers?: string[];
+}
+
+export function parseDeliveriesOptions(argv: readonly string[], clock: () => number = Date.now): Options | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        due: { type: 'boolean' },
+        run: { type: 'boolean' },
+        now: { type: 'string' },
+        out: { type: 'string' },
+        format: { type: 'string' },
+        topics: { type: 'boolean' },
+        brokers: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  if (values.due === values.run) throw new UsageError('give either --due or --run');
+  const mode = values.due ? 'due' : 'run';
+  if (mode === 'due') {
+    for (const name of ['out', 'format', 'topics']) if (values[name] !== undefined) throw new UsageError(`--due does not take --${name}`);
+  }
+  let now = clock();
+  if (typeof values.now === 'string') {
+    const parsed = parseIsoDateTime(values.now);
+    if (!parsed.ok)
+      throw new UsageError(`--now ${JSON.stringify(values.now)} is not an ISO instant with offset, e.g. 2026-11-15T06:00:00Z`);
+    now = parsed.epochMillis;
+  }
+  const format = (values.format as string | undefined) ?? 'parquet';
+  if (format !== 'parquet' && format !== 'jsonl') throw new UsageError(`--format ${JSON.stringify(format)}: parquet or jsonl`);
+  return {
+    mode,
+    now,
+    format,
+    topics: values.topics === true,
+    ...(typeof values.out === 'string' ? { out: values.out } : {}),
+    ...(typeof values.brokers === 'string' ? { brokers: values.brokers.split(',') } : {}),
+  };
+}
+
+const deliverySettings = {
+  ...commonSettings,
+  eventsTopic: settings.eventsTopic,
+  agreementsDir: settings.agreementsDir,
+  keysFile: { ...settings.keysFile, default: '' },
+  replicationFactor: settings.replicationFactor,
+  deliveriesDir: {
+    env: 'SNAPSHOT_DELIVERIES_DIR',
+    doc: 'npm run deliveries: directory the snapshot files are delivered into, <recipient>/<peildatum>/<delivery date>.<format>',
+    default: 'deliveries',
+    parse: asString,
+  },
+  auditTopic: {
+    env: 'SNAPSHOT_AUDIT_TOPIC',
+    doc: 'npm run deliveries: the audit of snapshot deliveries, also their ledger (a delivery id there is never delivered again)',
+    default: topics.snapshotDeliveries.name,
+    parse: asString,
+  },
+};
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`deliveries: ${message}\n`);
+  process.exit(code);
+}
+
+const describe = (d: ScheduledDelivery) =>
+  `${d.id}  ${d.kind.padEnd(11)} peildatum ${d.peildatum}, as known at ${new Date(d.knownAt).toISOString()}`;
+
+function outcomeLine(outcome: DeliveryOutcome): string {
+  switch (outcome.status) {
+    case 'delivered':
+      return `delivered          ${outcome.delivery.id}: ${outcome.rows} rows, ${outcome.file} (${outcome.bytes} bytes, sha256 ${outcome.sha256})${outcome.snapshotTopic ? `, topic ${outcome.snapshotTopic}` : ''}`;
+    case 'already-delivered':
+      return `already delivered  ${outcome.delivery.id}`;
+    case 'taken-over':
+      return `taken over         ${outcome.delivery.id}: another run claimed it and delivers it`;
+    case 'failed':
+      return `FAILED             ${outcome.delivery.id}: ${outcome.reason}`;
+  }
+}
+
+async function main(): Promise<void> {
+  let options: Options;
+  try {
+    const parsed = parseDeliveriesOptions(process.argv.slice(2));
+    if (parsed === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    options = parsed;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    fail(2, `${error.message}\n${USAGE}`);
+  }
+
+  const config = loadConfigOrExit('deliveries', deliverySettings);
+  let agreements: Agreement[];
+  try {
+    agreements = loadAgreements(config.agreementsDir);
+  } catch (error) {
+    if (error instanceof AgreementError) fail(78, `agreement error: ${error.message}`);
+    throw error;
+  }
+  let keys: KeyStore | undefined;
+  if (options.mode === 'run') {
+    if (config.keysFile === '') fail(78, 'PSEUDONYM_KEYS_FILE is not set: --run needs the recipients’ keys');
+    try {
+      keys = keyFileSource({ path: config.keysFile, agreements, clock: () => options.now }).current();
+    } catch (error) {
+      if (error instanceof KeyFileError) fail(78, error.message);
+      throw error;
+    }
+  }
+
+  const logger = createLogger({ service: 'deliveries', level: 'warn', destination: process.stderr as never });
+  const bus = createKafkajsBus({
+    brokers: options.brokers ?? config.kafkaBrokers,
+    clientId: `${config.kafkaClientId}-deliveries`,
+    logger,
+    auth: kafkaAuthOrExit('deliveries', config),
+  });
+  const admin = await bus.admin();
+  let progress: { id: string; stage: string; line: Progress } | undefined;
+  const stopProgress = () => {
+    progress?.line.stop();
+    progress = undefined;
+  };
+  const ctx: DeliveriesContext = {
+    bus,
+    admin,
+    registry: createSchemaRegistryClient({ url: config.schemaRegistryUrl }),
+    agreements,
+    keys: keys ?? ({ recipients: () => [], keyFor: () => undefined } as unknown as KeyStore),
+    outDir: resolve(options.out ?? config.deliveriesDir),
+    format: options.format,
+    historyTopic: config.eventsTopic,
+    auditTopic: config.auditTopic,
+    snapshotTopics: options.topics,
+    replicationFactor: config.replicationFactor,
+    ...(config.topicMinInsyncReplicas === undefined ? {} : { minInsyncReplicas: config.topicMinInsyncReplicas }),
+    transactionalIdPrefix: 'snapshot-delivery',
+    clock: Date.now,
+    onProgress: (p) => {
+      if (progress?.id !== p.delivery.id || progress.stage !== p.stage) {
+        stopProgress();
+        const label = `deliveries: ${p.delivery.id}: ${p.stage.replace('-', ' ')}`;
+        progress = {
+          id: p.delivery.id,
+          stage: p.stage,
+          line: createProgress({ label, unit: p.stage === 'reading-history' ? 'records' : 'rows' }),
+        };
+        if ('total' in p) progress.line.setTotal(p.total);
+      }
+      progress.line.update('records' in p ? p.records : p.rows);
+    },
+  };
+
+  let failed = false;
+  try {
+    if (options.mode === 'due') {
+      const { due, pending } = await pendingDeliveries(ctx, options.now);
+      process.stdout.write(
+        `${pending.length} of ${due.length} snapshot deliveries due at ${new Date(options.now).toISOString()} not yet delivered${pending.length > 0 ? ':' : ''}\n`,
+      );
+      for (const d of pending) process.stdout.write(`  ${describe(d)}\n`);
+    } else {
+      const outcomes = await runDeliveries(ctx, options.now);
+      stopProgress();
+      for (const outcome of outcomes) process.stdout.write(`${outcomeLine(outcome)}\n`);
+      const count = (status: DeliveryOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+      process.stdout.write(
+        `${count('delivered')} delivered, ${count('already-delivered')} already delivered, ${count('taken-over')} taken over by another run, ${count('failed')} failed (into ${ctx.outDir})\n`,
+      );
+      failed = count('failed') > 0;
+    }
+  } catch (error) {
+    stopProgress();
+    fail(1, `${options.mode === 'due' ? 'listing' : 'delivering'} failed: ${(error as Error).message}`);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+if (import.meta.main) await main();
