@@ -5,6 +5,7 @@
  * and may change without notice.
  */
 
+export { type DeliverMetricsSource, registerDeliverMetrics } from './api/metrics.ts';
 export { settings } from './config.ts';
 export { type Deliver, type DeliverConfig, startDeliver } from './deliver.ts';
 export { restoreProjection } from './feed-restore.ts';
