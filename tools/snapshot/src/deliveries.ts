@@ -128,7 +128,8 @@ export async function deliveredIds(ctx: Pick<DeliveriesContext, 'bus' | 'admin' 
   try {
     await followed.caughtUp;
   } finally {
-    await followed.stop();
+    // not awaited: leaving waits out the consumer's long poll (kafkajs: up to 5 s) and nothing more is read
+    followed.stop().catch(() => {});
   }
   return ids;
 }
