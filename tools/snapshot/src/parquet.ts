@@ -1,7 +1,7 @@
 /**
- * Writes rows to a Parquet file through an embedded DuckDB: the rows stream into a table (DuckDB
- * keeps it columnar and compressed, and spills it to a temporary directory past its memory limit,
- * so the JavaScript side never holds more than one row), then one COPY writes the file.
+ * Writes rows to a Parquet file through an embedded DuckDB: the rows stream into a table of a
+ * throwaway database in a temporary directory (columnar and compressed, on disk past DuckDB's memory
+ * limit; the JavaScript side holds one row at a time), then one COPY writes the file.
  *
  * The same columns and rows in the same order give the same bytes: one thread, insertion order
  * kept, and nothing in the file that depends on the clock or the machine (DuckDB writes no
@@ -33,18 +33,24 @@ export interface ParquetWritten {
 }
 
 export interface WriteParquetOptions {
-  /** DuckDB's memory limit while the rows are gathered; past it, it spills to a temporary directory. */
+  /** DuckDB's memory limit (default 128MB) while the rows are gathered and sorted; past it, it works on disk. */
   memoryLimit?: string;
   /** Called every `progressEvery` rows with the number of rows taken in so far. */
   onProgress?: (rows: number) => void;
   progressEvery?: number;
+  /**
+   * Columns the file's rows are sorted by (ascending), when the rows arrive in an order that is not
+   * reproducible (several Kafka partitions read at once). DuckDB sorts within its memory limit, spilling
+   * past it. The columns must make every row's place unique for the bytes to be reproducible.
+   */
+  orderBy?: string[];
 }
 
 /** The key-value metadata key that carries a column's comment. */
 export const COMMENT_KEY_PREFIX = 'comment:';
 
 const COLUMN_TYPES: readonly ColumnType[] = ['VARCHAR', 'INTEGER', 'BIGINT', 'DATE', 'BOOLEAN', 'DOUBLE'];
-const DEFAULT_MEMORY_LIMIT = '256MB';
+const DEFAULT_MEMORY_LIMIT = '128MB';
 const DEFAULT_PROGRESS_EVERY = 100_000;
 const MS_PER_DAY = 86_400_000;
 const INT32_MIN = -2_147_483_648;
@@ -70,11 +76,17 @@ export async function writeParquet(
   options: WriteParquetOptions = {},
 ): Promise<ParquetWritten> {
   assertColumns(columns);
+  for (const name of options.orderBy ?? []) {
+    if (!columns.some((c) => c.name === name)) throw new Error(`writeParquet: orderBy column '${name}' is not a column`);
+  }
   const progressEvery = options.progressEvery ?? DEFAULT_PROGRESS_EVERY;
-  const spillDir = await mkdtemp(join(tmpdir(), 'parquet-spill-'));
+  const spillDir = await mkdtemp(join(tmpdir(), 'parquet-rows-'));
   // Written beside the target and renamed at the end, so a reader never sees half a file under its name.
   const partial = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
-  const instance = await DuckDBInstance.create(':memory:', {
+  // A database file in a temporary directory rather than ':memory:': DuckDB then keeps the table on disk
+  // and only its buffer pool (memoryLimit) in memory; an in-memory table past the limit grew the process
+  // well beyond it (6,000,000 rows of 8 columns: 660 MB peak RSS in memory, 250 MB with the file).
+  const instance = await DuckDBInstance.create(join(spillDir, 'rows.duckdb'), {
     threads: '1',
     preserve_insertion_order: 'true',
     memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
@@ -96,7 +108,7 @@ export async function writeParquet(
       } finally {
         appender.closeSync();
       }
-      await connection.run(copySql(partial, columns));
+      await connection.run(copySql(partial, columns, options.orderBy ?? []));
     } finally {
       connection.closeSync();
     }
@@ -252,7 +264,7 @@ function createTableSql(columns: readonly ColumnSpec[]): string {
   return `CREATE TABLE rows (${columns.map((c) => `${sqlIdentifier(c.name)} ${c.type}`).join(', ')})`;
 }
 
-function copySql(path: string, columns: readonly ColumnSpec[]): string {
+function copySql(path: string, columns: readonly ColumnSpec[], orderBy: readonly string[]): string {
   const commented = columns.filter((c) => c.comment !== undefined && c.comment.length > 0);
   const kv =
     commented.length === 0
@@ -260,7 +272,8 @@ function copySql(path: string, columns: readonly ColumnSpec[]): string {
       : `, KV_METADATA {${commented
           .map((c) => `${sqlIdentifier(COMMENT_KEY_PREFIX + c.name)}: ${sqlString(c.comment as string)}`)
           .join(', ')}}`;
-  return `COPY rows TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd${kv})`;
+  const source = orderBy.length === 0 ? 'rows' : `(SELECT * FROM rows ORDER BY ${orderBy.map(sqlIdentifier).join(', ')})`;
+  return `COPY ${source} TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd${kv})`;
 }
 
 function sqlIdentifier(name: string): string {

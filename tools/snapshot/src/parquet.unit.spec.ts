@@ -145,6 +145,17 @@ describe('writeParquet', () => {
     expect(reordered.sha256).not.toBe(first.sha256);
   });
 
+  it('sorts by orderBy when asked: rows in any order give the same file', async () => {
+    const sorted = await writeParquet(join(dir, 'sorted.parquet'), columns, sampleRows());
+    const shuffled = [sampleRows()[2], sampleRows()[0], sampleRows()[1]] as Record<string, unknown>[];
+    const resorted = await writeParquet(join(dir, 'resorted.parquet'), columns, shuffled, { orderBy: ['record_id'] });
+
+    expect(resorted.sha256).toBe(sorted.sha256);
+    await expect(writeParquet(join(dir, 'x.parquet'), columns, [], { orderBy: ['nope'] })).rejects.toThrow(
+      "orderBy column 'nope' is not a column",
+    );
+  });
+
   it('streams many rows through and reports progress', async () => {
     const path = join(dir, 'many.parquet');
     const seen: number[] = [];
