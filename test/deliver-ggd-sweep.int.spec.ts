@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Deliver,
+  decodeFeedValue,
   settings as deliverSettings,
   feedTimestamp,
   type GgdRecord,
@@ -103,7 +104,9 @@ const listedInState = (d: Deliver) => JSON.stringify(ggd.rows(ggdOf(d).state() a
 const lastPerKey = async () => {
   const latest = new Map<string, { value: GgdRow | null; timestamp: string }>();
   for (const m of await readAll(bus, admin, feedTopic)) {
-    latest.set(m.key!.toString(), { value: m.value === null ? null : JSON.parse(m.value.toString()), timestamp: m.timestamp });
+    // the row as deliver keeps it, from the feed's envelope (feed-value.ts)
+    const value = m.value === null ? null : (decodeFeedValue(ggd, m.value.toString()) as GgdRow);
+    latest.set(m.key!.toString(), { value, timestamp: m.timestamp });
   }
   return latest;
 };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Deliver,
+  decodeFeedValue,
   settings as deliverSettings,
   type Projection,
   projectionKinds,
@@ -160,7 +161,7 @@ async function feedRows(config: typeof scaled, recipient: string): Promise<Map<s
   }
   const projection = projectionOf(recipient);
   const state = projection.emptyState();
-  for (const [key, value] of latest) projection.load(state, key, value === null ? null : JSON.parse(value));
+  for (const [key, value] of latest) projection.load(state, key, value === null ? null : decodeFeedValue(projection, value));
   return new Map(projection.rows(state).map(([key, row]) => [key, JSON.stringify(row)]));
 }
 

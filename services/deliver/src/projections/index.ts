@@ -4,6 +4,9 @@
  * sweep (students who turned 18 leave the lists) and rowsOn (the lists as they stand on a date).
  */
 
+// The feed value codec and the row shapes, for readers of the feeds outside deliver (tests, tools, the
+// recipient pages' generator): exported here because the package's index.ts re-exports this file whole.
+export { decodeFeedValue, encodeFeedValue } from '../feed-value.ts';
 export { canonicalJson, checksumOf } from './canonical-json.ts';
 export {
   type GgdProjection,
@@ -16,6 +19,17 @@ export {
 } from './ggd.ts';
 export { type KindName, type ProjectionKind, projectionKinds, type Writers } from './kinds.ts';
 export type { Change, Projection, RecordEnvelope } from './projection.ts';
+export {
+  type FieldShape,
+  fieldTable,
+  internalPart,
+  type ObjectShape,
+  publicRow,
+  type RowShape,
+  rowJsonSchema,
+  stateRow,
+} from './row-shape.ts';
+export { ggdShape, stagemarktShape, svbShape } from './row-shapes.ts';
 export {
   type BpvStatus,
   bpvKey,
