@@ -1,0 +1,102 @@
+import { loadAgreements } from '@register-feeds/pseudonymise';
+import { toEpochDay } from '@register-feeds/register-model';
+import { topicClass } from '@register-feeds/service-kit';
+import { describe, expect, it } from 'vitest';
+import { snapshotAuditEntry } from './audit-entry.ts';
+import { deliveryFile, snapshotTopicName } from './deliveries.ts';
+import { parseDeliveriesOptions } from './deliveries-cli.ts';
+import { dueDeliveries } from './schedule.ts';
+
+const minister = loadAgreements(new URL('../../../agreements/', import.meta.url).pathname).find((a) => a.recipient === 'ocw-minister')!;
+const [november] = dueDeliveries([{ ...minister, term: { from: toEpochDay('2026-09-01'), to: null } }], Date.parse('2026-11-20T12:00:00Z'));
+const delivery = november!;
+
+describe('where a delivery goes', () => {
+  it('given a delivery, then its file and topic follow from its id alone: the same id, the same path', () => {
+    expect(delivery.id).toBe('ocw-minister/2026-10-01/2026-11-15');
+    expect(deliveryFile(delivery, 'parquet')).toBe('ocw-minister/2026-10-01/2026-11-15.parquet');
+    expect(deliveryFile(delivery, 'jsonl')).toBe('ocw-minister/2026-10-01/2026-11-15.jsonl');
+    expect(snapshotTopicName(delivery)).toBe('snapshot.ocw-minister.2026-10-01.2026-11-15');
+    expect(topicClass(snapshotTopicName(delivery))).toBe('recipient');
+    expect(snapshotTopicName(delivery, 'test-x.snapshot.')).toBe('test-x.snapshot.ocw-minister.2026-10-01.2026-11-15');
+  });
+});
+
+describe('the audit entry of a snapshot delivery', () => {
+  const snapshot = {
+    format: 'parquet',
+    file: deliveryFile(delivery, 'parquet'),
+    rows: 3,
+    bytes: 1234,
+    sha256: 'ab'.repeat(32),
+    columns: [{ name: 'peildatum' }, { name: 'persoon_pseudonym' }, { name: 'inschrijving_brin' }],
+    historyTopic: 'register.events.v1',
+    historyEnds: [
+      { partition: 0, offset: '10' },
+      { partition: 1, offset: '7' },
+    ],
+  };
+  const made = { keyVersion: 'v3', deliveredAt: Date.parse('2026-11-20T12:00:00Z'), snapshotTopic: null };
+
+  it('given a delivery, then it says who got what, on which legal basis and purpose, when, of which peildatum and knowledge time', () => {
+    expect(snapshotAuditEntry(delivery, minister, snapshot, made)).toEqual({
+      deliveryId: 'ocw-minister/2026-10-01/2026-11-15',
+      recipient: 'ocw-minister',
+      legalBasis: minister.legalBasis,
+      purpose: minister.purpose,
+      agreementTermFrom: '2025-08-01',
+      kind: 'provisional',
+      peildatum: '2026-10-01',
+      deliveryDate: '2026-11-15',
+      knownAt: Date.parse('2026-11-14T23:00:00Z'),
+      deliveredAt: made.deliveredAt,
+      format: 'parquet',
+      file: 'ocw-minister/2026-10-01/2026-11-15.parquet',
+      rows: 3,
+      bytes: 1234,
+      sha256: 'ab'.repeat(32),
+      fieldsSent: ['peildatum', 'persoon_pseudonym', 'inschrijving_brin'],
+      identity: 'pseudonym',
+      keyVersion: 'v3',
+      snapshotTopic: null,
+      historyTopic: 'register.events.v1',
+      historyEnds: [
+        { partition: 0, offset: 10 },
+        { partition: 1, offset: 7 },
+      ],
+    });
+  });
+
+  it('given an agreement of another recipient, then no entry is made', () => {
+    expect(() => snapshotAuditEntry(delivery, { ...minister, recipient: 'inspectie-onderwijs' }, snapshot, made)).toThrow(
+      /not for inspectie-onderwijs/,
+    );
+  });
+});
+
+describe('npm run deliveries options', () => {
+  const clock = () => Date.parse('2026-11-26T03:00:00Z');
+
+  it('given --due, then it lists at the clock; given --run --now, then it runs at that instant', () => {
+    expect(parseDeliveriesOptions(['--due'], clock)).toEqual({ mode: 'due', now: clock(), format: 'parquet', topics: false });
+    expect(
+      parseDeliveriesOptions(['--run', '--now', '2027-03-08T06:00:00+01:00', '--format', 'jsonl', '--topics', '--out', 'x'], clock),
+    ).toEqual({
+      mode: 'run',
+      now: Date.parse('2027-03-08T05:00:00Z'),
+      format: 'jsonl',
+      topics: true,
+      out: 'x',
+    });
+    expect(parseDeliveriesOptions(['--help'], clock)).toBe('help');
+  });
+
+  it('given neither or both modes, a bad instant or format, or an option --due does not take, then it says what is wrong', () => {
+    expect(() => parseDeliveriesOptions([], clock)).toThrow('give either --due or --run');
+    expect(() => parseDeliveriesOptions(['--due', '--run'], clock)).toThrow('give either --due or --run');
+    expect(() => parseDeliveriesOptions(['--run', '--now', '2027-03-08'], clock)).toThrow(/--now "2027-03-08" is not an ISO instant/);
+    expect(() => parseDeliveriesOptions(['--run', '--format', 'csv'], clock)).toThrow(/--format "csv": parquet or jsonl/);
+    expect(() => parseDeliveriesOptions(['--due', '--topics'], clock)).toThrow('--due does not take --topics');
+    expect(() => parseDeliveriesOptions(['--run', '--bogus'], clock)).toThrow(/bogus/);
+  });
+});
