@@ -194,8 +194,7 @@ export function fieldTable(fields: ObjectShape, prefix = ''): Array<{ name: stri
   return Object.entries(fields).flatMap(([name, field]) => {
     if (field.type === 'internal') return [];
     const path = `${prefix}${name}`;
-    const type =
-      field.type === 'date' ? 'date (YYYY-MM-DD)' : field.type === 'string' && field.enum ? field.enum.join(' \\| ') : field.type;
+    const type = field.type === 'date' ? 'date (YYYY-MM-DD)' : field.type === 'string' && field.enum ? field.enum.join(' | ') : field.type;
     const row = { name: path, type: field.nullable ? `${type} or null` : type, description: field.description };
     if (field.type === 'object') return [row, ...fieldTable(field.fields, `${path}.`)];
     if (field.type === 'array') return [row, ...fieldTable(field.items, `${path}[].`)];

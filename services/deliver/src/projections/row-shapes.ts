@@ -30,7 +30,7 @@ export const stagemarktShape: RowShape = {
     bpv: {
       title: 'StagemarktBpvRow',
       description:
-        'One BPV (internship) with the enrolment it belongs to. Key: <pseudonym>|<brin>|<inschrijvingsvolgnummer>|<bpvVolgnummer>.',
+        'One BPV (internship) with the enrolment it belongs to. Key: `<pseudonym>|<brin>|<inschrijvingsvolgnummer>|<bpvVolgnummer>`.',
       fields: {
         kind: { type: 'string', enum: ['bpv'], description: 'row kind: a BPV' },
         ...enrolmentFields,
@@ -62,7 +62,7 @@ export const stagemarktShape: RowShape = {
     inschrijving: {
       title: 'StagemarktInschrijvingRow',
       description:
-        'One enrolment, so a BPV registered later still gets its fields. Key: inschrijving|<pseudonym>|<brin>|<inschrijvingsvolgnummer>.',
+        'One enrolment, so a BPV registered later still gets its fields. Key: `inschrijving|<pseudonym>|<brin>|<inschrijvingsvolgnummer>`.',
       fields: {
         kind: { type: 'string', enum: ['inschrijving'], description: 'row kind: an enrolment' },
         ...enrolmentFields,
@@ -111,7 +111,7 @@ export const ggdShape: RowShape = {
   kind: 'object',
   title: 'GgdRow',
   description:
-    'One school location with its students under 18. Key: <brin>|<brinVestiging>|<locatiecodeMbo>, an absent part empty (25LX|25LX01|).',
+    'One school location with its students under 18. Key: `<brin>|<brinVestiging>|<locatiecodeMbo>`, an absent part empty (`25LX|25LX01|`).',
   fields: {
     brin: { type: 'string', description: 'BRIN of the institution' },
     brinVestiging: { type: 'string', nullable: true, description: 'BRIN of the branch (PO, VO)' },
