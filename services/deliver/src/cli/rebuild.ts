@@ -5,23 +5,31 @@
 // folds the projection (the writer lease holder; a shared projection: scale down to one first): the
 // others answer 409.
 //   npm run rebuild -- --recipient <recipient> [--url http://127.0.0.1:8090]
-import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '@register-feeds/service-kit';
+import { createCli, loadConfigOrExit, nonEmpty, Option, parseOrExit } from '@register-feeds/service-kit';
 import { settings } from '../config.ts';
 import type { RebuildStatus } from '../projection-runner.ts';
 
-const { values } = parseArgs({ options: { recipient: { type: 'string' }, url: { type: 'string' } } });
+// the recipients come from the projections file, so the configuration is read before the command line
 const config = loadConfigOrExit('rebuild', {
   httpHost: settings.httpHost,
   httpPort: settings.httpPort,
   metricsToken: settings.metricsToken,
   projections: settings.projections,
 });
-const recipients = config.projections.map((p) => p.recipient);
-if (values.recipient === undefined || !recipients.includes(values.recipient)) {
-  process.stderr.write(`usage: npm run rebuild -- --recipient <${recipients.join('|')}> [--url <deliver's read API>]\n`);
-  process.exit(2);
-}
+const program = createCli({
+  name: 'rebuild',
+  usage: 'npm run rebuild --',
+  description:
+    'Rebuilds one projection of a running deliver beside its live projection and waits for the switch (reads DELIVER_METRICS_TOKEN).',
+})
+  .addOption(
+    new Option('--recipient <recipient>', 'the projection to rebuild')
+      .choices(config.projections.map((p) => p.recipient))
+      .makeOptionMandatory(),
+  )
+  .option('--url <url>', `deliver's read API (default http://${config.httpHost}:${config.httpPort})`, nonEmpty);
+parseOrExit(program);
+const values = program.opts();
 if (!config.metricsToken) {
   process.stderr.write('rebuild: DELIVER_METRICS_TOKEN is not set: the rebuild endpoint needs the metrics token\n');
   process.exit(78);

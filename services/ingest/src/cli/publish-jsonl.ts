@@ -1,28 +1,46 @@
 // Publishes a JSON Lines file of raw register events to the raw topic, one record per line, unvalidated
 // (ingest validates: bad lines end in its dead-letter topic). Keyed by person so a person's events stay
-// in order. Prints progress on long files and a summary at the end.
+// in order. Progress on stderr during long files (service-kit's createProgress), a summary at the end.
 //
-//   npm run publish -- <file.jsonl> [--topic register.raw.v1]
+//   npm run publish -- <file.jsonl> [--topic register.raw.v1] [--quiet]
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { rawPersonKey } from '@register-feeds/contracts';
-import { createKafkajsBus, createLogger, kafkaAuthOrExit, loadConfigOrExit, type OutgoingMessage } from '@register-feeds/service-kit';
+import {
+  createCli,
+  createKafkajsBus,
+  createLogger,
+  createProgress,
+  kafkaAuthOrExit,
+  loadConfigOrExit,
+  nonEmpty,
+  type OutgoingMessage,
+  parseOrExit,
+} from '@register-feeds/service-kit';
 import { settings } from '../config.ts';
 
 const BATCH = 500;
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { topic: { type: 'string' } } });
-const file = positionals[0];
-if (!file) {
-  process.stderr.write('usage: npm run publish -- <file.jsonl> [--topic <raw topic>]\n');
-  process.exit(2);
-}
+let file = '';
+const program = createCli({
+  name: 'publish',
+  usage: 'npm run publish --',
+  description: 'Publishes a JSON Lines file of raw register events to the raw topic, keyed per person, unvalidated (ingest validates).',
+})
+  .argument('<file.jsonl>', 'the raw events, one JSON object a line')
+  .option('--topic <topic>', 'the raw topic (default RAW_TOPIC, register.raw.v1)', nonEmpty)
+  .option('-q, --quiet', 'no progress on stderr')
+  .action((path) => {
+    file = path;
+  });
+parseOrExit(program);
+const options = program.opts();
+
 // the register's side of the raw topic: it needs ingest's topics, never ingest's partition key
 const { partitionKey: _partitionKey, ...publishSettings } = settings;
 const config = loadConfigOrExit('publish', publishSettings);
-const topic = values.topic ?? config.rawTopic;
+const topic = options.topic ?? config.rawTopic;
 const size = await stat(file).then(
   (s) => s.size,
   () => {
@@ -39,20 +57,16 @@ const bus = createKafkajsBus({
 });
 const producer = await bus.producer();
 
-const started = Date.now();
+// the file's size is known, its lines are not: the total is estimated from the bytes read so far
+const progress = createProgress({ label: 'publish', quiet: options.quiet === true });
 let sent = 0;
 let skipped = 0;
 let bytes = 0;
-let lastReport = started;
 const pending: OutgoingMessage[] = [];
 const flush = async () => {
   await producer.send(pending.splice(0));
-  const now = Date.now();
-  if (process.stderr.isTTY && now - lastReport > 500) {
-    lastReport = now;
-    const pct = size > 0 ? Math.min(100, (bytes / size) * 100) : 100;
-    process.stderr.write(`\rpublish: ${sent} sent (${pct.toFixed(0)}%), ${Math.round(sent / ((now - started) / 1000))}/s   `);
-  }
+  if (bytes > 0) progress.setTotal(Math.max(sent, Math.round((sent * size) / bytes)));
+  progress.update(sent);
 };
 
 const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
@@ -68,8 +82,7 @@ for await (const line of lines) {
 }
 await flush();
 await producer.disconnect();
-const seconds = (Date.now() - started) / 1000;
-if (process.stderr.isTTY) process.stderr.write('\n');
+const { seconds } = progress.stop(sent);
 process.stdout.write(
   `publish: sent ${sent} records from ${file} to ${topic} in ${seconds.toFixed(1)}s${skipped ? ` (${skipped} empty lines skipped)` : ''}\n`,
 );

@@ -1,19 +1,22 @@
 // Pseudonym keys on disk. The key file is a secret: never in the repo, never logged, mode 0600 from the
-// moment it exists (created so, never chmod-ed later). Keys never travel in argv: only the file's path does.
+// moment it exists (created so, never chmod-ed later). Keys never travel in argv: only the file's path does,
+// and a mistaken argument is never echoed (it could be a pasted key: service-kit's createCli).
 //   npm run keys -- generate --file <path>            test/development keys for every agreement (refuses to overwrite)
 //   npm run keys -- retire <recipient> --file <path>  crypto-shredding: remove every key version of one recipient
 //   npm run keys -- retire-ended --file <path>        the same for every agreement whose term has ended (today, Amsterdam)
 //   npm run keys -- shred <recipient> --file <path>   retire, and delete what DUO keeps of what the recipient received
 //                                                     (its recipient topic and deliver's feed; KAFKA_BROKERS, FEED_TOPIC_PREFIX)
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   asString,
   commonSettings,
+  createCli,
   createKafkajsBus,
   createLogger,
   kafkaAuthOrExit,
   loadConfig,
+  nonEmpty,
+  parseOrExit,
   replaceSecretFile,
   writeNewSecretFile,
 } from '@register-feeds/service-kit';
@@ -27,18 +30,48 @@ const fail = (message: string): never => {
   process.stderr.write(`keys: ${message}\n`);
   process.exit(2);
 };
-const parsed = (() => {
-  try {
-    return parseArgs({ allowPositionals: true, strict: true, options: { file: { type: 'string' } } });
-  } catch {
-    // parseArgs' message quotes the argument; it is not echoed in case a key was pasted on the command line
-    return fail('unknown option; usage: keys generate|retire <recipient>|retire-ended|shred <recipient> --file <path>');
-  }
-})();
-const { values, positionals } = parsed;
-const [command, recipient, ...extra] = positionals;
-if (extra.length > 0) fail('too many arguments; usage: keys generate|retire <recipient>|retire-ended|shred <recipient> --file <path>');
-const file = values.file ?? process.env.PSEUDONYM_KEYS_FILE;
+
+type KeysCommand = 'generate' | 'retire' | 'retire-ended' | 'shred';
+let command: KeysCommand | undefined;
+let recipient: string | undefined;
+const program = createCli({
+  name: 'keys',
+  usage: 'npm run keys --',
+  description:
+    'Pseudonym keys on disk (a secret: mode 0600 from its creation, never in the repository, never on a command line; only its path is).',
+}).option('--file <path>', 'the key file (default PSEUDONYM_KEYS_FILE)', nonEmpty);
+program
+  .command('generate')
+  .description('TEST keys for every agreement into a new file (refuses to overwrite one)')
+  .action(() => {
+    command = 'generate';
+  });
+program
+  .command('retire')
+  .description('crypto-shredding: remove every key version of one recipient')
+  .argument('<recipient>', 'the recipient of an agreement')
+  .action((name) => {
+    command = 'retire';
+    recipient = name;
+  });
+program
+  .command('retire-ended')
+  .description('the same for every agreement whose term has ended (today, Amsterdam)')
+  .action(() => {
+    command = 'retire-ended';
+  });
+program
+  .command('shred')
+  .description("retire, and delete what DUO keeps of what the recipient received (its recipient topic and deliver's feed)")
+  .argument('<recipient>', 'the recipient of an agreement')
+  .action((name) => {
+    command = 'shred';
+    recipient = name;
+  });
+// no command at all: the help, as `help` gives it
+parseOrExit(program, process.argv.length > 2 ? process.argv.slice(2) : ['help']);
+
+const file = program.opts().file ?? process.env.PSEUDONYM_KEYS_FILE;
 if (!file) fail('say which key file: --file <path> (or PSEUDONYM_KEYS_FILE)');
 const path = file as string;
 const agreementsDir = loadConfig({ agreementsDir: settings.agreementsDir }).agreementsDir;
@@ -116,6 +149,4 @@ switch (command) {
     }
     break;
   }
-  default:
-    fail('usage: keys generate|retire <recipient>|retire-ended|shred <recipient> --file <path>');
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,5 +48,20 @@ describe('npm run keys', () => {
     const result = run('generate', '--key=c2VjcmV0LWtleS1tYXRlcmlhbA', '--file', join(dir, 'k.json'));
     expect(result.status).toBe(2);
     expect(result.stderr).not.toContain('c2VjcmV0LWtleS1tYXRlcmlhbA');
+  });
+
+  it('does not echo a key pasted where a command goes, and writes nothing', () => {
+    const key = 'c2VjcmV0LWtleS1tYXRlcmlhbC1vZi00My1jaGFyYWN0ZXJz';
+    const result = run(key, '--file', join(dir, 'k.json'));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^keys: unknown command \(not shown: it could be a secret\)/);
+    expect(result.stderr + result.stdout).not.toContain(key);
+    expect(existsSync(join(dir, 'k.json'))).toBe(false);
+  });
+
+  it('prints the generated help with exit code 0', () => {
+    const result = run('--help');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/generate[\s\S]*retire <recipient>[\s\S]*retire-ended[\s\S]*shred <recipient>/);
   });
 });
