@@ -25,6 +25,7 @@ import {
   retryWhileRetriable,
   SchemaNotFoundError,
   type SchemaRegistryClient,
+  SNAPSHOT_TOPIC_PREFIX,
   TOPIC_CLASSES,
   type TopicClass,
   topicClass,
@@ -82,6 +83,12 @@ export interface TopicExported extends ParquetWritten {
  * an unknown one only with its recipient named; anything else never. Pure.
  */
 export function assertExportableTopic(topic: string, cls: TopicClass | 'unknown', recipientNamed: string | undefined): void {
+  if (topic.startsWith(SNAPSHOT_TOPIC_PREFIX)) {
+    throw new ExportRefused(
+      `refused: topic ${topic} is a snapshot delivery's topic: its rows are the delivery's Parquet file already ` +
+        '(npm run deliveries, npm run snapshot); query that file. Nothing was read.',
+    );
+  }
   if (cls === 'recipient') return;
   if (cls === 'unknown') {
     if (recipientNamed !== undefined) return;
@@ -92,7 +99,7 @@ export function assertExportableTopic(topic: string, cls: TopicClass | 'unknown'
   }
   throw new ExportRefused(
     `refused: topic ${topic} is a ${cls} topic (${TOPIC_CLASSES[cls].holds}); analytics exports read recipient topics only ` +
-      '(recipient.*, snapshot.*). Nothing was read.',
+      '(recipient.*). Nothing was read.',
   );
 }
 

@@ -7,15 +7,13 @@ const agreements = loadAgreements(new URL('../../../agreements', import.meta.url
 const sbbSchema = recipientSchema(agreements.find((a) => a.recipient === 'sbb-stagemarkt')!);
 
 describe('assertExportableTopic', () => {
-  it('lets recipient and snapshot topics through', () => {
+  it('lets recipient topics through', () => {
     expect(() => assertExportableTopic('recipient.sbb-stagemarkt.v2', topicClass('recipient.sbb-stagemarkt.v2'), undefined)).not.toThrow();
-    expect(() =>
-      assertExportableTopic(
-        'snapshot.ocw-minister.2026-10-01.2026-11-15',
-        topicClass('snapshot.ocw-minister.2026-10-01.2026-11-15'),
-        undefined,
-      ),
-    ).not.toThrow();
+  });
+
+  it("refuses a snapshot delivery's topic, pointing at the delivery's Parquet file", () => {
+    const topic = 'snapshot.ocw-minister.2026-10-01.2026-11-15';
+    expect(() => assertExportableTopic(topic, topicClass(topic), 'ocw-minister')).toThrow(/rows are the delivery's Parquet file already/);
   });
 
   it.each([
