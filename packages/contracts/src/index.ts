@@ -19,6 +19,12 @@ export type {
   RawPersoon,
   RawRegisterEvent,
 } from './raw-register-event.ts';
+export {
+  type ContractReason,
+  type ContractVerdict,
+  createAjvContractValidator,
+  withServiceKeywords,
+} from './raw-register-event-ajv.ts';
 export { type JsonSchema, RAW_REGISTER_EVENT_SCHEMA_FILE, rawRegisterEventSchema } from './raw-register-event-schema.ts';
 export type {
   BpvStatus,

@@ -20,6 +20,7 @@ export {
   type ParseOptions,
   type ParseResult,
   parseRegisterEvent,
+  parseRegisterEventHandWritten,
   type Reason,
   RULE,
   type Rule,

@@ -11,5 +11,11 @@ export {
   isValidOpleidingscode,
   vestigingBelongsToBrin,
 } from './identifiers.ts';
-export { DEFAULT_MAX_BYTES, type ParseOptions, type ParseResult, parseRegisterEvent } from './parse-register-event.ts';
+export {
+  DEFAULT_MAX_BYTES,
+  type ParseOptions,
+  type ParseResult,
+  parseRegisterEvent,
+  parseRegisterEventHandWritten,
+} from './parse-register-event.ts';
 export { type Reason, RULE, type Rule, WHOLE_PAYLOAD } from './reason.ts';

@@ -129,8 +129,10 @@ export const eventTypeFields: CrossFieldRule = (view) => {
   const reasons: Reason[] = [];
   if (isInschrijvingEvent(eventType)) {
     if (view.has('bpv')) reasons.push(reason('bpv', RULE.eventForbids, `bpv is not allowed on ${eventType}`));
-    if (eventType === 'InschrijvingBeeindigd') reasons.push(...requires(view, 'inschrijving.einddatum', eventType));
-    if (eventType === 'InschrijvingGeregistreerd' && sector === 'MBO') {
+    // as for the bpv below: fields of an inschrijving that is not an object are not asked for (its type is the reason)
+    const inschrijving = isPlainObject(view.valid('inschrijving'));
+    if (eventType === 'InschrijvingBeeindigd' && inschrijving) reasons.push(...requires(view, 'inschrijving.einddatum', eventType));
+    if (eventType === 'InschrijvingGeregistreerd' && sector === 'MBO' && inschrijving) {
       reasons.push(...requires(view, 'inschrijving.leerweg', eventType, ' in MBO'));
       reasons.push(...requires(view, 'inschrijving.niveau', eventType, ' in MBO'));
     }
