@@ -5,6 +5,8 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY packages/service-kit/package.json packages/service-kit/
+COPY packages/contracts/package.json packages/contracts/
+COPY packages/register-model/package.json packages/register-model/
 COPY services/ingest/package.json services/ingest/
 COPY services/pseudonymise/package.json services/pseudonymise/
 COPY services/deliver/package.json services/deliver/
