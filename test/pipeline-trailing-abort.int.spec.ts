@@ -32,6 +32,17 @@ describe.each([
     await producer.send(Array.from({ length: 10 }, (_, i) => ({ topic: input, partition: i % 2, key: `k${i}`, value: `v${i}` })));
     await producer.disconnect();
 
+    // the aborted transaction is written while the first batch is in hand: the fetch after that batch's
+    // commit holds the aborted records alone, and its offsets-only transaction follows that commit at once
+    // (the coordinator may still be completing it: CONCURRENT_TRANSACTIONS, waited out)
+    let abortedWritten!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      abortedWritten = resolve;
+    });
+    let firstInHand!: () => void;
+    const inHand = new Promise<void>((resolve) => {
+      firstInHand = resolve;
+    });
     const handled: string[] = [];
     const pipeline = await startTransactionalPipeline({
       bus,
@@ -40,18 +51,20 @@ describe.each([
       logger,
       commit,
       handle: async (batch) => {
+        firstInHand();
+        await gate;
         handled.push(...batch.messages.map((m) => m.value?.toString() ?? ''));
         return { messages: batch.messages.map((m) => ({ topic: output, key: m.key, value: m.value })) };
       },
     });
     try {
-      await groupCaughtUp(admin, groupId, input, 30_000);
-      // after the visible records were read: a fetch of aborted records and markers alone
+      await inHand;
       const upstream = await bus.transactionalProducer(`${id}.upstream`);
       const aborted = await upstream.transaction();
       await aborted.send([0, 1].map((partition) => ({ topic: input, partition, key: 'aborted', value: 'aborted' })));
       await aborted.abort();
       await upstream.disconnect();
+      abortedWritten();
       // committed == high watermark on both partitions: past the aborted records and their markers
       await groupCaughtUp(admin, groupId, input, 30_000);
       expect(handled).not.toContain('aborted');

@@ -9,6 +9,7 @@ import {
   type OutgoingMessage,
   type PartitionProgress,
   type TopicPartition,
+  type TopicPartitionOffset,
   type Transaction,
   type TransactionalProducer,
 } from './bus.ts';
@@ -404,7 +405,7 @@ export async function startTransactionalPipeline({
           return;
         }
       }
-      await tx.sendOffsets(groupId, [{ topic, partition, offset: next.toString() }]);
+      await sendOffsetsRetrying(tx, [{ topic, partition, offset: next.toString() }]);
       await tx.commit();
       entry.committedTo = next;
       logger.trace({ partition, offset: next.toString() }, 'offsets of a batch with no visible record committed');
@@ -412,6 +413,23 @@ export async function startTransactionalPipeline({
       await tx?.abort().catch(() => {});
       await discard(partition, entry.producer);
       throw error;
+    }
+  };
+
+  /**
+   * Offsets as the first thing in a transaction, right after the partition's last commit: the coordinator
+   * may still be completing that one and answers CONCURRENT_TRANSACTIONS (retriable) until it has. In a
+   * batch's transaction the sends come first and give it that time; here it is waited out (50 ms doubling,
+   * about 6 s in all).
+   */
+  const sendOffsetsRetrying = async (tx: Transaction, offsets: TopicPartitionOffset[]) => {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await tx.sendOffsets(groupId, offsets);
+      } catch (error) {
+        if ((error as { retriable?: unknown }).retriable !== true || tries >= 7 || stopping) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (tries - 1)));
+      }
     }
   };
 
