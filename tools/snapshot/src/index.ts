@@ -2,6 +2,8 @@ export * from './audit-entry.ts';
 export * from './bitemporal.ts';
 export * from './columns.ts';
 export * from './deliveries.ts';
+export * from './export-topic.ts';
+export * from './flatten-record.ts';
 export * from './history.ts';
 export * from './jsonl.ts';
 export * from './parquet.ts';
