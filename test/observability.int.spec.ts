@@ -1,11 +1,25 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { rawPersonKey } from '@register-feeds/contracts';
+import type { SvbRecord } from '@register-feeds/deliver';
+import { recordFor } from '@register-feeds/deliver/test-support';
 import { settings, startIngest } from '@register-feeds/ingest';
-import { type Admin, caughtUpWithStart, createLogger, type HealthServer, loadConfig, startHealthServer } from '@register-feeds/service-kit';
+import { loadAgreements, recipientSchema } from '@register-feeds/pseudonymise';
+import {
+  type Admin,
+  caughtUpWithStart,
+  createLogger,
+  type HealthServer,
+  loadConfig,
+  startHealthServer,
+  valueSubject,
+} from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestPartitionKeyFile } from './support/ingest-key.ts';
-import { rawEvents } from './support/raw-events.ts';
-import { testStack, uniqueName, waitFor } from './support/stack.ts';
+import { rawEvents, testBsn } from './support/raw-events.ts';
+import { createTopics, keepOutput, testStack, uniqueName, waitFor } from './support/stack.ts';
 
 // A service's /ready and /metrics on the real broker: ready only once its consumer is in the group with
 // partitions assigned and has read its input up to where it ended at start; /metrics counts what the
@@ -103,4 +117,91 @@ describe('/ready and /metrics', () => {
       await health.close();
     }
   });
+
+  it('deliver (its main.ts) is ready only once every projection folded its recipient topic up to where it ended at start', async () => {
+    const id = uniqueName('observability-deliver');
+    const SVB = 'svb-kostendelersnorm';
+    const topic = { stagemarkt: `${id}.stagemarkt`, svb: `${id}.svb`, ggd: `${id}.ggd` };
+    const groupPrefix = `${id}.deliver`;
+    await createTopics(admin, { name: topic.stagemarkt }, { name: topic.svb }, { name: topic.ggd });
+    const agreement = loadAgreements(new URL('../agreements', import.meta.url).pathname).find((a) => a.recipient === SVB)!;
+    const schemaId = await registry.register(valueSubject(topic.svb), recipientSchema(agreement) as never, 'BACKWARD_TRANSITIVE');
+    // a backlog on the SVB topic before deliver starts: one enrolment each for 400 people
+    const records = Array.from({ length: 400 }, (_, i) =>
+      recordFor<SvbRecord>(SVB, {
+        eventId: `${id}-${i}`,
+        eventType: 'InschrijvingGeregistreerd',
+        on: '2026-03-01',
+        sector: 'MBO',
+        bsn: testBsn(7000 + i),
+      }),
+    );
+    const producer = await bus.producer();
+    await producer.send(
+      await Promise.all(records.map(async (r) => ({ topic: topic.svb, key: r.persoon.nummer, value: await registry.encode(schemaId, r) }))),
+    );
+    await producer.disconnect();
+
+    const port = await freePort();
+    const token = () => randomBytes(16).toString('hex');
+    const child = keepOutput(
+      spawn(process.execPath, ['services/deliver/src/main.ts'], {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: brokers.join(','),
+          SCHEMA_REGISTRY_URL: registryUrl,
+          STAGEMARKT_TOPIC: topic.stagemarkt,
+          SVB_TOPIC: topic.svb,
+          GGD_TOPIC: topic.ggd,
+          FEED_TOPIC_PREFIX: `${id}.feed.`,
+          DELIVER_GROUP_PREFIX: groupPrefix,
+          DELIVER_DEAD_LETTER_TOPIC: `${id}.dlq`,
+          DELIVER_LEASE_TOPIC: `${id}.writers`,
+          DELIVER_HTTP_PORT: '0',
+          DELIVER_HEALTH_PORT: String(port),
+          DELIVER_API_TOKENS: `sbb-stagemarkt:${token()},svb-kostendelersnorm:${token()},ggd-jeugdgezondheid:${token()}`,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+      'deliver',
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const url = (path: string) => `http://127.0.0.1:${port}${path}`;
+    const status = (path: string) =>
+      fetch(url(path)).then(
+        (r) => r.status,
+        () => 0, // not listening yet
+      );
+    try {
+      await waitFor('deliver ready', async () => (await status('/ready')) === 200, { timeoutMs: 90_000, intervalMs: 20 });
+      const committed = await admin.groupOffsets(`${groupPrefix}-${SVB}`, topic.svb);
+      expect(committed.reduce((sum, o) => sum + Math.max(0, Number(o.offset)), 0)).toBe(records.length);
+      expect(await status('/health')).toBe(200);
+
+      const text = await (await fetch(url('/metrics'))).text();
+      const group = `${groupPrefix}-${SVB}`;
+      expect(sample(text, 'register_feeds_records_in_total', { group, topic: topic.svb, service: 'deliver' })).toBe(records.length);
+      expect(sample(text, 'register_feeds_records_out_total', { group, topic: `${id}.feed.${SVB}.v1` })).toBeGreaterThan(0);
+      expect(sample(text, 'register_feeds_projection_rows', { recipient: SVB })).toBe(records.length);
+      for (const recipient of ['sbb-stagemarkt', SVB, 'ggd-jeugdgezondheid'])
+        expect(sample(text, 'register_feeds_projection_caught_up', { recipient })).toBe(1);
+      expect(text).toMatch(/^process_resident_memory_bytes\{service="deliver"\} \d+/m);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
 });
+
+/** A port nobody listens on now, for a child process's health server. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
