@@ -15,6 +15,8 @@ export interface Protected {
   topics: ReadonlySet<string>;
   /** the services' own consumer groups: exact names or prefixes followed by '-' or '.' */
   groupPrefixes: readonly string[];
+  /** topics, groups and subjects of other tools that may run meanwhile (benchmarks: bench-<run>...) */
+  otherTools: readonly string[];
 }
 
 /** Names shaped like production topics; tests must never create them (uniqueName refuses such prefixes). */
@@ -36,10 +38,11 @@ export function leftovers(before: Inventory, after: Inventory, protect: Protecte
     return now.filter((name) => !known.has(name)).sort();
   };
   const protectedSubjects = new Set([...protect.topics].flatMap(subjectsOf));
+  const otherTool = (name: string) => protect.otherTools.some((prefix) => name.startsWith(prefix));
   return {
-    topics: appeared(before.topics, after.topics).filter((t) => !isInternalTopic(t) && !protect.topics.has(t)),
-    groups: appeared(before.groups, after.groups).filter((g) => !isProtectedGroup(g, protect.groupPrefixes)),
-    subjects: appeared(before.subjects, after.subjects).filter((s) => !protectedSubjects.has(s)),
+    topics: appeared(before.topics, after.topics).filter((t) => !isInternalTopic(t) && !protect.topics.has(t) && !otherTool(t)),
+    groups: appeared(before.groups, after.groups).filter((g) => !isProtectedGroup(g, protect.groupPrefixes) && !otherTool(g)),
+    subjects: appeared(before.subjects, after.subjects).filter((s) => !protectedSubjects.has(s) && !otherTool(s)),
   };
 }
 

@@ -6,7 +6,7 @@ import { enterRun, leaveRun, type RunsDir } from './concurrent-runs.ts';
 import { type Inventory, leftovers, type Protected, summaryLine } from './leftovers.ts';
 import { productionNames } from './stack-inventory.ts';
 
-const none: Protected = { topics: new Set(), groupPrefixes: [] };
+const none: Protected = { topics: new Set(), groupPrefixes: [], otherTools: [] };
 const inv = (topics: string[], groups: string[] = [], subjects: string[] = []): Inventory => ({ topics, groups, subjects });
 
 describe('leftovers', () => {
@@ -20,7 +20,7 @@ describe('leftovers', () => {
     expect(leftovers(inv(['a']), inv([]), none)).toEqual(inv([]));
   });
 
-  it("never takes Kafka's own topics or the production names, even when they appeared during the run", () => {
+  it("never takes Kafka's own topics, the production names or a benchmark's, even when they appeared during the run", () => {
     const protect = productionNames(join(import.meta.dirname, '../..'));
     const after = inv(
       [
@@ -30,9 +30,18 @@ describe('leftovers', () => {
         'recipient.sbb-stagemarkt.v2',
         'recipient.sbb-stagemarkt.v343604920',
         'e2e-x.raw',
+        'bench-1a2b3c4d.raw',
       ],
-      ['ingest', 'pseudonymise', 'deliver-sbb-stagemarkt', 'deliver-sbb-stagemarkt-writer', 'e2e-x.ingest', 'test-read-abc'],
-      ['register.events.v1-value', 'recipient.svb-kostendelersnorm.v2-value', 'e2e-x.events-value'],
+      [
+        'ingest',
+        'pseudonymise',
+        'deliver-sbb-stagemarkt',
+        'deliver-sbb-stagemarkt-writer',
+        'e2e-x.ingest',
+        'test-read-abc',
+        'bench-1a2b3c4d.ingest',
+      ],
+      ['register.events.v1-value', 'recipient.svb-kostendelersnorm.v2-value', 'e2e-x.events-value', 'bench-1a2b3c4d.events-value'],
     );
     expect(leftovers(inv([]), after, protect)).toEqual(
       inv(['e2e-x.raw', 'recipient.sbb-stagemarkt.v343604920'], ['e2e-x.ingest', 'test-read-abc'], ['e2e-x.events-value']),

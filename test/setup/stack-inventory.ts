@@ -44,6 +44,8 @@ export function productionNames(repoRoot: string): Protected {
     topics: new Set([...Object.values(catalogue).map((t) => t.name), ...agreementTopics]),
     // the services' default groups (ingest, pseudonymise, deliver-<recipient>), and the replay tool's
     groupPrefixes: ['ingest', 'pseudonymise', 'deliver', 'replay'],
+    // a benchmark running meanwhile removes its own (bench/support: bench-<run>.raw and so on)
+    otherTools: ['bench-'],
   };
 }
 
