@@ -10,9 +10,9 @@
  * `internal` is what deliver needs to restore its state from the feed at start (feed-restore.ts, the read
  * replica) and keep ordering updates by version (version.ts): without it a restart could not refuse a
  * late older record. It is deliver's, opaque to recipients, and may change without notice; `row` is the
- * contract (docs/recipients/*.md, /openapi.json). The version stays out of the row rather than going into
- * a Kafka header because a compacted topic keeps headers, but the read replica and the feed's readers
- * handle the value alone, and a value that is complete on its own is easier to reason about.
+ * contract (docs/recipients/*.md, /openapi.json). Why not a Kafka header for the versions: every reader
+ * of the feed (the replica, feed-restore, rebuild, tools, recipients) handles values, and a value that is
+ * complete on its own survives any tool that copies values without headers (an export, a replay).
  *
  * A value written before this envelope (the row as kept, epoch days and versions inside) is read as such,
  * so a feed written by an older deliver still restores; the next change of the key writes the envelope.

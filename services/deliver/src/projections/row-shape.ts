@@ -42,6 +42,43 @@ type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
+// Every feed value read and every row served passes through here (a restart reads the whole feed), so
+// the shapes' entries and the date conversions are kept rather than redone per row: rows repeat few dates.
+const entryCache = new WeakMap<ObjectShape, [string, FieldShape][]>();
+const entriesOf = (fields: ObjectShape): [string, FieldShape][] => {
+  let entries = entryCache.get(fields);
+  if (entries === undefined) {
+    entries = Object.entries(fields);
+    entryCache.set(fields, entries);
+  }
+  return entries;
+};
+const DATE_CACHE_LIMIT = 100_000;
+const isoOfDay = new Map<number, string>();
+const dayOfIso = new Map<string, number>();
+
+function isoDate(epochDay: number): string {
+  let text = isoOfDay.get(epochDay);
+  if (text === undefined) {
+    text = fromEpochDay(epochDay);
+    if (isoOfDay.size >= DATE_CACHE_LIMIT) isoOfDay.clear();
+    isoOfDay.set(epochDay, text);
+  }
+  return text;
+}
+
+function epochDayOf(text: string): number {
+  let day = dayOfIso.get(text);
+  if (day === undefined) {
+    const parsed = parseIsoDate(text);
+    if (!parsed.ok) throw new TypeError('a date that is not YYYY-MM-DD');
+    day = toEpochDay(parsed.date);
+    if (dayOfIso.size >= DATE_CACHE_LIMIT) dayOfIso.clear();
+    dayOfIso.set(text, day);
+  }
+  return day;
+}
+
 function fieldsFor(shape: RowShape, row: Json): ObjectShape {
   if (shape.kind === 'object') return shape.fields;
   const variant = shape.variants[String(row[shape.discriminator])];
@@ -55,7 +92,7 @@ function publicValue(field: FieldShape, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   switch (field.type) {
     case 'date':
-      return fromEpochDay(value as number);
+      return isoDate(value as number);
     case 'object':
       return publicObject(field.fields, value as Json);
     case 'array':
@@ -67,7 +104,7 @@ function publicValue(field: FieldShape, value: unknown): unknown {
 
 function publicObject(fields: ObjectShape, row: Json): Json {
   const out: Json = {};
-  for (const [name, field] of Object.entries(fields)) {
+  for (const [name, field] of entriesOf(fields)) {
     if (field.type !== 'internal') out[name] = publicValue(field, row[name]);
   }
   return out;
@@ -82,7 +119,7 @@ export function publicRow(shape: RowShape, row: unknown): Json {
 
 function internalObject(fields: ObjectShape, row: Json): Json | undefined {
   const out: Json = {};
-  for (const [name, field] of Object.entries(fields)) {
+  for (const [name, field] of entriesOf(fields)) {
     const value = row[name];
     if (field.type === 'internal') out[name] = value ?? null;
     else if (field.type === 'object' && isObject(value)) {
@@ -95,10 +132,16 @@ function internalObject(fields: ObjectShape, row: Json): Json | undefined {
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
+const internalCache = new WeakMap<ObjectShape, boolean>();
 function hasInternal(fields: ObjectShape): boolean {
-  return Object.values(fields).some(
-    (f) => f.type === 'internal' || (f.type === 'object' && hasInternal(f.fields)) || (f.type === 'array' && hasInternal(f.items)),
-  );
+  let has = internalCache.get(fields);
+  if (has === undefined) {
+    has = Object.values(fields).some(
+      (f) => f.type === 'internal' || (f.type === 'object' && hasInternal(f.fields)) || (f.type === 'array' && hasInternal(f.items)),
+    );
+    internalCache.set(fields, has);
+  }
+  return has;
 }
 
 /** The internal fields of the row, at the depth they sit in it (an array: one entry per item, in order); undefined: none. */
@@ -111,11 +154,8 @@ export function internalPart(shape: RowShape, row: unknown): Json | undefined {
 function stateValue(field: FieldShape, value: unknown, internal: unknown): unknown {
   if (value === null || value === undefined) return null;
   switch (field.type) {
-    case 'date': {
-      const parsed = parseIsoDate(String(value));
-      if (!parsed.ok) throw new TypeError('a date that is not YYYY-MM-DD');
-      return toEpochDay(parsed.date);
-    }
+    case 'date':
+      return epochDayOf(String(value));
     case 'object':
       return stateObject(field.fields, value as Json, isObject(internal) ? internal : undefined);
     case 'array': {
@@ -129,7 +169,7 @@ function stateValue(field: FieldShape, value: unknown, internal: unknown): unkno
 
 function stateObject(fields: ObjectShape, row: Json, internal: Json | undefined): Json {
   const out: Json = {};
-  for (const [name, field] of Object.entries(fields)) {
+  for (const [name, field] of entriesOf(fields)) {
     out[name] = field.type === 'internal' ? (internal?.[name] ?? null) : stateValue(field, row[name], internal?.[name]);
   }
   return out;
