@@ -92,6 +92,8 @@ export function createProgress(options: ProgressOptions): Progress {
         notTTYSchedule: options.logEveryMs ?? LOG_EVERY_MS,
         fps: 1000 / TTY_REDRAW_MS, // redraws on a terminal
         etaBuffer: 100,
+        // the ETA is estimated again at every redraw, so a stalled run shows it growing, not frozen
+        etaAsynchronousUpdate: true,
         // the summary replaces the last progress line on a terminal
         clearOnComplete: true,
         hideCursor: false,

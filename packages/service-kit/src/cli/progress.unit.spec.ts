@@ -109,6 +109,25 @@ describe('createProgress', () => {
     progress.stop();
   });
 
+  it('lets the ETA grow while a run stalls', () => {
+    const out = stream(false);
+    const progress = createProgress({ label: 'import', total: 1000, stream: out });
+    for (let t = 1; t <= 9; t++) {
+      vi.advanceTimersByTime(1000);
+      progress.update(t * 50);
+    }
+    vi.advanceTimersByTime(41_000); // lines at 10, 20, 30, 40 and 50 s; nothing done since 9 s
+    const etas = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((line) => /ETA (\d+):(\d+)$/.exec(line))
+      .map((m) => Number(m?.[1]) * 60 + Number(m?.[2]));
+    expect(etas).toHaveLength(5);
+    for (let i = 1; i < etas.length; i++) expect(etas[i]).toBeGreaterThan(etas[i - 1] as number);
+    progress.stop();
+  });
+
   it('writes nothing with quiet, and still gives the figures', () => {
     const out = stream(true);
     const progress = createProgress({ label: 'export', total: 10, stream: out, quiet: true });
