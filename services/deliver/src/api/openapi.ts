@@ -94,7 +94,7 @@ export function openApiDocument(): Json {
       description: [
         'Per recipient, its rows as deliver keeps them from its recipient topic: the fields of its agreement, nothing else.',
         'Dates are ISO 8601 calendar dates (YYYY-MM-DD), instants ISO 8601 with Z. Every error is an RFC 9457 problem (application/problem+json) whose detail never repeats the request.',
-        'Incremental polling: every row answer has a weak ETag; send it as If-None-Match and get 304 without a body while the answer would be the same.',
+        'Incremental polling: every row answer has a weak ETag; send it as If-None-Match and get 304 without a body while the answer would be the same. A list answer also has `changes`: pass it as changedSince to get only the rows changed since, and the keys of those that left.',
         'Every GET also answers HEAD. Which row schema a recipient gets: its page in docs/recipients/.',
       ].join('\n\n'),
     },
@@ -123,6 +123,14 @@ export function openApiDocument(): Json {
             },
             peildatumParameter,
             {
+              name: 'changedSince',
+              in: 'query',
+              required: false,
+              description:
+                'the `changes` of an earlier read: only the rows changed since then, and the keys of the rows that left (`removed`). Keep the `changes` of the first page of a read and ask with it once that read is done. A token of another deliver instance or from before a restart answers 410: read everything again. Not with peildatum.',
+              schema: { type: 'string' },
+            },
+            {
               name: 'filters',
               in: 'query',
               required: false,
@@ -149,8 +157,13 @@ export function openApiDocument(): Json {
                 problems.badLimit,
                 problems.badCursor,
                 problems.badPeildatum,
+                problems.badChangedSince,
               ),
               '404': problemResponse('No such path', problems.notFound),
+              '410': problemResponse(
+                'The changes since the token are no longer known here: read everything again',
+                problems.changesExpired,
+              ),
             }),
           },
         },
@@ -293,6 +306,15 @@ export function openApiDocument(): Json {
           properties: {
             rows: { type: 'array', items: ref('KeyedRow') },
             next: { type: 'string', description: 'pass as ?cursor= for the next page; absent on the last page' },
+            removed: {
+              type: 'array',
+              items: { type: 'string' },
+              description: 'with changedSince: the keys of the rows that left since then (whatever the filters), sorted',
+            },
+            changes: {
+              type: 'string',
+              description: 'pass as ?changedSince= to read only what changed after this answer; absent with peildatum',
+            },
           },
           required: ['rows'],
           additionalProperties: false,

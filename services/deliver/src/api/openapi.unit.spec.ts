@@ -30,7 +30,7 @@ let ready = true;
 let close: () => Promise<void>;
 let served: Json;
 
-beforeAll(async () => {
+async function startServer() {
   const states = sampleStates();
   const projections = new Map(
     [
@@ -52,13 +52,29 @@ beforeAll(async () => {
     logger: createLogger({ service: 'test', level: 'silent' }),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
-  url = `http://127.0.0.1:${port}`;
-  close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  const at = (server.address() as AddressInfo).port;
+  return {
+    port: at,
+    url: `http://127.0.0.1:${at}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** another instance, as a load balancer might send a caller to: its changes tokens are not this one's */
+let otherInstance: Awaited<ReturnType<typeof startServer>>;
+
+beforeAll(async () => {
+  const started = await startServer();
+  ({ port, url } = started);
+  otherInstance = await startServer();
+  close = async () => {
+    await started.close();
+    await otherInstance.close();
+  };
   served = (await (await fetch(`${url}/openapi.json`)).json()) as Json;
 });
 afterAll(() => close());
@@ -199,6 +215,10 @@ describe('the OpenAPI document', () => {
       }
       await call(`/v1/${recipient}/rows?limit=5`, { token, method: 'HEAD' });
     }
+    // incremental: the changes token of a read, then only what changed since
+    const changes = (await call('/v1/svb-kostendelersnorm/rows', { token: TOKENS.svb })).json.changes as string;
+    const since = await call(`/v1/svb-kostendelersnorm/rows?changedSince=${encodeURIComponent(changes)}`, { token: TOKENS.svb });
+    expect(since.json).toMatchObject({ rows: [], removed: [] });
     const ggdPage = await call('/v1/ggd-jeugdgezondheid/rows?peildatum=2026-09-01', { token: TOKENS.ggd });
     expect(ggdPage.body).toMatch(/"geboortedatum":"\d{4}-\d{2}-\d{2}"/);
     const filtered = await call('/v1/sbb-stagemarkt/rows?kind=bpv&begindatum=2025-09-01', { token: TOKENS.stagemarkt });
@@ -241,6 +261,15 @@ describe('the OpenAPI document', () => {
       expect(answer.headers['content-type']).toBe('application/problem+json');
       expect(answer.json.status).toBe(status);
     }
+    // changedSince: not a token (400), another instance's token (410)
+    const changes = (await call('/v1/sbb-stagemarkt/rows', { token: TOKENS.stagemarkt })).json.changes as string;
+    expect((await call('/v1/sbb-stagemarkt/rows?changedSince=c1.x', { token: TOKENS.stagemarkt })).status).toBe(400);
+    const response = await fetch(`${otherInstance.url}/v1/sbb-stagemarkt/rows?changedSince=${encodeURIComponent(changes)}`, {
+      headers: { authorization: `Bearer ${TOKENS.stagemarkt}` },
+    });
+    const gone: Answer = { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
+    expect(gone.status).toBe(410);
+    conforms('GET', '/v1/sbb-stagemarkt/rows', gone);
     // fetch will not send an Expect header
     const [expectation] = await rawExchange(port, get('/v1/sbb-stagemarkt/rows', { expect: 'teapot' }));
     expect(expectation?.status).toBe(417);
@@ -267,6 +296,6 @@ describe('the OpenAPI document', () => {
     );
     for (const operation of operations) if (operation !== 'post /admin/rebuild/{recipient}') expect(exercised).toContain(operation);
     expect(exercised).toContain('post /admin/rebuild/{recipient}');
-    for (const status of [200, 304, 400, 401, 404, 405, 409, 414, 417, 431, 503]) expect(statuses, String(status)).toContain(status);
+    for (const status of [200, 304, 400, 401, 404, 405, 409, 410, 414, 417, 431, 503]) expect(statuses, String(status)).toContain(status);
   });
 });

@@ -39,6 +39,18 @@ export const problems = {
     'Invalid peildatum',
     'peildatum must be an existing calendar date written YYYY-MM-DD, given once',
   ),
+  badChangedSince: define(
+    'bad-changed-since',
+    400,
+    'Invalid changedSince',
+    'changedSince must be the `changes` of an earlier answer, given once, unchanged, and not with peildatum',
+  ),
+  changesExpired: define(
+    'changes-expired',
+    410,
+    'Changes no longer known',
+    'the changes since this token are not known here (another instance, a restart, or too long ago): read every row again and poll on from the `changes` of that read',
+  ),
   unauthorized: define(
     'unauthorized',
     401,
@@ -74,6 +86,7 @@ const REASONS: Record<number, string> = {
   400: 'Bad Request',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  410: 'Gone',
   408: 'Request Timeout',
   431: 'Request Header Fields Too Large',
 };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type EpochDay, parseIsoDate, toEpochDay } from '@register-feeds/register-model';
@@ -7,6 +7,7 @@ import type { RunningProjection } from '../projection-runner.ts';
 import { publicRow } from '../projections/row-shape.ts';
 import { RebuildRefusedError } from '../rebuild.ts';
 import { createAuthenticator } from './auth.ts';
+import { type ChangeLog, createChangeLog } from './changes.ts';
 import { createCursorCodec } from './cursor.ts';
 import { createEtagger, noneMatch } from './etag.ts';
 import { renderMetrics } from './metrics.ts';
@@ -42,7 +43,7 @@ const OPENAPI_TEXT = JSON.stringify(openApiDocument());
 const OPENAPI_ETAG = `"${createHash('sha256').update(OPENAPI_TEXT).digest('base64url').slice(0, 27)}"`;
 
 const METRICS = 'metrics';
-const RESERVED_PARAMETERS = new Set(['limit', 'cursor', 'peildatum']);
+const RESERVED_PARAMETERS = new Set(['limit', 'cursor', 'peildatum', 'changedSince']);
 
 const problem = (p: Problem, headers?: Record<string, string>): Reply => ({
   status: p.status,
@@ -55,7 +56,7 @@ const ok = (body: unknown, type = 'application/json'): Reply => ({ status: 200, 
 
 /**
  * The read API: per recipient, its rows (paged, filtered) and one row; health, readiness and metrics.
- *   GET /v1/<recipient>/rows?limit=&cursor=&<field>=<value>[&peildatum=YYYY-MM-DD]
+ *   GET /v1/<recipient>/rows?limit=&cursor=&<field>=<value>[&peildatum=YYYY-MM-DD][&changedSince=<changes>]
  *   GET /v1/<recipient>/rows/<key>
  *   GET /health · GET /ready · GET /metrics (metrics token) · GET /openapi.json (no token: openapi.ts)
  *   POST /admin/rebuild/<recipient> (metrics token): starts a rebuild beside the live projection (202)
@@ -73,6 +74,26 @@ export function createApiServer({ projections, tokens, metricsToken, rowsOn, rea
   const metricsHolderOf = createAuthenticator(new Map(metricsToken === undefined ? [] : [[metricsToken, METRICS]]));
   const cursors = createCursorCodec(tokens.keys());
   const etagOf = createEtagger(tokens.keys());
+  // changes tokens (changes.ts): sealed like cursors, but under their own associated data so neither
+  // passes for the other, and with this server's start id, which no other instance or restart shares
+  const instance = randomUUID();
+  const changeLogs = new Map<string, ChangeLog>();
+  const changeLogOf = (recipient: string) => {
+    let log = changeLogs.get(recipient);
+    if (log === undefined) {
+      log = createChangeLog();
+      changeLogs.set(recipient, log);
+    }
+    return log;
+  };
+  const sealChanges = (recipient: string, position: number) => cursors.seal(`${recipient}#changes`, `${instance}:${position}`);
+  /** the position a token names: a number, 'expired' (another instance or restart), or undefined (not a token) */
+  const openChanges = (recipient: string, token: string): number | 'expired' | undefined => {
+    const opened = cursors.open(`${recipient}#changes`, token);
+    const match = opened === undefined ? null : /^([0-9a-f-]{36}):(\d{1,15})$/.exec(opened);
+    if (!match) return undefined;
+    return match[1] === instance ? Number(match[2]) : 'expired';
+  };
   const log = logger.child({ component: 'api' });
   // A projection's rows in key order, kept while its replica's version stays: sorting every row on each
   // request made a poll every 10 ms enough to saturate deliver at a few thousand rows (bench:pipeline).
@@ -168,9 +189,31 @@ export function createApiServer({ projections, tokens, metricsToken, rowsOn, rea
     const after = cursor.value === undefined ? undefined : cursors.open(recipient, cursor.value);
     if (cursor.value !== undefined && after === undefined) return problem(problems.badCursor);
     const filters = target.query.filter(([name]) => !RESERVED_PARAMETERS.has(name));
-    const result = page(rows, { filters, limit, after, cursorOf: (key) => cursors.seal(recipient, key) });
-    // the rows and whether more follow; not the cursor's bytes, which are new on every answer (etag.ts)
-    return tagged(req, recipient, result, JSON.stringify([result.rows, result.next !== undefined]));
+
+    // incremental reads (changes.ts): only on the rows as kept (today's, for a GGD list), not on a peildatum
+    const changedSince = single('changedSince');
+    if (!changedSince.ok || (changedSince.value !== undefined && peildatum !== undefined)) return problem(problems.badChangedSince);
+    let changes: { since?: ReturnType<ChangeLog['since']>; token: string } | undefined;
+    if (peildatum === undefined) {
+      const changeLog = changeLogOf(recipient);
+      changeLog.observe(rows);
+      let since: ReturnType<ChangeLog['since']>;
+      if (changedSince.value !== undefined) {
+        const position = openChanges(recipient, changedSince.value);
+        if (position === undefined) return problem(problems.badChangedSince);
+        since = position === 'expired' ? undefined : changeLog.since(position);
+        if (since === undefined) return problem(problems.changesExpired);
+      }
+      changes = { since, token: sealChanges(recipient, changeLog.position()) };
+    }
+    const changed = changes?.since?.changed;
+    const listed = changed === undefined ? rows : rows.filter(([key]) => changed.has(key));
+    const result = page(listed, { filters, limit, after, cursorOf: (key) => cursors.seal(recipient, key) });
+    const removed = changes?.since?.removed;
+    const body = { ...result, ...(removed ? { removed } : {}), ...(changes ? { changes: changes.token } : {}) };
+    // the rows, what left, and whether more follow; not the bytes of the sealed cursor and changes token,
+    // which are new on every answer (etag.ts)
+    return tagged(req, recipient, body, JSON.stringify([result.rows, removed ?? null, result.next !== undefined]));
   };
 
   /** The operator's rebuild (rebuild.ts), behind the metrics token: an operator's, never a recipient's. */
