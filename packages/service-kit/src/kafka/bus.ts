@@ -196,6 +196,12 @@ export interface ConsumerOptions {
   heartbeatIntervalMs?: number;
   /** only committed transactional writes are read (default true) */
   readCommitted?: boolean;
+  /**
+   * longest a fetch waits for new records (the client's default when not given: kafkajs 5 s). Leaving waits
+   * for the fetch in flight, so a reader that stops once caught up (followTopic in a tool) leaves sooner
+   * with a short one.
+   */
+  maxWaitTimeMs?: number;
 }
 
 export interface MessageBus {

@@ -19,12 +19,15 @@ export async function followTopic({
   admin,
   topic,
   groupPrefix = 'follow',
+  maxWaitTimeMs,
   onMessages,
 }: {
   bus: MessageBus;
   admin: Admin;
   topic: string;
   groupPrefix?: string;
+  /** ConsumerOptions.maxWaitTimeMs: short for a reader that stops once caught up, so stop() is quick */
+  maxWaitTimeMs?: number;
   onMessages: (messages: ConsumedMessage[]) => void | Promise<void>;
 }): Promise<FollowedTopic> {
   const ends = await admin.topicOffsets(topic);
@@ -36,7 +39,10 @@ export async function followTopic({
   const settle = () => {
     if (pending.size === 0) markCaughtUp();
   };
-  const consumer = await bus.consumer({ groupId: `${groupPrefix}-${randomUUID()}` });
+  const consumer = await bus.consumer({
+    groupId: `${groupPrefix}-${randomUUID()}`,
+    ...(maxWaitTimeMs === undefined ? {} : { maxWaitTimeMs }),
+  });
   consumer.onProgress(({ partition, lastOffset }) => {
     const end = pending.get(partition);
     if (end !== undefined && BigInt(lastOffset) >= end) {

@@ -151,6 +151,7 @@ export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, aut
           sessionTimeout: options.sessionTimeoutMs ?? 30_000,
           heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
           readUncommitted: options.readCommitted === false,
+          ...(options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeInMs: options.maxWaitTimeMs }),
           allowAutoTopicCreation: false,
           // kafkajs restarts a crashed consumer itself only when it thinks the crash retriable, and never
           // after e.g. "Failed to find group coordinator" (a broker that is back but still loading): the

@@ -169,7 +169,7 @@ export function createPlatformaticBus({
         heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
         rebalanceTimeout: options.sessionTimeoutMs ?? 30_000,
         autocommit: false,
-        maxWaitTime: maxWaitTimeMs,
+        maxWaitTime: options.maxWaitTimeMs ?? maxWaitTimeMs,
         isolationLevel: options.readCommitted === false ? FetchIsolationLevels.READ_UNCOMMITTED : FetchIsolationLevels.READ_COMMITTED,
       });
       const membership: GroupMembership = { fetchedBy: () => undefined };
@@ -179,7 +179,7 @@ export function createPlatformaticBus({
         membership,
         log,
         policy,
-        maxWaitTimeMs,
+        maxWaitTimeMs: options.maxWaitTimeMs ?? maxWaitTimeMs,
         onGiveUp: (error) => gaveUp({ groupId: options.groupId, error }),
         onClosed: () => {
           if (members.get(options.groupId) === membership) members.delete(options.groupId);
