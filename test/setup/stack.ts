@@ -13,9 +13,10 @@ import { inventoryOf, productionNames, removeLeftovers } from './stack-inventory
  *  1. KAFKA_BROKERS and SCHEMA_REGISTRY_URL, when both are set (a stack someone else runs);
  *  2. a Docker engine, through testcontainers (apache/kafka + apicurio/apicurio-registry);
  *  3. the project's own scripts (stack/stack.sh): reused when already up, else started and stopped again.
- * Whatever this setup starts, its teardown stops. A stack it did not start (1, or 3 when already up) is
- * left as it was found: the topics, consumer groups and registry subjects that appeared during the run are
- * deleted at the end (production names never; with other runs on the same stack, the last one out cleans up).
+ * Whatever this setup starts, its teardown stops, unless other test runs still use it (they may have found
+ * it running). A stack it did not start (1, or 3 when up or partly up) is left as it was found: the topics,
+ * consumer groups and registry subjects that appeared during the run are deleted at the end (production
+ * names and benchmarks' never; with other runs on the same stack, the last one out cleans up for all).
  */
 
 declare module 'vitest' {
@@ -46,7 +47,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kafkaBrokers', stack.brokers);
   project.provide('schemaRegistryUrl', stack.registryUrl);
   project.provide('stackSource', stack.source);
-  if (!stack.borrowed) return stack.stop;
+  // containers are this run's alone; a stack on fixed ports may be used by other runs at the same time
+  if (stack.source === 'testcontainers') return stack.stop;
   const runs: RunsDir = {
     dir: join(tmpdir(), 'register-feeds-test-runs', stack.brokers.replace(/[^A-Za-z0-9.-]+/g, '_')),
     pid: process.pid,
@@ -55,9 +57,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   enterRun(runs, await inventoryOf(stack.brokers, stack.registryUrl));
   return async () => {
     const { baseline, stillRunning } = leaveRun(runs);
+    if (stillRunning > 0) {
+      const stays = stack.borrowed ? '' : ', and the stack this run started stays up for them';
+      process.stderr.write(`test stack: ${stillRunning} other test run(s) still use it: the last one cleans up${stays}\n`);
+      return;
+    }
+    if (!stack.borrowed) return stack.stop();
     if (baseline === undefined) {
-      const why = stillRunning > 0 ? `${stillRunning} other test run(s) on this stack will` : 'no baseline: nothing';
-      process.stderr.write(`test stack: left for cleanup (${why} clean up)\n`);
+      process.stderr.write('test stack: no record of the stack as it was at the start: nothing removed\n');
       return;
     }
     const left = leftovers(baseline, await inventoryOf(stack.brokers, stack.registryUrl), productionNames(root));
@@ -104,21 +111,27 @@ async function fromLocalScripts(): Promise<Stack> {
   const script = resolve(root, 'stack/stack.sh');
   const brokers = `127.0.0.1:${process.env.STACK_KAFKA_PORT ?? '9092'}`;
   const registryUrl = `http://127.0.0.1:${process.env.STACK_REGISTRY_PORT ?? '8080'}/apis/ccompat/v7`;
-  const alreadyUp = await run('bash', [script, 'status']).then(
-    () => true,
-    () => false,
+  const status = await run('bash', [script, 'status']).then(
+    ({ stdout }) => ({ allUp: true, stdout }),
+    (error: { stdout?: string }) => ({ allUp: false, stdout: error.stdout ?? '' }),
   );
-  if (alreadyUp) return { brokers, registryUrl, source: 'local stack (already running)', borrowed: true, stop: async () => {} };
+  if (status.allUp) return { brokers, registryUrl, source: 'local stack (already running)', borrowed: true, stop: async () => {} };
+  // Part of it up (say Kafka without the registry): somebody else's stack, missing a piece. `up` starts
+  // the piece; the stack stays somebody else's, so this run does not stop it (before, it stopped it all).
+  const partlyUp = /^stack: \S+\s+up\b/m.test(status.stdout);
   const started = Date.now();
   const up = await run('bash', [script, 'up'], { maxBuffer: 16 * 1024 * 1024 }).catch((error: { stdout?: string; stderr?: string }) => {
     throw new Error(`stack/stack.sh up failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
   });
   process.stderr.write(up.stdout);
+  const took = `${((Date.now() - started) / 1000).toFixed(1)}s`;
+  if (partlyUp)
+    return { brokers, registryUrl, source: `local stack (partly running, completed in ${took})`, borrowed: true, stop: async () => {} };
   return {
     brokers,
     registryUrl,
     borrowed: false,
-    source: `local stack (started in ${((Date.now() - started) / 1000).toFixed(1)}s)`,
+    source: `local stack (started in ${took})`,
     stop: async () => {
       await run('bash', [script, 'down']);
     },
