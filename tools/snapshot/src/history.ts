@@ -69,6 +69,8 @@ export async function readHistory({
     admin,
     topic,
     groupPrefix: 'snapshot-read',
+    // it stops once caught up, and stop() waits for the fetch in flight: kafkajs's 5 s long poll by default
+    maxWaitTimeMs: 100,
     onMessages: async (messages) => {
       if (failure !== undefined) return;
       try {
