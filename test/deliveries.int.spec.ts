@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,7 +25,7 @@ import { readAll, testStack, uniqueName } from './support/stack.ts';
 // are delivered once however often the scheduler runs, also when two runs overlap and after a run that died
 // half-way; each delivery is audited with its legal basis, peildatum and knowledge time, and no person data.
 
-const { bus, registry } = testStack();
+const { bus, registry, brokers, registryUrl } = testStack();
 const reviewed = loadAgreements(new URL('../agreements/', import.meta.url).pathname);
 // the reviewed Minister's delivery moments, with a term from 1 Sep 2026: due by 9 Mar 2027 are 15 Nov
 // (1 Oct, provisional), 8 Mar (1 Oct, provisional) and 8 Mar (1 Feb, provisional)
@@ -32,7 +33,8 @@ const minister: Agreement = {
   ...(reviewed.find((a) => a.recipient === 'ocw-minister') as Agreement),
   term: { from: toEpochDay('2026-09-01'), to: null },
 };
-const keys = createKeyStore(generateTestKeys(['ocw-minister']));
+const keyFile = generateTestKeys(['ocw-minister']);
+const keys = createKeyStore(keyFile);
 const NOW = Date.parse('2027-03-09T06:00:00Z');
 const EXPECTED_IDS = ['ocw-minister/2026-10-01/2026-11-15', 'ocw-minister/2026-10-01/2027-03-08', 'ocw-minister/2027-02-01/2027-03-08'];
 
@@ -275,5 +277,60 @@ describe('a run that died half-way', () => {
     await zombie.disconnect();
     expect((await ledger(ctx)).map((e) => e.key).sort()).toEqual(EXPECTED_IDS);
     expect(existsSync(`${path}.partial`)).toBe(false);
+  });
+});
+
+describe('the command line', () => {
+  it('lists what is due, delivers it once and lists nothing more; a second run says it was delivered', () => {
+    const id = uniqueName('deliveries-cli');
+    const agreementsDir = join(dir, `${id}-agreements`);
+    mkdirSync(agreementsDir);
+    // the reviewed Minister's agreement with the test's term
+    const yaml = readFileSync(new URL('../agreements/ocw-minister.yaml', import.meta.url), 'utf8');
+    writeFileSync(join(agreementsDir, 'ocw-minister.yaml'), yaml.replace(/from: \d{4}-\d{2}-\d{2}/, 'from: 2026-09-01'));
+    writeFileSync(join(dir, `${id}-keys.json`), JSON.stringify(keyFile), { mode: 0o600 });
+    createdTopics.push(`${id}.audit`);
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['tools/snapshot/src/deliveries-cli.ts', ...args, '--now', '2027-03-09T06:00:00Z'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: brokers.join(','),
+          SCHEMA_REGISTRY_URL: registryUrl,
+          AGREEMENTS_DIR: agreementsDir,
+          PSEUDONYM_KEYS_FILE: join(dir, `${id}-keys.json`),
+          EVENTS_TOPIC: historyTopic,
+          SNAPSHOT_AUDIT_TOPIC: `${id}.audit`,
+          SNAPSHOT_DELIVERIES_DIR: join(dir, `${id}-out`),
+        },
+      });
+
+    const due = cli('--due');
+    expect(due.status, due.stderr).toBe(0);
+    expect(due.stdout).toContain('3 of 3 snapshot deliveries due at 2027-03-09T06:00:00.000Z not yet delivered:');
+    for (const deliveryId of EXPECTED_IDS) expect(due.stdout).toContain(deliveryId);
+
+    const run = cli('--run', '--format', 'jsonl');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('3 delivered, 0 already delivered, 0 taken over by another run, 0 failed');
+    expect(run.stdout).toMatch(/delivered +ocw-minister\/2026-10-01\/2026-11-15: 3 rows, ocw-minister\/2026-10-01\/2026-11-15\.jsonl/);
+    expect(existsSync(join(dir, `${id}-out`, 'ocw-minister/2027-02-01/2027-03-08.jsonl'))).toBe(true);
+
+    expect(cli('--due').stdout).toContain('0 of 3 snapshot deliveries due');
+    const again = cli('--run', '--format', 'jsonl');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain('0 delivered, 3 already delivered');
+    // no person data on stdout or stderr
+    for (const value of personStrings) expect(`${run.stdout}${run.stderr}${again.stdout}`).not.toContain(value);
+  });
+
+  it('given a mistake on the command line, then it says what is wrong and exits 2, without a stack trace', () => {
+    const result = spawnSync(process.execPath, ['tools/snapshot/src/deliveries-cli.ts', '--run', '--now', 'tomorrow'], {
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('deliveries: --now "tomorrow" is not an ISO instant');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });

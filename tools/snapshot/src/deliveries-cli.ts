@@ -132,7 +132,7 @@ function fail(code: number, message: string): never {
 }
 
 const describe = (d: ScheduledDelivery) =>
-  `${d.id}  ${d.kind.padEnd(11)} peildatum ${d.peildatum}, as known at ${new Date(d.knownAt).toISOString()}`;
+  `${d.id.padEnd(44)} ${d.kind.padEnd(11)} peildatum ${d.peildatum}, as known at ${new Date(d.knownAt).toISOString()}`;
 
 function outcomeLine(outcome: DeliveryOutcome): string {
   switch (outcome.status) {
@@ -232,9 +232,11 @@ async function main(): Promise<void> {
       );
       for (const d of pending) process.stdout.write(`  ${describe(d)}\n`);
     } else {
-      const outcomes = await runDeliveries(ctx, options.now);
-      stopProgress();
-      for (const outcome of outcomes) process.stdout.write(`${outcomeLine(outcome)}\n`);
+      // each outcome as it happens: a long catch-up shows what is done already
+      const outcomes = await runDeliveries(ctx, options.now, (outcome) => {
+        stopProgress();
+        process.stdout.write(`${outcomeLine(outcome)}\n`);
+      });
       const count = (status: DeliveryOutcome['status']) => outcomes.filter((o) => o.status === status).length;
       process.stdout.write(
         `${count('delivered')} delivered, ${count('already-delivered')} already delivered, ${count('taken-over')} taken over by another run, ${count('failed')} failed (into ${ctx.outDir})\n`,

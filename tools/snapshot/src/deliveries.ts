@@ -113,6 +113,9 @@ export async function prepareLedger(ctx: DeliveriesContext): Promise<number> {
   return ctx.registry.register(valueSubject(ctx.auditTopic), loadAvroSchema(SNAPSHOT_AUDIT_SCHEMA_FILE), 'BACKWARD');
 }
 
+/** Longest a ledger read's fetch waits: it stops once caught up, and leaving waits for the fetch in flight. */
+const LEDGER_MAX_WAIT_MS = 100;
+
 /** The ids in the ledger: every committed entry, read to the topic's end as of now. */
 export async function deliveredIds(ctx: Pick<DeliveriesContext, 'bus' | 'admin' | 'auditTopic'>): Promise<Set<string>> {
   const ids = new Set<string>();
@@ -121,6 +124,7 @@ export async function deliveredIds(ctx: Pick<DeliveriesContext, 'bus' | 'admin' 
     admin: ctx.admin,
     topic: ctx.auditTopic,
     groupPrefix: 'snapshot-deliveries-ledger',
+    maxWaitTimeMs: LEDGER_MAX_WAIT_MS,
     onMessages: (messages) => {
       for (const message of messages) if (message.key !== null && message.value !== null) ids.add(message.key.toString('utf8'));
     },
@@ -128,8 +132,7 @@ export async function deliveredIds(ctx: Pick<DeliveriesContext, 'bus' | 'admin' 
   try {
     await followed.caughtUp;
   } finally {
-    // not awaited: leaving waits out the consumer's long poll (kafkajs: up to 5 s) and nothing more is read
-    followed.stop().catch(() => {});
+    await followed.stop();
   }
   return ids;
 }
@@ -146,13 +149,21 @@ export async function pendingDeliveries(
 }
 
 /** Makes every delivery due at `now` that the ledger does not have yet, one after another, oldest first. */
-export async function runDeliveries(ctx: DeliveriesContext, now: number): Promise<DeliveryOutcome[]> {
+export async function runDeliveries(
+  ctx: DeliveriesContext,
+  now: number,
+  onOutcome?: (outcome: DeliveryOutcome) => void,
+): Promise<DeliveryOutcome[]> {
   const schemaId = await prepareLedger(ctx);
   const due = dueDeliveries(ctx.agreements, now);
   const delivered = due.length === 0 ? new Set<string>() : await deliveredIds(ctx);
   const outcomes: DeliveryOutcome[] = [];
   for (const delivery of due) {
-    outcomes.push(delivered.has(delivery.id) ? { status: 'already-delivered', delivery } : await deliver(ctx, delivery, schemaId));
+    const outcome: DeliveryOutcome = delivered.has(delivery.id)
+      ? { status: 'already-delivered', delivery }
+      : await deliver(ctx, delivery, schemaId);
+    onOutcome?.(outcome);
+    outcomes.push(outcome);
   }
   return outcomes;
 }
