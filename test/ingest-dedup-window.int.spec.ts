@@ -14,7 +14,7 @@ import { groupCaughtUp, readAll, testStack, uniqueName } from './support/stack.t
 
 const DAY = 24 * 60 * 60 * 1000;
 const { bus, registry, brokers, registryUrl } = testStack();
-const logger = createLogger({ service: 'ingest-test', level: 'warn' });
+const logger = createLogger({ service: 'ingest-test', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 let admin: Admin;
 const inspector = new kafkajs.Kafka({ brokers, clientId: 'dedup-window-test', logLevel: kafkajs.logLevel.NOTHING }).admin();
 

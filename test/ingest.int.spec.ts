@@ -72,7 +72,12 @@ describe('ingest', () => {
     await publishLines(env.RAW_TOPIC, lines);
 
     const config = loadConfig(settings, env);
-    const pipeline = await startIngest({ config, bus, registry, logger: createLogger({ service: 'ingest-test', level: 'warn' }) });
+    const pipeline = await startIngest({
+      config,
+      bus,
+      registry,
+      logger: createLogger({ service: 'ingest-test', level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
+    });
     try {
       await ingestCaughtUp(env);
     } finally {

@@ -131,7 +131,7 @@ describe('pseudonymise', () => {
       keys,
       bus,
       registry,
-      logger: createLogger({ service: 'test', level: 'warn' }),
+      logger: createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
     });
     try {
       await groupCaughtUp(admin, config.groupId, config.eventsTopic);
