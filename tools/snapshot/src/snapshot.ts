@@ -18,8 +18,9 @@
  * Rows are sorted by the recipient's enrolment pseudonym: unique per enrolment and keyed, so the order says
  * nothing about the person numbers (sorting by BSN would leak their rank) and is the same on every run.
  *
- * Memory: the fold keeps the latest event's bytes only of the enrolments that stand on the peildatum;
- * rows are made one at a time while the writer takes them in.
+ * Memory: the fold keeps per enrolment its latest position, and the latest event's Avro bytes (in one
+ * arena, byte-arena.ts) only of the enrolments that stand on the peildatum; rows are made one at a time
+ * while the writer takes them in.
  */
 
 import {
@@ -37,6 +38,7 @@ import {
 import { type EpochDay, type EpochMillis, parseIsoDate, type RegisterEvent, toEpochDay } from '@register-feeds/register-model';
 import { type Admin, loadAvroSchema, type MessageBus, type SchemaRegistryClient, topics } from '@register-feeds/service-kit';
 import { type BitemporalQuery, changeOf, createEnrolmentFold, parseEnrolmentKey } from './bitemporal.ts';
+import { createByteArena } from './byte-arena.ts';
 import { type Column, snapshotColumns, snapshotIdentityColumns } from './columns.ts';
 import { type HistoryProgress, readHistory } from './history.ts';
 import { writeJsonl } from './jsonl.ts';
@@ -84,6 +86,8 @@ export interface SnapshotCounts {
   rows: number;
   /** enrolments that stood but the agreement leaves out (sector, event type, a record condition); final once rows have been iterated */
   withheld: number;
+  /** bytes of Avro kept in memory for the standing enrolments (replaced ones included) */
+  keptBytes: number;
 }
 
 export interface Snapshot {
@@ -166,7 +170,9 @@ export async function makeSnapshot(options: SnapshotOptions): Promise<Snapshot> 
   const historyTopic = options.historyTopic ?? topics.events.name;
   const columns = columnsFor(agreement, query.peildatum, query.knownAt);
 
-  const fold = createEnrolmentFold<Buffer>(query);
+  // per standing enrolment, the handle of its latest event's bytes in the arena
+  const fold = createEnrolmentFold<number>(query);
+  const arena = createByteArena();
   const counts: SnapshotCounts = {
     records: 0,
     undecodable: 0,
@@ -176,6 +182,7 @@ export async function makeSnapshot(options: SnapshotOptions): Promise<Snapshot> 
     standing: 0,
     rows: 0,
     withheld: 0,
+    keptBytes: 0,
   };
   const read = await readHistory({
     bus: options.bus,
@@ -185,7 +192,7 @@ export async function makeSnapshot(options: SnapshotOptions): Promise<Snapshot> 
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     onEvent: (event, position, raw) => {
       // a copy: the record's bytes are a slice of the whole fetched batch, which must not stay alive
-      const outcome = fold.add(changeOf(event, position), () => Buffer.from(raw));
+      const outcome = fold.add(changeOf(event, position), () => arena.add(raw));
       if (outcome === 'unknown-yet') counts.laterEvents++;
       else if (outcome !== 'ignored') counts.knownEvents++;
     },
@@ -193,11 +200,12 @@ export async function makeSnapshot(options: SnapshotOptions): Promise<Snapshot> 
   counts.records = read.records;
   counts.undecodable = read.undecodable;
   counts.enrolments = fold.enrolments;
+  counts.keptBytes = arena.bytes;
 
-  const standing: Array<{ sortKey: string; raw: Buffer }> = [];
-  for (const [enrolment, raw] of fold.standing()) {
+  const standing: Array<{ sortKey: string; handle: number }> = [];
+  for (const [enrolment, handle] of fold.standing()) {
     const { soort, nummer, brin, volgnummer } = parseEnrolmentKey(enrolment);
-    standing.push({ sortKey: enrolmentPseudonymFor({ soort, nummer }, brin, volgnummer, key), raw });
+    standing.push({ sortKey: enrolmentPseudonymFor({ soort, nummer }, brin, volgnummer, key), handle });
   }
   standing.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
   counts.standing = standing.length;
@@ -205,9 +213,9 @@ export async function makeSnapshot(options: SnapshotOptions): Promise<Snapshot> 
   const readerSchema = loadAvroSchema('register-event.avsc');
   async function* rows(): AsyncGenerator<Record<string, unknown>> {
     for (let i = 0; i < standing.length; i++) {
-      const entry = standing[i] as { raw: Buffer };
-      const event = await registry.decode<RegisterEvent>(entry.raw, readerSchema);
-      // let each event's bytes go once its row is made
+      const entry = standing[i] as { handle: number };
+      const event = await registry.decode<RegisterEvent>(arena.get(entry.handle), readerSchema);
+      // let each sort key go once its row is made
       standing[i] = undefined as never;
       const made = snapshotRecord(event, agreement, key as RecipientKey, query);
       if (made === null) {
