@@ -39,10 +39,15 @@ export function leftovers(before: Inventory, after: Inventory, protect: Protecte
   };
   const protectedSubjects = new Set([...protect.topics].flatMap(subjectsOf));
   const otherTool = (name: string) => protect.otherTools.some((prefix) => name.startsWith(prefix));
+  const knownTopics = new Set(before.topics);
   return {
     topics: appeared(before.topics, after.topics).filter((t) => !isInternalTopic(t) && !protect.topics.has(t) && !otherTool(t)),
     groups: appeared(before.groups, after.groups).filter((g) => !isProtectedGroup(g, protect.groupPrefixes) && !otherTool(g)),
-    subjects: appeared(before.subjects, after.subjects).filter((s) => !protectedSubjects.has(s) && !otherTool(s)),
+    // nor the subjects of a topic that was there before: a registry that replays its storage after a restart
+    // (kafkasql) lists only part of its subjects for a while, so an old subject can seem to have appeared
+    subjects: appeared(before.subjects, after.subjects).filter(
+      (s) => !protectedSubjects.has(s) && !otherTool(s) && !knownTopics.has(s.replace(/-(key|value)$/, '')),
+    ),
   };
 }
 

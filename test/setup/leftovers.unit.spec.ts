@@ -16,6 +16,12 @@ describe('leftovers', () => {
     expect(leftovers(before, after, none)).toEqual(inv(['c', 'z'], ['g2'], ['c-value']));
   });
 
+  it('leaves a subject alone whose topic was there before, though the registry did not list it then', () => {
+    expect(leftovers(inv(['old'], [], []), inv(['old', 'new'], [], ['old-value', 'new-value', 'registry-only-value']), none)).toEqual(
+      inv(['new'], [], ['new-value', 'registry-only-value']),
+    );
+  });
+
   it('leaves what disappeared during the run alone (nothing to delete)', () => {
     expect(leftovers(inv(['a']), inv([]), none)).toEqual(inv([]));
   });
