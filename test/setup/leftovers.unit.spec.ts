@@ -6,7 +6,7 @@ import { enterRun, leaveRun, type RunsDir } from './concurrent-runs.ts';
 import { type Inventory, leftovers, type Protected, summaryLine } from './leftovers.ts';
 import { productionNames } from './stack-inventory.ts';
 
-const none: Protected = { topics: new Set(), groupPrefixes: [], otherTools: [] };
+const none: Protected = { topics: new Set(), groups: [], otherTools: [] };
 const inv = (topics: string[], groups: string[] = [], subjects: string[] = []): Inventory => ({ topics, groups, subjects });
 
 describe('leftovers', () => {
@@ -46,11 +46,18 @@ describe('leftovers', () => {
         'e2e-x.ingest',
         'test-read-abc',
         'bench-1a2b3c4d.ingest',
+        // tests' own names that start like a service's
+        'ingest-mwx118kw-09c1ba.ingest',
+        'deliver-rebuild-mwx0yg9p-5cda2b.fresh-sbb-stagemarkt',
       ],
       ['register.events.v1-value', 'recipient.svb-kostendelersnorm.v2-value', 'e2e-x.events-value', 'bench-1a2b3c4d.events-value'],
     );
     expect(leftovers(inv([]), after, protect)).toEqual(
-      inv(['e2e-x.raw', 'recipient.sbb-stagemarkt.v343604920'], ['e2e-x.ingest', 'test-read-abc'], ['e2e-x.events-value']),
+      inv(
+        ['e2e-x.raw', 'recipient.sbb-stagemarkt.v343604920'],
+        ['deliver-rebuild-mwx0yg9p-5cda2b.fresh-sbb-stagemarkt', 'e2e-x.ingest', 'ingest-mwx118kw-09c1ba.ingest', 'test-read-abc'],
+        ['e2e-x.events-value'],
+      ),
     );
   });
 

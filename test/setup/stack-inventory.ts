@@ -34,16 +34,21 @@ export async function inventoryOf(brokers: string, registryUrl: string): Promise
   }
 }
 
-/** The production names: the topic catalogue's and the output topics of the repository's agreements. */
+/**
+ * The production names: the topic catalogue's, the output topics of the repository's agreements, and the
+ * services' consumer groups (ingest, pseudonymise, deliver-<recipient> and its -writer). Exact, not by
+ * prefix: tests name their own things ingest-..., deliver-rebuild-... and so on.
+ */
 export function productionNames(repoRoot: string): Protected {
   const dir = join(repoRoot, 'agreements');
-  const agreementTopics = readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/^\s*topic:\s*(recipient\.[a-z-]+\.v\d+)\s*$/gm)].map((m) => m[1]!));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  const agreementTopics = files.flatMap((f) =>
+    [...readFileSync(join(dir, f), 'utf8').matchAll(/^\s*topic:\s*(recipient\.[a-z-]+\.v\d+)\s*$/gm)].map((m) => m[1]!),
+  );
+  const recipients = files.map((f) => f.slice(0, -'.yaml'.length));
   return {
     topics: new Set([...Object.values(catalogue).map((t) => t.name), ...agreementTopics]),
-    // the services' default groups (ingest, pseudonymise, deliver-<recipient>), and the replay tool's
-    groupPrefixes: ['ingest', 'pseudonymise', 'deliver', 'replay'],
+    groups: ['ingest', 'pseudonymise', ...recipients.map((r) => `deliver-${r}`)],
     // a benchmark running meanwhile removes its own (bench/support: bench-<run>.raw and so on)
     otherTools: ['bench-'],
   };
