@@ -41,7 +41,7 @@ import { SNAPSHOT_AUDIT_SCHEMA_FILE, snapshotAuditEntry } from './audit-entry.ts
 import { writeJsonl } from './jsonl.ts';
 import { writeParquet } from './parquet.ts';
 import { dueDeliveries, type ScheduledDelivery } from './schedule.ts';
-import { makeSnapshot, type SnapshotFormat } from './snapshot.ts';
+import { makeSnapshot, SnapshotError, type SnapshotFormat } from './snapshot.ts';
 
 export interface DeliveriesContext {
   bus: MessageBus;
@@ -161,7 +161,11 @@ export async function runDeliveries(
   for (const delivery of due) {
     const outcome: DeliveryOutcome = delivered.has(delivery.id)
       ? { status: 'already-delivered', delivery }
-      : await deliver(ctx, delivery, schemaId);
+      : await deliver(ctx, delivery, schemaId).catch((error: unknown) => {
+          // a snapshot that cannot be made as asked is this delivery's problem; broker trouble stops the run
+          if (error instanceof SnapshotError) return { status: 'failed' as const, delivery, reason: error.message };
+          throw error;
+        });
     onOutcome?.(outcome);
     outcomes.push(outcome);
   }

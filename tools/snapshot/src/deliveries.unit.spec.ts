@@ -1,9 +1,9 @@
-import { loadAgreements } from '@register-feeds/pseudonymise';
+import { createKeyStore, loadAgreements } from '@register-feeds/pseudonymise';
 import { toEpochDay } from '@register-feeds/register-model';
 import { topicClass } from '@register-feeds/service-kit';
 import { describe, expect, it } from 'vitest';
 import { snapshotAuditEntry } from './audit-entry.ts';
-import { deliveryFile, snapshotTopicName } from './deliveries.ts';
+import { type DeliveriesContext, deliver, deliveryFile, snapshotTopicName } from './deliveries.ts';
 import { parseDeliveriesOptions } from './deliveries-cli.ts';
 import { dueDeliveries } from './schedule.ts';
 
@@ -98,5 +98,40 @@ describe('npm run deliveries options', () => {
     expect(() => parseDeliveriesOptions(['--run', '--format', 'csv'], clock)).toThrow(/--format "csv": parquet or jsonl/);
     expect(() => parseDeliveriesOptions(['--due', '--topics'], clock)).toThrow('--due does not take --topics');
     expect(() => parseDeliveriesOptions(['--run', '--bogus'], clock)).toThrow(/bogus/);
+  });
+});
+
+describe('a delivery that cannot be made', () => {
+  // nothing may be asked of Kafka before the key is found: every use of the bus fails the test
+  const untouchable = new Proxy({}, { get: (_, name) => () => Promise.reject(new Error(`Kafka was used: ${String(name)}`)) });
+  const ctx = {
+    bus: untouchable,
+    admin: untouchable,
+    registry: untouchable,
+    agreements: [minister],
+    keys: createKeyStore({}),
+    outDir: '/nonexistent',
+    format: 'jsonl',
+    historyTopic: 'h',
+    auditTopic: 'a',
+    snapshotTopics: false,
+    replicationFactor: 1,
+    transactionalIdPrefix: 't',
+    clock: () => 0,
+  } as unknown as DeliveriesContext;
+
+  it('given no key for the recipient, then it fails with what to fix, before claiming or reading anything', async () => {
+    expect(await deliver(ctx, delivery, 1)).toEqual({
+      status: 'failed',
+      delivery,
+      reason: 'no key for ocw-minister in the key file: nothing about a person goes out without it',
+    });
+  });
+
+  it('given no agreement for the recipient, then it fails naming the recipient', async () => {
+    expect(await deliver({ ...ctx, agreements: [] }, delivery, 1)).toMatchObject({
+      status: 'failed',
+      reason: 'no agreement for ocw-minister',
+    });
   });
 });
