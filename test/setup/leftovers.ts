@@ -13,8 +13,10 @@ export interface Inventory {
 /** Names a cleanup leaves alone even when they appeared during the run. */
 export interface Protected {
   topics: ReadonlySet<string>;
-  /** the services' own consumer groups: these names, and these names followed by '-' and more */
+  /** the services' own consumer groups, by exact name */
   groups: readonly string[];
+  /** the services' groups that come in families: these names, and these followed by '-' and more */
+  groupFamilies: readonly string[];
   /** topics, groups and subjects of other tools that may run meanwhile (benchmarks: bench-<run>...) */
   otherTools: readonly string[];
 }
@@ -27,8 +29,8 @@ export const subjectsOf = (topic: string): string[] => [`${topic}-key`, `${topic
 
 const isInternalTopic = (name: string): boolean => name.startsWith('_');
 
-function isProtectedGroup(name: string, groups: readonly string[]): boolean {
-  return groups.some((g) => name === g || name.startsWith(`${g}-`));
+function isProtectedGroup(name: string, { groups, groupFamilies }: Protected): boolean {
+  return groups.includes(name) || groupFamilies.some((g) => name === g || name.startsWith(`${g}-`));
 }
 
 /** Everything in `after` that was not in `before`, less Kafka's internals and the protected names, sorted. */
@@ -42,7 +44,7 @@ export function leftovers(before: Inventory, after: Inventory, protect: Protecte
   const knownTopics = new Set(before.topics);
   return {
     topics: appeared(before.topics, after.topics).filter((t) => !isInternalTopic(t) && !protect.topics.has(t) && !otherTool(t)),
-    groups: appeared(before.groups, after.groups).filter((g) => !isProtectedGroup(g, protect.groups) && !otherTool(g)),
+    groups: appeared(before.groups, after.groups).filter((g) => !isProtectedGroup(g, protect) && !otherTool(g)),
     // nor the subjects of a topic that was there before: a registry that replays its storage after a restart
     // (kafkasql) lists only part of its subjects for a while, so an old subject can seem to have appeared
     subjects: appeared(before.subjects, after.subjects).filter(

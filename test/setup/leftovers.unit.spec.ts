@@ -6,7 +6,7 @@ import { enterRun, leaveRun, type RunsDir } from './concurrent-runs.ts';
 import { type Inventory, leftovers, type Protected, summaryLine } from './leftovers.ts';
 import { productionNames } from './stack-inventory.ts';
 
-const none: Protected = { topics: new Set(), groups: [], otherTools: [] };
+const none: Protected = { topics: new Set(), groups: [], groupFamilies: [], otherTools: [] };
 const inv = (topics: string[], groups: string[] = [], subjects: string[] = []): Inventory => ({ topics, groups, subjects });
 
 describe('leftovers', () => {

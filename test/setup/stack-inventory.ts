@@ -48,7 +48,8 @@ export function productionNames(repoRoot: string): Protected {
   const recipients = files.map((f) => f.slice(0, -'.yaml'.length));
   return {
     topics: new Set([...Object.values(catalogue).map((t) => t.name), ...agreementTopics]),
-    groups: ['ingest', 'pseudonymise', ...recipients.map((r) => `deliver-${r}`)],
+    groups: ['ingest', 'pseudonymise'],
+    groupFamilies: recipients.map((r) => `deliver-${r}`),
     // a benchmark running meanwhile removes its own (bench/support: bench-<run>.raw and so on)
     otherTools: ['bench-'],
   };
