@@ -54,6 +54,9 @@ export async function readHistory({
 }): Promise<HistoryRead> {
   const offsets = await admin.topicOffsets(topic);
   const ranges = new Map(offsets.map((p) => [p.partition, { from: BigInt(p.low), to: BigInt(p.high) }]));
+  // the next offset to take per partition: a consumer that restarts (a broker hiccup) reads from the
+  // beginning again, nothing being committed; what was taken already is not taken twice
+  const next = new Map(offsets.map((p) => [p.partition, BigInt(p.low)]));
   const total = offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
   const readerSchema = loadAvroSchema('register-event.avsc');
   let records = 0;
@@ -77,7 +80,8 @@ export async function readHistory({
         for (const message of messages) {
           const range = ranges.get(message.partition);
           const offset = BigInt(message.offset);
-          if (range === undefined || offset < range.from || offset >= range.to) continue;
+          if (range === undefined || offset < (next.get(message.partition) as bigint) || offset >= range.to) continue;
+          next.set(message.partition, offset + 1n);
           records++;
           if (message.value === null) {
             undecodable++;

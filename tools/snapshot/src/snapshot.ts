@@ -38,9 +38,9 @@ import {
 import { type EpochDay, type EpochMillis, parseIsoDate, type RegisterEvent, toEpochDay } from '@register-feeds/register-model';
 import { type Admin, loadAvroSchema, type MessageBus, type SchemaRegistryClient, topics } from '@register-feeds/service-kit';
 import { type BitemporalQuery, changeOf, createEnrolmentFold, parseEnrolmentKey } from './bitemporal.ts';
-import { createByteArena } from './byte-arena.ts';
+import { type ByteArena, createByteArena } from './byte-arena.ts';
 import { type Column, snapshotColumns, snapshotIdentityColumns } from './columns.ts';
-import { type HistoryProgress, readHistory } from './history.ts';
+import { type HistoryProgress, type HistoryRead, readHistory } from './history.ts';
 import { writeJsonl } from './jsonl.ts';
 import { type ColumnSpec, writeParquet } from './parquet.ts';
 
@@ -156,6 +156,52 @@ function checkKnownAt(knownAt: Date): EpochMillis {
 }
 
 /**
+ * The history read and folded: the standing enrolments' arena handles in row order (by the recipient's
+ * enrolment pseudonym). A function of its own so that the fold (every enrolment's key and position) is
+ * garbage once it returns, not kept alive by the rows' closure while the rows are made.
+ */
+async function foldHistory(
+  options: SnapshotOptions & { historyTopic: string; key: RecipientKey },
+  query: BitemporalQuery,
+  counts: SnapshotCounts,
+): Promise<{ standing: Int32Array; arena: ByteArena; ends: HistoryRead['ends'] }> {
+  // per standing enrolment, the handle of its latest event's bytes in the arena
+  const fold = createEnrolmentFold<number>(query);
+  const arena = createByteArena();
+  const read = await readHistory({
+    bus: options.bus,
+    admin: options.admin,
+    registry: options.registry,
+    topic: options.historyTopic,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    onEvent: (event, position, raw) => {
+      // a copy: the record's bytes are a slice of the whole fetched batch, which must not stay alive
+      const outcome = fold.add(changeOf(event, position), () => arena.add(raw));
+      if (outcome === 'unknown-yet') counts.laterEvents++;
+      else if (outcome !== 'ignored') counts.knownEvents++;
+    },
+  });
+  counts.records = read.records;
+  counts.undecodable = read.undecodable;
+  counts.enrolments = fold.enrolments;
+  counts.keptBytes = arena.bytes;
+
+  const sortKeys: string[] = [];
+  const handles: number[] = [];
+  for (const [enrolment, handle] of fold.standing()) {
+    const { soort, nummer, brin, volgnummer } = parseEnrolmentKey(enrolment);
+    sortKeys.push(enrolmentPseudonymFor({ soort, nummer }, brin, volgnummer, options.key));
+    handles.push(handle);
+  }
+  const order = Array.from(sortKeys.keys()).sort((a, b) => {
+    const x = sortKeys[a] as string;
+    const y = sortKeys[b] as string;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  return { standing: Int32Array.from(order, (i) => handles[i] as number), arena, ends: read.ends };
+}
+
+/**
  * Reads the history to its end as of now, folds it, and gives the columns and the rows (made while they are
  * iterated, once). Counts of the read are final when this resolves; rows and withheld once the rows are read.
  */
@@ -170,9 +216,6 @@ export async function makeSnapshot(options: SnapshotOptions): Promise<Snapshot> 
   const historyTopic = options.historyTopic ?? topics.events.name;
   const columns = columnsFor(agreement, query.peildatum, query.knownAt);
 
-  // per standing enrolment, the handle of its latest event's bytes in the arena
-  const fold = createEnrolmentFold<number>(query);
-  const arena = createByteArena();
   const counts: SnapshotCounts = {
     records: 0,
     undecodable: 0,
@@ -184,39 +227,13 @@ export async function makeSnapshot(options: SnapshotOptions): Promise<Snapshot> 
     withheld: 0,
     keptBytes: 0,
   };
-  const read = await readHistory({
-    bus: options.bus,
-    admin: options.admin,
-    registry,
-    topic: historyTopic,
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    onEvent: (event, position, raw) => {
-      // a copy: the record's bytes are a slice of the whole fetched batch, which must not stay alive
-      const outcome = fold.add(changeOf(event, position), () => arena.add(raw));
-      if (outcome === 'unknown-yet') counts.laterEvents++;
-      else if (outcome !== 'ignored') counts.knownEvents++;
-    },
-  });
-  counts.records = read.records;
-  counts.undecodable = read.undecodable;
-  counts.enrolments = fold.enrolments;
-  counts.keptBytes = arena.bytes;
-
-  const standing: Array<{ sortKey: string; handle: number }> = [];
-  for (const [enrolment, handle] of fold.standing()) {
-    const { soort, nummer, brin, volgnummer } = parseEnrolmentKey(enrolment);
-    standing.push({ sortKey: enrolmentPseudonymFor({ soort, nummer }, brin, volgnummer, key), handle });
-  }
-  standing.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+  const { standing, arena, ends } = await foldHistory({ ...options, historyTopic, key }, query, counts);
   counts.standing = standing.length;
 
   const readerSchema = loadAvroSchema('register-event.avsc');
   async function* rows(): AsyncGenerator<Record<string, unknown>> {
     for (let i = 0; i < standing.length; i++) {
-      const entry = standing[i] as { handle: number };
-      const event = await registry.decode<RegisterEvent>(arena.get(entry.handle), readerSchema);
-      // let each sort key go once its row is made
-      standing[i] = undefined as never;
+      const event = await registry.decode<RegisterEvent>(arena.get(standing[i] as number), readerSchema);
       const made = snapshotRecord(event, agreement, key as RecipientKey, query);
       if (made === null) {
         counts.withheld++;
@@ -241,7 +258,7 @@ export async function makeSnapshot(options: SnapshotOptions): Promise<Snapshot> 
     peildatum: options.peildatum,
     knownAt: new Date(query.knownAt).toISOString(),
     historyTopic,
-    historyEnds: read.ends,
+    historyEnds: ends,
   };
 }
 
