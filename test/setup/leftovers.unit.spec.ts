@@ -9,21 +9,45 @@ import { productionNames } from './stack-inventory.ts';
 const none: Protected = { topics: new Set(), groups: [], groupFamilies: [], otherTools: [] };
 const inv = (topics: string[], groups: string[] = [], subjects: string[] = []): Inventory => ({ topics, groups, subjects });
 
+// names as tests make them (uniqueName: <prefix>-<base-36 time>-<6 hex>) and as somebody else's work does
+const T = (n: number) => `t${n}-mwx118kw-09c1b${n}`;
+const UUID = '1f4804c6-ca37-4da7-bf3e-6b60736ad06f';
+
 describe('leftovers', () => {
   it('is what appeared during the run, sorted, and nothing that was there before', () => {
-    const before = inv(['a', 'b'], ['g1'], ['a-value']);
-    const after = inv(['b', 'z', 'c', 'a'], ['g2', 'g1'], ['c-value', 'a-value']);
-    expect(leftovers(before, after, none)).toEqual(inv(['c', 'z'], ['g2'], ['c-value']));
+    const before = inv([`${T(1)}.raw`, `${T(2)}.raw`], [`${T(1)}.g`], [`${T(1)}.raw-value`]);
+    const after = inv(
+      [`${T(2)}.raw`, `${T(9)}.raw`, `${T(3)}.raw`, `${T(1)}.raw`],
+      [`${T(2)}.g`, `${T(1)}.g`],
+      [`${T(3)}.raw-value`, `${T(1)}.raw-value`],
+    );
+    expect(leftovers(before, after, none).remove).toEqual(inv([`${T(3)}.raw`, `${T(9)}.raw`], [`${T(2)}.g`], [`${T(3)}.raw-value`]));
+  });
+
+  it('removes only what tests make; what else appeared meanwhile is left alone and counted', () => {
+    const after = inv(
+      [`${T(1)}.raw`, 's2-manual-1795664954.audit', 'recipient.svb-kostendelersnorm.v343604920'],
+      [`test-read-${UUID}`, `ingest-seen-${UUID}`, `apicurio-${UUID}`, 'kip447-group', `${T(1)}.ingest`],
+      [`${T(1)}.raw-value`, 's2-manual-1795664954.audit-value'],
+    );
+    expect(leftovers(inv([]), after, none)).toEqual({
+      remove: inv(
+        ['recipient.svb-kostendelersnorm.v343604920', `${T(1)}.raw`],
+        [`ingest-seen-${UUID}`, `${T(1)}.ingest`, `test-read-${UUID}`],
+        [`${T(1)}.raw-value`],
+      ),
+      leftAlone: inv(['s2-manual-1795664954.audit'], [`apicurio-${UUID}`, 'kip447-group'], ['s2-manual-1795664954.audit-value']),
+    });
   });
 
   it('leaves a subject alone whose topic was there before, though the registry did not list it then', () => {
-    expect(leftovers(inv(['old'], [], []), inv(['old', 'new'], [], ['old-value', 'new-value', 'registry-only-value']), none)).toEqual(
-      inv(['new'], [], ['new-value', 'registry-only-value']),
-    );
+    const before = inv([`${T(1)}.old`], [], []);
+    const after = inv([`${T(1)}.old`, `${T(1)}.new`], [], [`${T(1)}.old-value`, `${T(1)}.new-value`, `${T(2)}.registry-only-value`]);
+    expect(leftovers(before, after, none).remove).toEqual(inv([`${T(1)}.new`], [], [`${T(1)}.new-value`, `${T(2)}.registry-only-value`]));
   });
 
   it('leaves what disappeared during the run alone (nothing to delete)', () => {
-    expect(leftovers(inv(['a']), inv([]), none)).toEqual(inv([]));
+    expect(leftovers(inv([`${T(1)}.raw`]), inv([]), none).remove).toEqual(inv([]));
   });
 
   it("never takes Kafka's own topics, the production names or a benchmark's, even when they appeared during the run", () => {
@@ -35,7 +59,7 @@ describe('leftovers', () => {
         'register.raw.v1',
         'recipient.sbb-stagemarkt.v2',
         'recipient.sbb-stagemarkt.v343604920',
-        'e2e-x.raw',
+        'e2e-mwx118kw-09c1ba.raw',
         'bench-1a2b3c4d.raw',
       ],
       [
@@ -43,27 +67,34 @@ describe('leftovers', () => {
         'pseudonymise',
         'deliver-sbb-stagemarkt',
         'deliver-sbb-stagemarkt-writer',
-        'e2e-x.ingest',
-        'test-read-abc',
-        'bench-1a2b3c4d.ingest',
+        `deliver-sbb-stagemarkt-replica-${UUID}`,
+        `bench-1a2b3c4d-plain-${UUID}`,
         // tests' own names that start like a service's
         'ingest-mwx118kw-09c1ba.ingest',
         'deliver-rebuild-mwx0yg9p-5cda2b.fresh-sbb-stagemarkt',
       ],
-      ['register.events.v1-value', 'recipient.svb-kostendelersnorm.v2-value', 'e2e-x.events-value', 'bench-1a2b3c4d.events-value'],
+      [
+        'register.events.v1-value',
+        'recipient.svb-kostendelersnorm.v2-value',
+        'e2e-mwx118kw-09c1ba.events-value',
+        'bench-1a2b3c4d-7.events-value',
+      ],
     );
-    expect(leftovers(inv([]), after, protect)).toEqual(
+    expect(leftovers(inv([]), after, protect).remove).toEqual(
       inv(
-        ['e2e-x.raw', 'recipient.sbb-stagemarkt.v343604920'],
-        ['deliver-rebuild-mwx0yg9p-5cda2b.fresh-sbb-stagemarkt', 'e2e-x.ingest', 'ingest-mwx118kw-09c1ba.ingest', 'test-read-abc'],
-        ['e2e-x.events-value'],
+        ['e2e-mwx118kw-09c1ba.raw', 'recipient.sbb-stagemarkt.v343604920'],
+        ['deliver-rebuild-mwx0yg9p-5cda2b.fresh-sbb-stagemarkt', 'ingest-mwx118kw-09c1ba.ingest'],
+        ['e2e-mwx118kw-09c1ba.events-value'],
       ),
     );
   });
 
-  it('summarises counts and names what could not be removed', () => {
+  it('summarises counts, what was left alone, and what could not be removed', () => {
     expect(summaryLine({ deleted: inv(['a', 'b'], ['g'], []), failed: [] })).toBe(
       'test stack: removed what this run created: 2 topics, 1 consumer groups, 0 registry subjects',
+    );
+    expect(summaryLine({ deleted: inv(['a']), leftAlone: inv(['s2-manual.audit']), failed: [] })).toMatch(
+      /left alone 1 names that appeared meanwhile and are not test-made \(s2-manual.audit\)/,
     );
     expect(summaryLine({ deleted: inv([]), failed: [{ kind: 'group', name: 'g', error: 'NON_EMPTY_GROUP' }] })).toMatch(
       /1 could not be removed: group g \(NON_EMPTY_GROUP\)/,

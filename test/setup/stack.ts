@@ -68,7 +68,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       return;
     }
     const left = leftovers(baseline, await inventoryOf(stack.brokers, stack.registryUrl), productionNames(root));
-    process.stderr.write(`${summaryLine(await removeLeftovers(stack.brokers, stack.registryUrl, left))}\n`);
+    const outcome = await removeLeftovers(stack.brokers, stack.registryUrl, left.remove);
+    process.stderr.write(`${summaryLine({ ...outcome, leftAlone: left.leftAlone })}\n`);
   };
 }
 
