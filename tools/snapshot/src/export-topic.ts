@@ -18,6 +18,7 @@ import { type Agreement, camelCaseId, RECIPIENT_NAMESPACE } from '@register-feed
 import {
   type Admin,
   type AvroSchemaJson,
+  type ConsumedMessage,
   followTopic,
   type MessageBus,
   RecordUndecodableError,
@@ -169,7 +170,9 @@ export async function exportTopic(options: ExportTopicOptions): Promise<TopicExp
   const ranges = new Map(offsets.map((p) => [p.partition, { from: BigInt(p.low), to: BigInt(p.high) }]));
   const total = offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
   const counts = { records: 0, tombstones: 0, undecodable: 0 };
-  const channel = createBatchChannel<Record<string, unknown>>();
+  // raw messages cross, not decoded rows: a fetched batch is already in memory as bytes, and a row is
+  // decoded only when the writer takes it, so decoded records never pile up (the heap stays small)
+  const channel = createBatchChannel<ConsumedMessage>();
 
   const followed = await followTopic({
     bus,
@@ -178,43 +181,41 @@ export async function exportTopic(options: ExportTopicOptions): Promise<TopicExp
     groupPrefix: 'analytics-export',
     onMessages: async (messages) => {
       if (channel.closed) return;
-      const rows: Record<string, unknown>[] = [];
-      try {
-        for (const message of messages) {
-          const range = ranges.get(message.partition);
-          const offset = BigInt(message.offset);
-          // written after the export began: not part of it
-          if (range === undefined || offset < range.from || offset >= range.to) continue;
-          counts.records++;
-          if (message.value === null) {
-            counts.tombstones++;
-            continue;
-          }
-          let record: Record<string, unknown>;
-          try {
-            record = await registry.decode<Record<string, unknown>>(message.value, schema);
-          } catch (error) {
-            if (error instanceof RecordUndecodableError || error instanceof SchemaNotFoundError) {
-              counts.undecodable++;
-              continue;
-            }
-            throw error;
-          }
-          rows.push(recordRow(columns, record, { partition: message.partition, offset: message.offset }));
-        }
-      } catch (error) {
-        channel.fail(error);
-        return;
-      }
-      await channel.push(rows);
+      // written after the export began: not part of it
+      const wanted = messages.filter((message) => {
+        const range = ranges.get(message.partition);
+        const offset = BigInt(message.offset);
+        return range !== undefined && offset >= range.from && offset < range.to;
+      });
+      await channel.push(wanted);
+      counts.records += wanted.length;
       options.onProgress?.({ records: counts.records, total });
     },
   });
+  async function* rows(): AsyncGenerator<Record<string, unknown>> {
+    for await (const message of channel.items()) {
+      if (message.value === null) {
+        counts.tombstones++;
+        continue;
+      }
+      let record: Record<string, unknown>;
+      try {
+        record = await registry.decode<Record<string, unknown>>(message.value, schema);
+      } catch (error) {
+        if (error instanceof RecordUndecodableError || error instanceof SchemaNotFoundError) {
+          counts.undecodable++;
+          continue;
+        }
+        throw error; // the registry is gone: the export fails, nothing is written
+      }
+      yield recordRow(columns, record, { partition: message.partition, offset: message.offset });
+    }
+  }
   const reading = followed.caughtUp.then(() => channel.end());
 
   let written: ParquetWritten;
   try {
-    written = await writeParquet(options.out, exportColumnSpecs(columns), channel.items(), {
+    written = await writeParquet(options.out, exportColumnSpecs(columns), rows(), {
       orderBy: ['kafka_partition', 'kafka_offset'],
       ...(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit }),
     });

@@ -52,6 +52,7 @@ export const COMMENT_KEY_PREFIX = 'comment:';
 const COLUMN_TYPES: readonly ColumnType[] = ['VARCHAR', 'INTEGER', 'BIGINT', 'DATE', 'BOOLEAN', 'DOUBLE'];
 const DEFAULT_MEMORY_LIMIT = '128MB';
 const DEFAULT_PROGRESS_EVERY = 100_000;
+const APPENDER_FLUSH_ROWS = 10_000;
 const MS_PER_DAY = 86_400_000;
 const INT32_MIN = -2_147_483_648;
 const INT32_MAX = 2_147_483_647;
@@ -102,6 +103,9 @@ export async function writeParquet(
         for await (const row of rows) {
           appendRow(appender, columns, row, count);
           count += 1;
+          // the appender gathers some 200,000 rows in memory before it hands them to the table on its own,
+          // outside DuckDB's memory limit: handed over in small steps, wide rows stay within it
+          if (count % APPENDER_FLUSH_ROWS === 0) appender.flushSync();
           if (options.onProgress && count % progressEvery === 0) options.onProgress(count);
         }
         appender.flushSync();
