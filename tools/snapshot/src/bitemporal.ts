@@ -111,14 +111,17 @@ export function isLaterThan(a: Omit<Latest<unknown>, 'value'>, b: Omit<Latest<un
 export interface EnrolmentFold<V> {
   /**
    * Takes one event's change; value() gives what to keep when the change is the enrolment's latest and
-   * puts it in the snapshot (called only then). Returns how the change counted.
+   * puts it in the snapshot (called only then), given what was kept for the change it replaces, if any.
+   * Returns how the change counted.
    */
-  add(change: EnrolmentChange, value: () => V): 'ignored' | 'unknown-yet' | 'older' | 'latest';
+  add(change: EnrolmentChange, value: (previous: V | null) => V): 'ignored' | 'unknown-yet' | 'older' | 'latest';
   /** enrolments seen (with at least one change known at knownAt) */
   readonly enrolments: number;
   /** the enrolments that stand on the peildatum, each with its kept value, in no particular order */
   standing(): Iterable<[enrolment: string, value: V]>;
 }
+
+const flat = (text: string): string => Buffer.from(text, 'utf8').toString('utf8');
 
 /** Room for this many enrolments at first; doubled when full. */
 const INITIAL_CAPACITY = 1 << 16;
@@ -153,7 +156,8 @@ export function createEnrolmentFold<V>(query: BitemporalQuery): EnrolmentFold<V>
       if (slot === undefined) {
         slot = values.length;
         if (slot === occurredAt.length) grow();
-        slots.set(change.enrolment, slot);
+        // a flat copy of the key: the template string is a rope of its parts, which would stay alive with it
+        slots.set(flat(change.enrolment), slot);
         values.push(null);
       } else {
         const before = { occurredAt: occurredAt[slot] as number, partition: partitions[slot] as number, offset: offsets[slot] as number };
@@ -162,7 +166,7 @@ export function createEnrolmentFold<V>(query: BitemporalQuery): EnrolmentFold<V>
       occurredAt[slot] = change.occurredAt;
       partitions[slot] = change.partition;
       offsets[slot] = change.offset;
-      values[slot] = standsOn(change, query.peildatum) ? value() : null;
+      values[slot] = standsOn(change, query.peildatum) ? value(values[slot] ?? null) : null;
       return 'latest';
     },
     get enrolments() {

@@ -176,7 +176,9 @@ async function foldHistory(
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     onEvent: (event, position, raw) => {
       // a copy: the record's bytes are a slice of the whole fetched batch, which must not stay alive
-      const outcome = fold.add(changeOf(event, position), () => arena.add(raw));
+      const outcome = fold.add(changeOf(event, position), (previous) =>
+        previous === null ? arena.add(raw) : arena.replace(previous, raw),
+      );
       if (outcome === 'unknown-yet') counts.laterEvents++;
       else if (outcome !== 'ignored') counts.knownEvents++;
     },
