@@ -200,6 +200,57 @@ describe('parseAgreement refuses a bad agreement, naming the file and the proble
   it('given a list instead of a mapping, when parsed, then it is refused', () => {
     expect(problemsOf('- just\n- a list\n').join()).toMatch(/must be a mapping/);
   });
+
+  it('given missing keys, when parsed, then each is named once as missing, not also as the wrong type', () => {
+    const problems = problemsOf(
+      ggdWith((a) => {
+        delete a.retention;
+        a.term = { from: '2025-08-01' };
+        a.conditions = [{ fields: ['persoon.naam'] }];
+      }),
+    );
+    expect(problems).toEqual(['term.to: is missing', 'conditions[0].when: is missing', 'retention: is missing']);
+  });
+
+  it('given a refused output field, when parsed, then the rules across fields still judge the accepted ones', () => {
+    const problems = problemsOf(
+      ggdWith((a) => Object.assign(a, { identity: 'pseudonym', fields: [...(a.fields as string[]), 'persoon.bsn'] })),
+    );
+    expect(problems.join('\n')).toMatch(/unknown output field "persoon\.bsn"/);
+    expect(problems.join('\n')).toMatch(/persoon\.nummer .* identity pseudonym/);
+  });
+
+  it('given a sectorIn naming a sector the agreement does not receive, when parsed, then the predicate is named', () => {
+    const problems = problemsOf(ggdWith((a) => Object.assign(a, { recordWhen: { sectorIn: ['MBO'] }, sectors: ['PO', 'VO'] })));
+    expect(problems).toContain('recordWhen.sectorIn: names MBO, which this agreement does not receive');
+  });
+
+  it('given a file name that is not .yaml, when parsed, then that is said beside the content problems', () => {
+    expect(problemsOf(text('ggd-jeugdgezondheid'), 'agreements/ggd-jeugdgezondheid.json')).toEqual([
+      'file name: an agreement file ends in .yaml',
+      'recipient: ggd-jeugdgezondheid must equal the file name (ggd-jeugdgezondheid.json)',
+    ]);
+  });
+
+  it('given an agreement without the optional keys, when parsed, then they take their defaults', () => {
+    const parsed = parseAgreement(
+      ggdWith((a) => {
+        for (const key of ['conditions', 'recordWhen', 'timePrecision', 'ages', 'snapshots']) delete a[key];
+      }),
+      'ggd-jeugdgezondheid.yaml',
+    );
+    expect(parsed).toMatchObject({ conditions: [], recordWhen: null, timePrecision: 'date', ages: [], snapshots: null });
+  });
+
+  it('given text with spaces around it, when parsed, then it is trimmed, and text of spaces only is refused', () => {
+    expect(
+      parseAgreement(
+        ggdWith((a) => Object.assign(a, { name: '  GGD  ' })),
+        'ggd-jeugdgezondheid.yaml',
+      ).name,
+    ).toBe('GGD');
+    expect(problemsOf(ggdWith((a) => Object.assign(a, { purpose: '   ' })))).toEqual(['purpose: must be a non-empty string']);
+  });
 });
 
 describe('duplicate recipients', () => {

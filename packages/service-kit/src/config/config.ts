@@ -125,3 +125,5 @@ export function describeSettings(settings: Settings): string[] {
   const shown = (s: Setting<unknown>) => (s.default === undefined ? '(required)' : s.default === '' ? '(unset)' : `\`${s.default}\``);
   return Object.values(settings).map((s) => `| \`${s.env}\` | ${shown(s)} | ${s.secret ? '**secret**: ' : ''}${s.doc} |`);
 }
+
+export { describeIssues, formatPath, type ProblemWording, showValue } from './schema-problems.ts';
