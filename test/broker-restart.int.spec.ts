@@ -7,7 +7,7 @@ import { rawPersonKey } from '@register-feeds/contracts';
 import { generateTestKeys, loadAgreements } from '@register-feeds/pseudonymise';
 import { type Admin, createKafkajsBus, createLogger, type MessageBus } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyAgreements } from './support/agreements.ts';
+import { copyAgreements, testTopicPrefix } from './support/agreements.ts';
 import { ingestPartitionKeyFile } from './support/ingest-key.ts';
 import { rawEvents } from './support/raw-events.ts';
 import { keepOutput, readAll, uniqueName, waitFor } from './support/stack.ts';
@@ -135,7 +135,7 @@ const caughtUp = (groupId: string, topic: string) =>
 describe('a broker killed mid-load and started again 15 s later', () => {
   it('is survived by ingest and pseudonymise: they resume on their own, exit with no error, and process every event once', async () => {
     const id = uniqueName('broker-restart');
-    const dir = copyAgreements(mkdtempSync(join(tmpdir(), 'agreements-')), Math.floor(Math.random() * 1e9));
+    const dir = copyAgreements(mkdtempSync(join(tmpdir(), 'agreements-')));
     const keysFile = join(dir, 'keys.json.secret');
     writeFileSync(keysFile, JSON.stringify(generateTestKeys(loadAgreements(dir).map((a) => a.recipient))), { mode: 0o600 });
     const common = { KAFKA_BROKERS: brokers, SCHEMA_REGISTRY_URL: registryUrl, LOG_LEVEL: 'info', EVENTS_TOPIC: `${id}.events` };
@@ -154,6 +154,7 @@ describe('a broker killed mid-load and started again 15 s later', () => {
       PSEUDONYMISE_GROUP_ID: `${id}.pseudonymise`,
       PSEUDONYM_KEYS_FILE: keysFile,
       AGREEMENTS_DIR: dir,
+      RECIPIENT_TOPIC_PREFIX: testTopicPrefix(id),
     };
     await admin.ensureTopics([{ name: ingestEnv.RAW_TOPIC, partitions: 3, replicationFactor: 1 }]);
     const before = rawEvents({ persons: 400, eventsPerPerson: 8, idPrefix: `${id}-a` });

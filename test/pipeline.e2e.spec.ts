@@ -15,7 +15,7 @@ import {
 } from '@register-feeds/pseudonymise';
 import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyAgreements } from './support/agreements.ts';
+import { copyAgreements, recipientTopicOf, testTopicPrefix } from './support/agreements.ts';
 import { ingestPartitionKeyFile } from './support/ingest-key.ts';
 import { testBsn } from './support/raw-events.ts';
 import { readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
@@ -27,7 +27,6 @@ import { readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 const { bus, registry, brokers, registryUrl } = testStack();
 const logger = createLogger({ service: 'e2e', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 const id = uniqueName('e2e');
-const version = Math.floor(Math.random() * 1e9);
 const tokens = {
   stagemarkt: randomBytes(16).toString('hex'),
   svb: randomBytes(16).toString('hex'),
@@ -35,13 +34,17 @@ const tokens = {
   metrics: randomBytes(16).toString('hex'),
 };
 const base = { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, LOG_LEVEL: 'warn' };
+const agreements = loadAgreements(copyAgreements(mkdtempSync(join(tmpdir(), 'e2e-agreements-'))));
+// pseudonymise and deliver share RECIPIENT_TOPIC_PREFIX: the agreements' recipient.<id>.v<N> behind this
+// test's id, a name of its own, never a production-shaped one
+const recipientPrefix = testTopicPrefix(id);
+const recipientTopic = (recipient: string) => recipientTopicOf(recipientPrefix, agreements.find((a) => a.recipient === recipient)!);
 const topic = {
   raw: `${id}.raw`,
   events: `${id}.events`,
-  // the agreements' recipient.<id>.v<N> behind this test's id: a name of its own, never a production-shaped one
-  stagemarkt: `${id}.recipient.sbb-stagemarkt.v${version}`,
-  svb: `${id}.recipient.svb-kostendelersnorm.v${version}`,
-  ggd: `${id}.recipient.ggd-jeugdgezondheid.v${version}`,
+  stagemarkt: recipientTopic('sbb-stagemarkt'),
+  svb: recipientTopic('svb-kostendelersnorm'),
+  ggd: recipientTopic('ggd-jeugdgezondheid'),
 };
 
 // "today" for pseudonymise's delivery date and deliver's GGD sweep: fixed, so the lists do not depend on the day the test runs
@@ -50,14 +53,11 @@ let admin: Admin;
 let ingest: IngestPipeline;
 let pseudonymise: PseudonymisePipeline;
 let deliver: Deliver;
-let agreementsDir: string;
 
 const deliverConfig = (feedPrefix: string, groupPrefix: string) =>
   loadConfig(deliverSettings, {
     ...base,
-    STAGEMARKT_TOPIC: topic.stagemarkt,
-    SVB_TOPIC: topic.svb,
-    GGD_TOPIC: topic.ggd,
+    RECIPIENT_TOPIC_PREFIX: recipientPrefix,
     FEED_TOPIC_PREFIX: feedPrefix,
     DELIVER_GROUP_PREFIX: groupPrefix,
     DELIVER_HTTP_PORT: '0',
@@ -67,8 +67,6 @@ const deliverConfig = (feedPrefix: string, groupPrefix: string) =>
 
 beforeAll(async () => {
   admin = await bus.admin();
-  agreementsDir = copyAgreements(mkdtempSync(join(tmpdir(), 'e2e-agreements-')), version);
-  const agreements = loadAgreements(agreementsDir).map((a) => ({ ...a, output: { topic: `${id}.${a.output.topic}` } }));
   ingest = await startIngest({
     config: loadConfig(ingestSettings, {
       ...base,
@@ -91,6 +89,7 @@ beforeAll(async () => {
       AUDIT_TOPIC: `${id}.audit`,
       PSEUDONYMISE_GROUP_ID: `${id}.pseudonymise`,
       PSEUDONYM_KEYS_FILE: '/unused',
+      RECIPIENT_TOPIC_PREFIX: recipientPrefix,
     }),
     agreements,
     keys: createKeyStore(generateTestKeys(agreements.map((a) => a.recipient))),

@@ -22,7 +22,7 @@ import {
 import { amsterdamDayStart, type RegisterEvent, toEpochDay } from '@register-feeds/register-model';
 import { type Admin, type ConsumedMessage, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyAgreements } from './support/agreements.ts';
+import { copyAgreements, recipientTopicOf, testTopicPrefix } from './support/agreements.ts';
 import { testBsn } from './support/raw-events.ts';
 import { groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
@@ -69,7 +69,9 @@ const topic = {
   audit: `${id}.audit`,
   feedPrefix: `${id}.feed.`,
 };
-const recipientTopic = (recipient: string) => `recipient.${recipient}.v${version}`;
+// pseudonymise and deliver share RECIPIENT_TOPIC_PREFIX: the agreements' topics behind this test's id
+const recipientPrefix = testTopicPrefix(id);
+const recipientTopic = (recipient: string) => recipientTopicOf(recipientPrefix, agreements.find((a) => a.recipient === recipient)!);
 
 // --- the history -------------------------------------------------------------------------------------
 
@@ -189,7 +191,7 @@ async function publishRaw(events: Record<string, unknown>[]) {
 
 beforeAll(async () => {
   admin = await bus.admin();
-  agreements = loadAgreements(copyAgreements(join(dir, 'agreements'), version));
+  agreements = loadAgreements(copyAgreements(join(dir, 'agreements')));
   writeFileSync(keysFile, JSON.stringify(generateTestKeys(agreements.map((a) => a.recipient))), { mode: 0o600, flag: 'wx' });
   writeFileSync(partitionKeyFile, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
 
@@ -215,6 +217,7 @@ beforeAll(async () => {
       AUDIT_TOPIC: topic.audit,
       PSEUDONYMISE_GROUP_ID: `${id}.pseudonymise`,
       PSEUDONYM_KEYS_FILE: keysFile,
+      RECIPIENT_TOPIC_PREFIX: recipientPrefix,
     }),
     agreements,
     // the key file as the service reads it: again whenever it changes (crypto-shredding below)
@@ -226,9 +229,7 @@ beforeAll(async () => {
   deliver = await startDeliver({
     config: loadConfig(deliverSettings, {
       ...base,
-      STAGEMARKT_TOPIC: recipientTopic('sbb-stagemarkt'),
-      SVB_TOPIC: recipientTopic('svb-kostendelersnorm'),
-      GGD_TOPIC: recipientTopic('ggd-jeugdgezondheid'),
+      RECIPIENT_TOPIC_PREFIX: recipientPrefix,
       FEED_TOPIC_PREFIX: topic.feedPrefix,
       DELIVER_GROUP_PREFIX: `${id}.deliver`,
       DELIVER_HTTP_PORT: '0',
@@ -488,7 +489,7 @@ describe('privacy: person data only where an agreement allows it', () => {
       return [];
     };
     const sources = new Map<string, { text: string; decoded: unknown }[]>();
-    const names = (await admin.listTopics()).filter((name) => name.startsWith(`${id}.`) || name.endsWith(`.v${version}`));
+    const names = (await admin.listTopics()).filter((name) => name.startsWith(`${id}.`));
     expect(names).toEqual(expect.arrayContaining([topic.raw, topic.events, topic.audit, topic.seen, recipientTopic('ocw-minister')]));
     for (const name of names) sources.set(name, await topicTexts(name));
     for (const [recipient, token] of [
@@ -539,7 +540,13 @@ describe('privacy: crypto-shredding unlinks', () => {
 
     // the shredding procedure, as an operator runs it
     const shred = spawnSync(process.execPath, ['services/pseudonymise/src/cli/keys.ts', 'shred', 'ocw-minister', '--file', keysFile], {
-      env: { ...process.env, ...base, AGREEMENTS_DIR: join(dir, 'agreements'), FEED_TOPIC_PREFIX: topic.feedPrefix },
+      env: {
+        ...process.env,
+        ...base,
+        AGREEMENTS_DIR: join(dir, 'agreements'),
+        FEED_TOPIC_PREFIX: topic.feedPrefix,
+        RECIPIENT_TOPIC_PREFIX: recipientPrefix,
+      },
       encoding: 'utf8',
     });
     expect(shred.status, shred.stderr).toBe(0);
@@ -566,7 +573,7 @@ describe('privacy: crypto-shredding unlinks', () => {
     expect((await admin.listTopics()).includes(recipientTopic('ocw-minister'))).toBe(false);
 
     // 1. no topic DUO keeps holds any of the Minister's identifiers
-    const names = (await admin.listTopics()).filter((name) => name.startsWith(`${id}.`) || name.endsWith(`.v${version}`));
+    const names = (await admin.listTopics()).filter((name) => name.startsWith(`${id}.`));
     for (const name of names) {
       for (const { text } of await topicTexts(name))
         for (const identifier of identifiers) expect(text.includes(identifier), name).toBe(false);

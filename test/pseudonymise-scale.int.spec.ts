@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { generateTestKeys, loadAgreements } from '@register-feeds/pseudonymise';
 import type { Admin } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyAgreements } from './support/agreements.ts';
+import { copyAgreements, recipientTopicOf, testTopicPrefix } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
 import { rawEvents } from './support/raw-events.ts';
 import { groupCaughtUp, keepOutput, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
@@ -62,7 +62,7 @@ function startInstance(env: Record<string, string>) {
 describe('pseudonymise scaled out and in under load', () => {
   it('carries on when a second instance joins and is killed: every event exactly once, and still consuming afterwards', async () => {
     const id = uniqueName('pseudo-scale');
-    const dir = copyAgreements(mkdtempSync(join(tmpdir(), 'agreements-')), Math.floor(Math.random() * 1e9));
+    const dir = copyAgreements(mkdtempSync(join(tmpdir(), 'agreements-')));
     const agreements = loadAgreements(dir);
     const keysFile = join(dir, 'keys.json.secret');
     writeFileSync(keysFile, JSON.stringify(generateTestKeys(agreements.map((a) => a.recipient))), { mode: 0o600 });
@@ -75,6 +75,7 @@ describe('pseudonymise scaled out and in under load', () => {
       PSEUDONYMISE_GROUP_ID: `${id}.group`,
       PSEUDONYM_KEYS_FILE: keysFile,
       AGREEMENTS_DIR: dir,
+      RECIPIENT_TOPIC_PREFIX: testTopicPrefix(id),
       LOG_LEVEL: 'info',
     };
     const load = (name: string, persons: number) => rawEvents({ persons, eventsPerPerson: 8, idPrefix: `${id}-${name}` }).map(canonical);
@@ -124,7 +125,9 @@ describe('pseudonymise scaled out and in under load', () => {
     expect(audited.length, 'audit entries repeated').toBe(expected.length);
     // S-BB receives every one of these MBO events: one record each, no more
     const sbb = agreements.find((a) => a.recipient === 'sbb-stagemarkt')!;
-    expect((await readAll(bus, admin, sbb.output.topic)).length, 'S-BB records repeated or missing').toBe(expected.length);
+    expect((await readAll(bus, admin, recipientTopicOf(env.RECIPIENT_TOPIC_PREFIX, sbb))).length, 'S-BB records repeated or missing').toBe(
+      expected.length,
+    );
 
     a.child.kill('SIGTERM');
     expect(await a.exit).toBe(0);

@@ -15,7 +15,7 @@ import {
 import { amsterdamDayStart, type RegisterEvent } from '@register-feeds/register-model';
 import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyAgreements } from './support/agreements.ts';
+import { copyAgreements, recipientTopicOf, testTopicPrefix } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
 import { rawEvents, testBsn } from './support/raw-events.ts';
 import { groupCaughtUp, keepOutput, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
@@ -36,12 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await admin.disconnect();
 });
-
-/** The repository's agreements with output topics of this test's own (recipient.<id>.v<unique number>). */
-function isolatedAgreements(): Agreement[] {
-  const version = Math.floor(Math.random() * 1e9);
-  return loadAgreements(REPO_AGREEMENTS).map((a) => ({ ...a, output: { topic: `recipient.${a.recipient}.v${version}` } }));
-}
 
 function person(n: number, geboortedatum: string) {
   return { bsn: testBsn(n), geboortedatum, naam: { voornamen: 'Test', achternaam: `Persoon ${n}` } };
@@ -104,7 +98,8 @@ describe('pseudonymise', () => {
         inschrijving: { ...mboInschrijving, inschrijvingsvolgnummer: '7002' },
       }),
     ];
-    const agreements = isolatedAgreements();
+    // the reviewed agreements; RECIPIENT_TOPIC_PREFIX gives this test recipient topics of its own
+    const agreements = loadAgreements(REPO_AGREEMENTS);
     // a sixth recipient, S-BB's agreement again, but its term ended before the delivery: it must get nothing
     const sbb = agreements.find((a) => a.recipient === 'sbb-stagemarkt')!;
     const expired: Agreement = {
@@ -123,6 +118,7 @@ describe('pseudonymise', () => {
       AUDIT_TOPIC: `${id}.audit`,
       PSEUDONYMISE_GROUP_ID: `${id}.group`,
       PSEUDONYM_KEYS_FILE: '/unused',
+      RECIPIENT_TOPIC_PREFIX: testTopicPrefix(id),
     });
     await publishCanonical(bus, registry, config.eventsTopic, events);
     const pipeline = await startPseudonymise({
@@ -141,7 +137,7 @@ describe('pseudonymise', () => {
 
     const received = async (recipient: string) => {
       const agreement = all.find((a) => a.recipient === recipient)!;
-      const messages = await readAll(bus, admin, agreement.output.topic);
+      const messages = await readAll(bus, admin, recipientTopicOf(config.recipientTopicPrefix, agreement));
       return Promise.all(
         messages.map(async (m) => ({
           key: m.key!.toString(),
@@ -261,7 +257,7 @@ describe('pseudonymise', () => {
         expect(d).toMatchObject({
           legalBasis: agreement.legalBasis,
           purpose: agreement.purpose,
-          outputTopic: agreement.output.topic,
+          outputTopic: recipientTopicOf(config.recipientTopicPrefix, agreement),
           keyVersion: 'v1',
         });
         expect(d.fieldsSent.length).toBeGreaterThan(3);
@@ -273,8 +269,7 @@ describe('pseudonymise', () => {
 
   it('neither loses nor repeats a delivery when killed mid-stream and started again', async () => {
     const id = uniqueName('pseudo-kill');
-    const version = Math.floor(Math.random() * 1e9);
-    const dir = copyAgreements(mkdtempSync(join(tmpdir(), 'agreements-')), version);
+    const dir = copyAgreements(mkdtempSync(join(tmpdir(), 'agreements-')));
     const agreements = loadAgreements(dir);
     const keysFile = join(dir, 'keys.json.secret');
     writeFileSync(keysFile, JSON.stringify(generateTestKeys(agreements.map((a) => a.recipient))), { mode: 0o600 });
@@ -287,6 +282,7 @@ describe('pseudonymise', () => {
       PSEUDONYMISE_GROUP_ID: `${id}.group`,
       PSEUDONYM_KEYS_FILE: keysFile,
       AGREEMENTS_DIR: dir,
+      RECIPIENT_TOPIC_PREFIX: testTopicPrefix(id),
       LOG_LEVEL: 'warn',
     };
     const events: RegisterEvent[] = rawEvents({ persons: 400, eventsPerPerson: 8, idPrefix: id }).map(canonical);
@@ -335,7 +331,7 @@ describe('pseudonymise', () => {
       const key = keys.keyFor(agreement.recipient)!;
       const expected = events.filter((e) => applyAgreement(e, agreement, key, Date.now()) !== null).map((e) => recordIdFor(e.eventId, key));
       const got = await Promise.all(
-        (await readAll(bus, admin, agreement.output.topic)).map(
+        (await readAll(bus, admin, recipientTopicOf(env.RECIPIENT_TOPIC_PREFIX, agreement))).map(
           async (m) => (await registry.decode<{ recordId: string }>(m.value!)).recordId,
         ),
       );

@@ -15,7 +15,7 @@ import {
 import type { RegisterEvent } from '@register-feeds/register-model';
 import { type Admin, createLogger, createSchemaRegistryClient, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyAgreements } from './support/agreements.ts';
+import { copyAgreements, recipientTopicOf, testTopicPrefix } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
 import { testBsn } from './support/raw-events.ts';
 import { countingFailedDecodes, createRegistryProxy, type RegistryProxy } from './support/registry-proxy.ts';
@@ -73,7 +73,7 @@ function eventsFor(id: string, count: number): RegisterEvent[] {
 
 function setUp(name: string) {
   const id = uniqueName(name);
-  const agreements: Agreement[] = loadAgreements(copyAgreements(mkdtempSync(join(tmpdir(), `${name}-`)), Math.floor(Math.random() * 1e9)));
+  const agreements: Agreement[] = loadAgreements(copyAgreements(mkdtempSync(join(tmpdir(), `${name}-`))));
   const keys = createKeyStore(generateTestKeys(agreements.map((a) => a.recipient)));
   const config = loadConfig(settings, {
     KAFKA_BROKERS: brokers.join(','),
@@ -83,6 +83,7 @@ function setUp(name: string) {
     AUDIT_TOPIC: `${id}.audit`,
     PSEUDONYMISE_GROUP_ID: `${id}.group`,
     PSEUDONYM_KEYS_FILE: '/unused',
+    RECIPIENT_TOPIC_PREFIX: testTopicPrefix(id),
   });
   return { id, agreements, keys, config };
 }
@@ -99,7 +100,9 @@ async function expectEveryEventDelivered(
   for (const agreement of agreements) {
     const expected = events.filter((e) => applyAgreement(e, agreement, keys.keyFor(agreement.recipient), now) !== null).length;
     expect(expected, agreement.recipient).toBeGreaterThan(0);
-    expect((await readAll(bus, admin, agreement.output.topic)).length, agreement.recipient).toBe(expected);
+    expect((await readAll(bus, admin, recipientTopicOf(config.recipientTopicPrefix, agreement))).length, agreement.recipient).toBe(
+      expected,
+    );
   }
   expect((await readAll(bus, admin, config.auditTopic)).length).toBe(events.length);
 }

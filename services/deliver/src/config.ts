@@ -72,6 +72,12 @@ export function asOptionalToken(raw: string): string | undefined {
   return raw;
 }
 
+/** RECIPIENT_TOPIC_PREFIX: Kafka's topic-name alphabet only (the broker checks the length of the whole name). */
+export function asTopicPrefix(raw: string): string {
+  if (!/^[A-Za-z0-9._-]*$/.test(raw)) throw new Error('expected a topic-name prefix: letters, digits, ".", "_" and "-" only');
+  return raw;
+}
+
 /** Everything deliver reads from its environment; validated once in main.ts. */
 export const settings = {
   ...commonSettings,
@@ -80,6 +86,12 @@ export const settings = {
     doc: 'file listing the projections deliver keeps, one per recipient: kind and input topic (relative paths from the repository root)',
     default: 'services/deliver/projections.yaml',
     parse: (raw: string): ProjectionEntry[] => loadProjectionsFile(resolve(REPO_ROOT, raw)),
+  },
+  recipientTopicPrefix: {
+    env: 'RECIPIENT_TOPIC_PREFIX',
+    doc: 'put before every input topic of the projections file, as pseudonymise puts it before every agreement’s output topic (unset: the file’s names as they are); STAGEMARKT_TOPIC, SVB_TOPIC and GGD_TOPIC are taken as given',
+    default: '',
+    parse: asTopicPrefix,
   },
   stagemarktTopic: {
     env: 'STAGEMARKT_TOPIC',

@@ -123,6 +123,18 @@ describe('the deliver configuration', () => {
     ]);
   });
 
+  it('puts RECIPIENT_TOPIC_PREFIX before the projections file’s input topics, not before an override', () => {
+    const config = loadConfig(settings, { ...required, RECIPIENT_TOPIC_PREFIX: 'test-1.', SVB_TOPIC: 'test.svb' });
+    expect(configuredProjections(config).map((p) => p.input)).toEqual([
+      'test-1.recipient.sbb-stagemarkt.v2',
+      'test.svb',
+      'test-1.recipient.ggd-jeugdgezondheid.v2',
+    ]);
+    expect(() => loadConfig(settings, { ...required, RECIPIENT_TOPIC_PREFIX: 'a b/' })).toThrow(
+      'RECIPIENT_TOPIC_PREFIX="a b/" is invalid: expected a topic-name prefix: letters, digits, ".", "_" and "-" only',
+    );
+  });
+
   it('stops on a bad projections file, naming the setting, the file and the problem', () => {
     expect(() => loadConfig(settings, { ...required, DELIVER_PROJECTIONS_FILE: 'services/deliver/no-such-file.yaml' })).toThrow(
       /^DELIVER_PROJECTIONS_FILE="services\/deliver\/no-such-file.yaml" is invalid: \/.*services\/deliver\/no-such-file.yaml: cannot be read \(ENOENT\)$/,

@@ -43,16 +43,22 @@ export function rowsOnReferenceDate(
     views.get(recipient)?.(state, ggdReadDay(peildatum, amsterdamEpochDay(clock())));
 }
 
-/** The projections deliver keeps: the projections file, with an input topic set by STAGEMARKT_TOPIC, SVB_TOPIC or GGD_TOPIC where given. */
+/**
+ * The projections deliver keeps: the projections file, each input topic behind RECIPIENT_TOPIC_PREFIX, or
+ * set outright by STAGEMARKT_TOPIC, SVB_TOPIC or GGD_TOPIC where given.
+ */
 export function configuredProjections(
-  config: Pick<DeliverConfig, 'projections' | 'stagemarktTopic' | 'svbTopic' | 'ggdTopic'>,
+  config: Pick<DeliverConfig, 'projections' | 'recipientTopicPrefix' | 'stagemarktTopic' | 'svbTopic' | 'ggdTopic'>,
 ): ProjectionEntry[] {
   const overrides = new Map([
     ['sbb-stagemarkt', config.stagemarktTopic],
     ['svb-kostendelersnorm', config.svbTopic],
     ['ggd-jeugdgezondheid', config.ggdTopic],
   ]);
-  return config.projections.map((entry) => ({ ...entry, input: overrides.get(entry.recipient) || entry.input }));
+  return config.projections.map((entry) => ({
+    ...entry,
+    input: overrides.get(entry.recipient) || `${config.recipientTopicPrefix}${entry.input}`,
+  }));
 }
 
 /**

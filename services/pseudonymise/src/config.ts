@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asInteger, asString, commonSettings, type Setting, topics } from '@register-feeds/service-kit';
+import { asTopicPrefix } from './recipient-topics.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -26,6 +27,12 @@ export const settings = {
     doc: 'directory of reviewed agreement files, one per recipient (relative paths from the repository root)',
     default: 'agreements',
     parse: (raw: string) => resolve(REPO_ROOT, raw),
+  },
+  recipientTopicPrefix: {
+    env: 'RECIPIENT_TOPIC_PREFIX',
+    doc: 'put before every agreement’s output topic: recipient topics are <prefix>recipient.<id>.v<N> (unset: the agreement’s topic as is). For tests and side-by-side environments on one cluster; deliver and `keys shred` need the same prefix',
+    default: '',
+    parse: asTopicPrefix,
   },
   keysFile: {
     env: 'PSEUDONYM_KEYS_FILE',

@@ -22,6 +22,7 @@ import { fixedKeys, type KeySource } from './key-source.ts';
 import type { KeyStore } from './keys.ts';
 import { recordTimestamp } from './minimise.ts';
 import { recipientSchema } from './output-schema.ts';
+import { underTopicPrefix } from './recipient-topics.ts';
 
 export type PseudonymiseConfig = ConfigOf<typeof settings>;
 
@@ -74,7 +75,7 @@ export function fanOut(
  */
 export async function startPseudonymise({
   config,
-  agreements,
+  agreements: reviewed,
   keys,
   bus,
   registry,
@@ -92,6 +93,8 @@ export async function startPseudonymise({
   clock?: () => number;
 }): Promise<PseudonymisePipeline> {
   const log = logger.child({ component: 'pseudonymise', topic: config.eventsTopic });
+  // where each recipient's records go: the agreement's topic, behind RECIPIENT_TOPIC_PREFIX if one is set
+  const agreements = underTopicPrefix(reviewed, config.recipientTopicPrefix);
   const keySource: KeySource = 'current' in keys ? keys : fixedKeys(keys);
   const admin = await bus.admin();
   await admin.ensureTopics([

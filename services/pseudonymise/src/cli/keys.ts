@@ -5,7 +5,8 @@
 //   npm run keys -- retire <recipient> --file <path>  crypto-shredding: remove every key version of one recipient
 //   npm run keys -- retire-ended --file <path>        the same for every agreement whose term has ended (today, Amsterdam)
 //   npm run keys -- shred <recipient> --file <path>   retire, and delete what DUO keeps of what the recipient received
-//                                                     (its recipient topic and deliver's feed; KAFKA_BROKERS, FEED_TOPIC_PREFIX)
+//                                                     (its recipient topic and deliver's feed; KAFKA_BROKERS, FEED_TOPIC_PREFIX,
+//                                                     RECIPIENT_TOPIC_PREFIX)
 import { existsSync, readFileSync } from 'node:fs';
 import {
   asString,
@@ -24,6 +25,7 @@ import { settings } from '../config.ts';
 import { retireEndedAgreements } from '../key-lifecycle.ts';
 import { generateTestKeys, type KeyFile, parseKeyFile } from '../keys.ts';
 import { loadAgreements } from '../load-agreements.ts';
+import { underTopicPrefix } from '../recipient-topics.ts';
 import { deleteReceivedData } from '../shred.ts';
 
 const fail = (message: string): never => {
@@ -133,6 +135,7 @@ switch (command) {
       kafkaSaslUsername: commonSettings.kafkaSaslUsername,
       kafkaSaslPasswordFile: commonSettings.kafkaSaslPasswordFile,
       feedPrefix: { env: 'FEED_TOPIC_PREFIX', doc: 'deliver feed topics are <prefix><recipient>.v1', default: 'feed.', parse: asString },
+      recipientTopicPrefix: settings.recipientTopicPrefix,
     });
     const bus = createKafkajsBus({
       brokers: kafka.kafkaBrokers,
@@ -142,7 +145,9 @@ switch (command) {
     });
     const admin = await bus.admin();
     try {
-      const deleted = await deleteReceivedData(admin, agreement!, kafka.feedPrefix);
+      // the recipient topic where pseudonymise wrote it: behind the same RECIPIENT_TOPIC_PREFIX
+      const [delivered] = underTopicPrefix([agreement!], kafka.recipientTopicPrefix);
+      const deleted = await deleteReceivedData(admin, delivered!, kafka.feedPrefix);
       process.stdout.write(`keys: deleted ${deleted.length > 0 ? deleted.join(', ') : 'no topics (none left)'}\n`);
     } finally {
       await admin.disconnect();
