@@ -1,12 +1,15 @@
 /**
  * The projections file (services/deliver/projections.yaml): which recipients deliver keeps a projection
- * for, of which kind, from which topic. Read and checked once, at start; every problem names the file and
- * the entry, and the service does not start. Parsing is pure (parseProjectionsFile); only
- * loadProjectionsFile touches the file system.
+ * for, of which kind, from which topic. Read and checked once, at start, by a zod schema (why zod:
+ * service-kit config/schema-problems.ts); every problem names the file and the entry (counted from 1), and
+ * the service does not start. Parsing is pure (parseProjectionsFile); only loadProjectionsFile touches the
+ * file system.
  */
 
 import { readFileSync } from 'node:fs';
+import { describeIssues } from '@register-feeds/service-kit';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { type KindName, projectionKinds } from './projections/kinds.ts';
 
 export interface ProjectionEntry {
@@ -32,9 +35,57 @@ export class ProjectionsFileError extends Error {
 const RECIPIENT_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /** Kafka's legal topic names */
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
-const FIELDS = ['recipient', 'kind', 'input'] as const;
+const KINDS = Object.keys(projectionKinds) as [KindName, ...KindName[]];
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const RECIPIENT = 'expected a recipient id such as sbb-stagemarkt (lower-case letters, digits, hyphens)';
+const TOPIC = 'expected a topic name (letters, digits, ".", "_", "-")';
+const entry = z.strictObject(
+  {
+    recipient: z.string({ error: RECIPIENT }).regex(RECIPIENT_ID, { error: RECIPIENT }),
+    kind: z.enum(KINDS, { error: `expected one of ${KINDS.join(', ')}` }),
+    input: z.string({ error: TOPIC }).regex(TOPIC_NAME, { error: TOPIC }),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? 'expected recipient, kind, input' : 'expected a map with recipient, kind, input',
+  },
+);
+
+/**
+ * One recipient, one projection; one topic, one projection (two projections on one topic would be two
+ * recipients reading one recipient's records). Judged on the entries whose recipient or input passed, also
+ * when others did not, so the file is fixed in one round.
+ */
+function checkUnique(key: 'recipient' | 'input', says: (value: string, first: number) => string) {
+  return (entries: unknown[], ctx: z.core.$RefinementCtx) => {
+    const refused = new Set(ctx.issues.map((issue) => (issue.path?.[1] === key ? issue.path[0] : undefined)));
+    const first = new Map<string, number>();
+    entries.forEach((item, i) => {
+      const value = (item as Record<string, unknown> | null)?.[key];
+      if (typeof value !== 'string' || refused.has(i)) return;
+      const seen = first.get(value);
+      if (seen === undefined) first.set(value, i);
+      else ctx.addIssue({ code: 'custom', path: [i, key], message: says(value, seen + 1) });
+    });
+  };
+}
+
+const projectionsFile = z.strictObject(
+  {
+    projections: z
+      .array(entry, { error: 'expected a list of { recipient, kind, input }' })
+      .min(1, { error: 'is empty, so deliver would keep nothing' })
+      .superRefine(
+        checkUnique('recipient', (recipient, first) => `${recipient} has a projection already (projections[${first}])`),
+        { when: (payload) => Array.isArray(payload.value) },
+      )
+      .superRefine(
+        checkUnique('input', (input, first) => `${input} is the input of projections[${first}] already`),
+        { when: (payload) => Array.isArray(payload.value) },
+      ),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'only "projections"' : 'expected a map with a list "projections"') },
+);
 
 /** Every projection of the file, in file order; throws ProjectionsFileError listing every problem found. */
 export function parseProjectionsFile(text: string, source: string): ProjectionEntry[] {
@@ -44,47 +95,17 @@ export function parseProjectionsFile(text: string, source: string): ProjectionEn
   } catch (error) {
     throw new ProjectionsFileError(source, [`not YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`]);
   }
-  if (!isRecord(document) || !Array.isArray(document.projections)) {
-    throw new ProjectionsFileError(source, ['expected a map with a list "projections"']);
+  const parsed = projectionsFile.safeParse(document);
+  if (!parsed.success) {
+    throw new ProjectionsFileError(
+      source,
+      describeIssues(parsed.error.issues, document, {
+        firstIndex: 1,
+        unknownKey: (parent, key, message) => `${parent === '' ? '' : `${parent}: `}unknown field "${key}" (${message})`,
+      }),
+    );
   }
-  const extra = Object.keys(document).filter((key) => key !== 'projections');
-  const problems: string[] = extra.map((key) => `unknown field "${key}" (only "projections")`);
-  if (document.projections.length === 0) problems.push('"projections" is empty: deliver would keep nothing');
-  const kinds = Object.keys(projectionKinds);
-  const entries: ProjectionEntry[] = [];
-  const recipients = new Map<string, number>();
-  const inputs = new Map<string, number>();
-  document.projections.forEach((item: unknown, index: number) => {
-    const at = `projections[${index + 1}]`;
-    if (!isRecord(item)) {
-      problems.push(`${at}: expected a map with ${FIELDS.join(', ')}`);
-      return;
-    }
-    const before = problems.length;
-    for (const key of Object.keys(item)) {
-      if (!(FIELDS as readonly string[]).includes(key)) problems.push(`${at}: unknown field "${key}" (expected ${FIELDS.join(', ')})`);
-    }
-    const { recipient, kind, input } = item;
-    if (typeof recipient !== 'string' || !RECIPIENT_ID.test(recipient)) {
-      problems.push(`${at}.recipient: expected a recipient id such as sbb-stagemarkt (lower-case letters, digits, hyphens)`);
-    } else if (recipients.has(recipient)) {
-      problems.push(`${at}.recipient: ${recipient} has a projection already (projections[${recipients.get(recipient)}])`);
-    }
-    if (typeof kind !== 'string' || !kinds.includes(kind)) {
-      problems.push(`${at}.kind: expected one of ${kinds.join(', ')}`);
-    }
-    if (typeof input !== 'string' || !TOPIC_NAME.test(input)) {
-      problems.push(`${at}.input: expected a topic name (letters, digits, ".", "_", "-")`);
-    } else if (inputs.has(input)) {
-      // two projections on one topic would be two recipients reading one recipient's records
-      problems.push(`${at}.input: ${input} is the input of projections[${inputs.get(input)}] already`);
-    }
-    if (typeof recipient === 'string') recipients.set(recipient, recipients.get(recipient) ?? index + 1);
-    if (typeof input === 'string') inputs.set(input, inputs.get(input) ?? index + 1);
-    if (problems.length === before) entries.push({ recipient: recipient as string, kind: kind as KindName, input: input as string });
-  });
-  if (problems.length > 0) throw new ProjectionsFileError(source, problems);
-  return entries;
+  return parsed.data.projections;
 }
 
 export function loadProjectionsFile(path: string): ProjectionEntry[] {

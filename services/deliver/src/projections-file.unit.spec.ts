@@ -34,8 +34,10 @@ describe('the projections file', () => {
 
   it.each([
     ['text that is not YAML', 'projections: [', /^not YAML: /],
-    ['a document without a list', 'recipient: x', /^expected a map with a list "projections"$/],
-    ['an empty list', 'projections: []', /^"projections" is empty/],
+    ['a document that is not a map', '[projections]', /^expected a map with a list "projections"$/],
+    ['a document without a list', 'recipient: x', /^projections: is missing$/],
+    ['a list that is not a list', 'projections: sbb-stagemarkt', /^projections: expected a list of \{ recipient, kind, input \}$/],
+    ['an empty list', 'projections: []', /^projections: is empty, so deliver would keep nothing$/],
     ['a field beside the list', 'projections: [{ recipient: a, kind: svb, input: t }]\nextra: 1', /^unknown field "extra"/],
     ['an entry that is not a map', 'projections: [svb]', /^projections\[1\]: expected a map with recipient, kind, input$/],
     [
@@ -43,7 +45,7 @@ describe('the projections file', () => {
       'projections: [{ recipient: a, kind: minister, input: t }]',
       /^projections\[1\]\.kind: expected one of stagemarkt, svb, ggd$/,
     ],
-    ['a missing kind', 'projections: [{ recipient: a, input: t }]', /^projections\[1\]\.kind: /],
+    ['a missing kind', 'projections: [{ recipient: a, input: t }]', /^projections\[1\]\.kind: is missing$/],
     [
       'a recipient id with capitals',
       'projections: [{ recipient: SVB, kind: svb, input: t }]',
@@ -79,7 +81,17 @@ describe('the projections file', () => {
     expect(problemsOf('projections: [{ recipient: A, kind: x, input: t }, { recipient: b, kind: svb }]')).toEqual([
       'projections[1].recipient: expected a recipient id such as sbb-stagemarkt (lower-case letters, digits, hyphens)',
       'projections[1].kind: expected one of stagemarkt, svb, ggd',
-      'projections[2].input: expected a topic name (letters, digits, ".", "_", "-")',
+      'projections[2].input: is missing',
+    ]);
+  });
+
+  it('judges a recipient or input twice also when another entry is refused', () => {
+    const text =
+      'projections: [{ recipient: a, kind: svb, input: t }, { recipient: a, kind: svb, input: u }, { recipient: B, kind: svb, input: t }]';
+    expect(problemsOf(text)).toEqual([
+      'projections[3].recipient: expected a recipient id such as sbb-stagemarkt (lower-case letters, digits, hyphens)',
+      'projections[2].recipient: a has a projection already (projections[1])',
+      'projections[3].input: t is the input of projections[1] already',
     ]);
   });
 
