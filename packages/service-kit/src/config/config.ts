@@ -6,6 +6,14 @@
  * Secrets (`secret: true`: tokens, keys) are never echoed: an error about one names the variable and what
  * is wrong, never its value, because error lines end up in terminals, CI logs and log collectors. Their
  * parsers must keep to the same rule (say which entry, never quote it).
+ *
+ * Why this table is not written in zod, which checks the agreement and projections files: it already is
+ * schema-based validation with a typed result (ConfigOf infers each setting's type from its parser), and
+ * what it holds besides the checks (env name, doc and default, from which the README tables are generated;
+ * secrets never echoed; exit 78 with one line) zod does not provide. An environment variable is one string,
+ * so each parser is a line or two; written as zod schemas they would need the same custom messages and
+ * gain nothing. A setting that names a file with structure parses that file with its own schema
+ * (DELIVER_PROJECTIONS_FILE: projections-file.ts).
  */
 
 export { replaceSecretFile, writeNewSecretFile } from './secret-file.ts';
