@@ -258,8 +258,26 @@ function toBigInt(value: unknown, rowIndex: number, column: string): bigint {
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/**
+ * Dates repeat a great deal (a snapshot's peildatum on every row, a few hundred begin dates): the days of
+ * the dates seen last are kept, so most rows skip the parse (it was 6% of an export's time).
+ */
+const daysOfDate = new Map<string, number>();
+const DATES_KEPT = 4_096;
+
 /** Days since 1970-01-01 of an ISO calendar date; refuses dates that do not exist (2026-02-30). */
 export function isoDateToDays(value: unknown, rowIndex: number, column: string): number {
+  if (typeof value === 'string') {
+    const known = daysOfDate.get(value);
+    if (known !== undefined) return known;
+  }
+  const days = parseIsoDate(value, rowIndex, column);
+  if (daysOfDate.size >= DATES_KEPT) daysOfDate.clear();
+  daysOfDate.set(value as string, days);
+  return days;
+}
+
+function parseIsoDate(value: unknown, rowIndex: number, column: string): number {
   const match = typeof value === 'string' ? ISO_DATE.exec(value) : null;
   if (!match) throw new ParquetRowError(rowIndex, column, "an ISO date 'YYYY-MM-DD'");
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
