@@ -1,7 +1,8 @@
 /**
  * An agreement (overeenkomst) between DUO and one recipient, as read from agreements/<recipient>.yaml:
  * who, under which legal basis, for which purpose, in which period, which events and fields, on which
- * conditions, keyed how, kept how long. Loaded and validated once at start (parse-agreement.ts).
+ * conditions, keyed how, kept how long. Loaded and validated once at start (parse-agreement.ts, by the
+ * schema of agreement-schema.ts, whose parsed type is this Agreement less `source`).
  */
 
 import type { EpochDay, EventType, Sector } from '@register-feeds/register-model';
