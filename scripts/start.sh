@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `npm start`, the main job: install what is missing, start the local stack (unless one is up) and the
-# services, feed the sample register events (good and bad) through ingest, and show what came out.
-# Ctrl-C stops the services, and the stack if this script started it. `npm start -- --once` stops after
-# the summary.
+# services, feed the sample register events (good and bad) through ingest and show what came out, then a
+# seeded batch of generated events, and then a generated stream at a modest rate with a live view of the
+# services' own figures (scripts/demo). Ctrl-C stops the stream, the services, and the stack if this script
+# started it. `npm start -- --once` shows the view once, after the batch, and exits.
+# DEMO_BATCH (events, default 5000) and DEMO_RATE (events/s, default 20) size the generated traffic.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 once=0
@@ -44,8 +46,11 @@ export DELIVER_HTTP_PORT="${DELIVER_HTTP_PORT:-8090}"
 api="http://127.0.0.1:$DELIVER_HTTP_PORT"
 
 pids=()
+demo_pid=""
 cleanup() {
   trap - EXIT INT TERM
+  # the demo first: it stops its generator, so nothing is sent to services about to stop
+  if [ -n "$demo_pid" ]; then kill -TERM "$demo_pid" 2>/dev/null || true; wait "$demo_pid" 2>/dev/null || true; fi
   echo "start: stopping services"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -100,10 +105,9 @@ cat services/ingest/fixtures/bad-events.jsonl >>".local/sample-$run_id.jsonl"
 node services/ingest/src/cli/publish-jsonl.ts ".local/sample-$run_id.jsonl"
 rm -f ".local/sample-$run_id.jsonl"
 node scripts/summary.ts --since-ms "$run_ms"
-node scripts/show-stagemarkt.ts --api "$api"
 
-if [ "$once" = 1 ]; then exit 0; fi
-cat <<EOF
+if [ "$once" = 0 ]; then
+  cat <<EOF
 start: running. Ctrl-C stops everything this command started.
   read API      $api/v1/<recipient>/rows   (tokens in .local/api-tokens: Authorization: Bearer <token>)
   health        http://127.0.0.1:<port>/health, /ready, /metrics (Prometheus): ingest $INGEST_HEALTH_PORT, pseudonymise $PSEUDONYMISE_HEALTH_PORT, deliver $DELIVER_HEALTH_PORT
@@ -111,4 +115,16 @@ start: running. Ctrl-C stops everything this command started.
   Kafka         127.0.0.1:9092, registry http://127.0.0.1:8080/apis/ccompat/v7
   more events   npm run generate -- --total 10000 --topic register.raw.v1
 EOF
-wait "${pids[@]}"
+fi
+
+# The generated traffic and the view (scripts/demo/demo.ts). A seed per run, from the start time, so every
+# run brings fresh event ids: even seeds for the batch, the next odd one for the live stream. Eight digits
+# at most (ingest refuses nine digits in a row in an eventId).
+seed=$(( (run_ms / 1000 % 45000000) * 2 ))
+demo_args=(--seed "$seed" --api "$api" --batch "${DEMO_BATCH:-5000}" --rate "${DEMO_RATE:-20}")
+[ "$once" = 1 ] && demo_args+=(--once)
+# in the background and waited for, so a SIGTERM to this script reaches cleanup at once
+node scripts/demo/demo.ts "${demo_args[@]}" &
+demo_pid=$!
+wait "$demo_pid"
+demo_pid=""
