@@ -12,11 +12,12 @@ import {
   loadAgreements,
   type RecipientKey,
 } from '@register-feeds/pseudonymise';
-import { type EpochMillis, type RegisterEvent, toEpochDay } from '@register-feeds/register-model';
+import type { RegisterEvent } from '@register-feeds/register-model';
 import type { Admin } from '@register-feeds/service-kit';
 import { readColumnComments, writeSnapshot } from '@register-feeds/snapshot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishCanonical } from './support/canonical.ts';
+import { bsn, day, enrolmentEvent } from './support/enrolment-events.ts';
 import { testStack, uniqueName } from './support/stack.ts';
 
 // Peildatum snapshots on the real stack (issue 11): a hand-made canonical history around 1 October 2026,
@@ -32,57 +33,6 @@ const topic = uniqueName('snapshot-history');
 const PEILDATUM = '2026-10-01';
 const PROVISIONAL = new Date('2026-11-15T00:00:00Z');
 const DEFINITIVE = new Date('2027-07-08T00:00:00Z');
-
-const at = (iso: string): EpochMillis => Date.parse(iso);
-const day = (iso: string) => toEpochDay(iso);
-
-/** A BSN that passes the elfproef, different per n. */
-function bsn(n: number): string {
-  for (let base = 10_000_000 + n * 97; ; base++) {
-    const digits = String(base).padStart(8, '0').split('').map(Number);
-    const sum = digits.reduce((s, d, i) => s + d * (9 - i), 0);
-    const check = sum % 11;
-    if (check < 10) return `${digits.join('')}${check}`;
-  }
-}
-
-let eventNo = 0;
-/** An enrolment event of person n; the enrolment is (n, 25LX, volgnummer). */
-function enrolmentEvent(
-  n: number,
-  eventType: RegisterEvent['eventType'],
-  occurredAt: string,
-  inschrijving: Partial<RegisterEvent['inschrijving']> = {},
-  sector: RegisterEvent['sector'] = 'MBO',
-): RegisterEvent {
-  eventNo++;
-  return {
-    eventId: `00000000-0000-4000-8000-${String(eventNo).padStart(12, '0')}`,
-    eventType,
-    occurredAt: at(occurredAt),
-    sector,
-    persoon: {
-      identificatie: { soort: 'BSN', nummer: bsn(n) },
-      geboortedatum: day('2008-10-01') + n,
-      naam: { voornamen: `Voornaam${n}`, voorvoegsel: null, achternaam: `Achternaam${n}` },
-    },
-    inschrijving: {
-      brin: '25LX',
-      brinVestiging: null,
-      locatiecodeMbo: null,
-      inschrijvingsvolgnummer: '1',
-      opleidingscode: '25180',
-      leerweg: sector === 'MBO' ? 'BOL' : null,
-      niveau: sector === 'MBO' ? 4 : null,
-      leerjaar: sector === 'MBO' ? null : 3,
-      groep: null,
-      begindatum: day('2026-08-01'),
-      einddatum: null,
-      ...inschrijving,
-    },
-    bpv: null,
-  };
-}
 
 // The history, in the order the register recorded it per person. Persons by letter:
 const A = 1; // starts the day before the peildatum: in
