@@ -151,7 +151,7 @@ export const settings = {
   },
   metricsToken: {
     env: 'DELIVER_METRICS_TOKEN',
-    doc: 'bearer token for GET /metrics (unset: /metrics answers 401 to everyone)',
+    doc: 'the operator’s bearer token for GET/POST /admin/rebuild on the API port and `npm run rebuild` (unset: they answer 401 to everyone). The name is historic: /metrics is on DELIVER_HEALTH_PORT and needs no token',
     default: '',
     parse: asOptionalToken,
     secret: true,

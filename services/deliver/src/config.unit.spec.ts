@@ -96,7 +96,7 @@ describe('the deliver configuration', () => {
     );
   });
 
-  it('leaves /metrics closed without a metrics token, and reads one when given', () => {
+  it('leaves /admin/rebuild closed without the operator token (DELIVER_METRICS_TOKEN), and reads one when given', () => {
     expect(loadConfig(settings, required).metricsToken).toBeUndefined();
     expect(loadConfig(settings, { ...required, DELIVER_METRICS_TOKEN: B }).metricsToken).toBe(B);
     expect(asOptionalToken('')).toBeUndefined();

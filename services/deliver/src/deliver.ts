@@ -152,7 +152,7 @@ export async function startDeliver({
   const server: Server = createApiServer({
     projections,
     tokens: config.apiTokens,
-    metricsToken: config.metricsToken,
+    adminToken: config.metricsToken,
     // GGD lists are read as they stand on a reference date, never one before today
     rowsOn: rowsOnReferenceDate(clock, views),
     ready,

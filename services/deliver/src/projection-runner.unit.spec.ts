@@ -3,14 +3,16 @@ import {
   createLogger,
   createMemoryBus,
   createMemoryRegistry,
+  createServiceRegistry,
   type MemoryBus,
   type MemoryRegistry,
+  serviceRegistry,
   topics,
   valueSubject,
 } from '@register-feeds/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testBsn } from '../../../test/support/raw-events.ts';
-import { renderMetrics } from './api/metrics.ts';
+import { registerDeliverMetrics } from './api/metrics.ts';
 import { decodeFeedValue } from './feed-value.ts';
 import { feedTimestamp, type RunningProjection, startProjection } from './projection-runner.ts';
 import { type Projection, type StagemarktRecord, type SvbRecord, type SvbState, stagemarkt, svb } from './projections/index.ts';
@@ -210,9 +212,14 @@ describe('a single-writer projection that throws on a valid record', () => {
     expect(bus.read(DEAD_LETTERS)).toEqual([]);
     expect(projection.metrics.deadLettered).toBe(0);
     expect(projection.ready()).toBe(false); // deliver's /ready is red while a partition is halted
-    const scraped = renderMetrics(new Map([[SVB, projection]]));
-    expect(scraped).toContain(`deliver_partition_halted{recipient="${SVB}",partition="1",offset="0"} 1`);
-    expect(scraped).toContain(`deliver_projection_ready{recipient="${SVB}"} 0`);
+    // /metrics (DELIVER_HEALTH_PORT): the edge's halted partition in the process's registry, deliver's gauges beside it
+    expect(await serviceRegistry().metrics()).toContain(
+      `register_feeds_partition_halted{group="deliver",topic="${INPUT}",partition="1",offset="0"} 1`,
+    );
+    const gauges = createServiceRegistry();
+    const off = registerDeliverMetrics({ projections: new Map([[SVB, projection]]) }, gauges);
+    expect(await gauges.metrics()).toContain(`register_feeds_projection_ready{recipient="${SVB}"} 0`);
+    off();
   });
 });
 

@@ -18,7 +18,7 @@ export const TOKENS = {
   stagemarkt: 'stagemarkt-token-0123456789abcdef',
   svb: 'svb-token-0123456789abcdef',
   ggd: 'ggd-token-0123456789abcdef',
-  metrics: 'metrics-token-0123456789abcdef',
+  admin: 'admin-token-0123456789abcdef',
 } as const;
 
 /** A projection that is just its rows, for reading. */
@@ -127,7 +127,7 @@ export async function startTestApi({
       // a recipient with a token but no projection here
       ['ocw-token-0123456789abcdef', 'ocw-minister'],
     ]),
-    metricsToken: TOKENS.metrics,
+    adminToken: TOKENS.admin,
     rowsOn: rowsOnReferenceDate(clock),
     ready: () => true,
     logger: createLogger({ service: 'test', level: 'silent' }),

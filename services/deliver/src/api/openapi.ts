@@ -96,6 +96,7 @@ export function openApiDocument(): Json {
         'Dates are ISO 8601 calendar dates (YYYY-MM-DD), instants ISO 8601 with Z. Every error is an RFC 9457 problem (application/problem+json) whose detail never repeats the request.',
         'Incremental polling: every row answer has a weak ETag; send it as If-None-Match and get 304 without a body while the answer would be the same. A list answer also has `changes`: pass it as changedSince to get only the rows changed since, and the keys of those that left.',
         'Every GET also answers HEAD. Which row schema a recipient gets: its page in docs/recipients/.',
+        'Metrics are not on this port: deliver serves /health, /ready and /metrics (Prometheus) on its own loopback port (DELIVER_HEALTH_PORT), like every service.',
       ].join('\n\n'),
     },
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
@@ -235,18 +236,6 @@ export function openApiDocument(): Json {
           responses: {
             '200': { description: 'ready', content: { 'application/json': { schema: ref('Status') } } },
             '503': problemResponse('not ready', problems.notReady),
-            ...anyRequestProblems,
-          },
-        },
-      },
-      '/metrics': {
-        get: {
-          operationId: 'metrics',
-          summary: 'Prometheus metrics (text exposition format)',
-          security: operatorSecurity,
-          responses: {
-            '200': { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
-            '401': problemResponse('No valid operator token', problems.unauthorized),
             ...anyRequestProblems,
           },
         },

@@ -114,12 +114,14 @@ function generators(r: SeededRandom): Array<() => Case> {
         'Bearer',
         `Bearer  ${ownToken(rec)} x`,
         `bearer ${MARKER} ${ownToken(rec)}`,
-        `Bearer ${TOKENS.metrics}`,
+        `Bearer ${TOKENS.admin}`,
         `Bearer ${ownToken(rec)}${MARKER}`,
       ]);
       return { name: 'not this recipient’s token', data: get(`${rows(rec)}?brin=${MARKER}`, { authorization: header }) };
     },
-    () => ({ name: 'metrics without its token', data: get('/metrics', r.next() < 0.5 ? {} : auth(recipient())) }),
+    // the operator's route without the admin token; /metrics, which the API port does not have (whatever the token)
+    () => ({ name: 'admin route without its token', data: get(`/admin/rebuild/${recipient()}`, r.next() < 0.5 ? {} : auth(recipient())) }),
+    () => ({ name: 'metrics on the API port', data: get('/metrics', r.next() < 0.5 ? {} : { authorization: `Bearer ${TOKENS.admin}` }) }),
     // parameters
     () => {
       const rec = recipient();

@@ -10,7 +10,6 @@ import { createAuthenticator } from './auth.ts';
 import { type ChangeLog, createChangeLog } from './changes.ts';
 import { createCursorCodec } from './cursor.ts';
 import { createEtagger, noneMatch } from './etag.ts';
-import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { PROBLEM_CONTENT_TYPE, type Problem, problems, rawProblemResponse } from './problem.ts';
 import { page, parseLimit } from './query.ts';
@@ -23,8 +22,8 @@ export interface ApiOptions {
   projections: ReadonlyMap<string, RunningProjection>;
   /** bearer token to recipient */
   tokens: ReadonlyMap<string, string>;
-  /** bearer token for /metrics; without one, /metrics refuses everyone */
-  metricsToken?: string;
+  /** the operator's bearer token for /admin/rebuild (DELIVER_METRICS_TOKEN); without one, the route refuses everyone */
+  adminToken?: string;
   /** rows as they stand on a reference date (GGD: students under 18 on it); undefined: the rows as kept */
   rowsOn?: (recipient: string, state: unknown, peildatum: EpochDay | undefined) => Iterable<[string, unknown]> | undefined;
   ready: () => boolean;
@@ -42,7 +41,7 @@ interface Reply {
 const OPENAPI_TEXT = JSON.stringify(openApiDocument());
 const OPENAPI_ETAG = `"${createHash('sha256').update(OPENAPI_TEXT).digest('base64url').slice(0, 27)}"`;
 
-const METRICS = 'metrics';
+const ADMIN = 'admin';
 const RESERVED_PARAMETERS = new Set(['limit', 'cursor', 'peildatum', 'changedSince']);
 
 const problem = (p: Problem, headers?: Record<string, string>): Reply => ({
@@ -55,12 +54,14 @@ const unauthorized = () => problem(problems.unauthorized, { 'www-authenticate': 
 const ok = (body: unknown, type = 'application/json'): Reply => ({ status: 200, body, type });
 
 /**
- * The read API: per recipient, its rows (paged, filtered) and one row; health, readiness and metrics.
+ * The read API: per recipient, its rows (paged, filtered) and one row; health and readiness.
  *   GET /v1/<recipient>/rows?limit=&cursor=&<field>=<value>[&peildatum=YYYY-MM-DD][&changedSince=<changes>]
  *   GET /v1/<recipient>/rows/<key>
- *   GET /health · GET /ready · GET /metrics (metrics token) · GET /openapi.json (no token: openapi.ts)
- *   POST /admin/rebuild/<recipient> (metrics token): starts a rebuild beside the live projection (202)
- *   GET /admin/rebuild/<recipient> (metrics token): the last rebuild's status and figures
+ *   GET /health · GET /ready · GET /openapi.json (no token: openapi.ts)
+ *   POST /admin/rebuild/<recipient> (admin token): starts a rebuild beside the live projection (202)
+ *   GET /admin/rebuild/<recipient> (admin token): the last rebuild's status and figures
+ * Metrics are not here: deliver has one /metrics, prom-client's, on DELIVER_HEALTH_PORT (loopback) beside
+ * every other service's, with the same names (register_feeds_*).
  *
  * Hostile input is answered, never fatal: every request gets a response, every error is an RFC 9457
  * problem (problem.ts) whose detail never repeats the input, and what node's parser refuses before a
@@ -69,9 +70,9 @@ const ok = (body: unknown, type = 'application/json'): Reply => ({ status: 200, 
  * weak ETag; If-None-Match with it gives 304 without a body (etag.ts). Row reads need the recipient's own token; every refusal is the same 401 (see auth.ts). Bodies, paths
  * and queries are never logged: they hold person data (an SVB row key is a BSN).
  */
-export function createApiServer({ projections, tokens, metricsToken, rowsOn, ready, logger }: ApiOptions): Server {
+export function createApiServer({ projections, tokens, adminToken, rowsOn, ready, logger }: ApiOptions): Server {
   const recipientOf = createAuthenticator(tokens);
-  const metricsHolderOf = createAuthenticator(new Map(metricsToken === undefined ? [] : [[metricsToken, METRICS]]));
+  const adminOf = createAuthenticator(new Map(adminToken === undefined ? [] : [[adminToken, ADMIN]]));
   const cursors = createCursorCodec(tokens.keys());
   const etagOf = createEtagger(tokens.keys());
   // changes tokens (changes.ts): sealed like cursors, but under their own associated data so neither
@@ -140,10 +141,6 @@ export function createApiServer({ projections, tokens, metricsToken, rowsOn, rea
         return { status: 200, body: OPENAPI_TEXT, type: 'application/json', headers: { etag: OPENAPI_ETAG } };
       case '/ready':
         return ready() ? ok({ status: 'ready' }) : problem(problems.notReady);
-      case '/metrics':
-        // per-recipient counts, lag and sizes say when and how much a recipient's data changes: not for anyone
-        if (metricsHolderOf(req.headers.authorization) !== METRICS) return unauthorized();
-        return ok(renderMetrics(projections), 'text/plain; version=0.0.4; charset=utf-8');
     }
 
     const match = /^\/v1\/([a-z0-9-]{1,64})\/rows(?:\/([^/]+))?$/.exec(target.path);
@@ -216,11 +213,11 @@ export function createApiServer({ projections, tokens, metricsToken, rowsOn, rea
     return tagged(req, recipient, body, JSON.stringify([result.rows, removed ?? null, result.next !== undefined]));
   };
 
-  /** The operator's rebuild (rebuild.ts), behind the metrics token: an operator's, never a recipient's. */
+  /** The operator's rebuild (rebuild.ts), behind the admin token: an operator's, never a recipient's. */
   const rebuildRoute = (req: IncomingMessage, recipient: string): Reply => {
     const method = req.method ?? '';
     if (!['GET', 'HEAD', 'POST'].includes(method)) return problem(problems.rebuildMethodNotAllowed, { allow: 'GET, HEAD, POST' });
-    if (metricsHolderOf(req.headers.authorization) !== METRICS) return unauthorized();
+    if (adminOf(req.headers.authorization) !== ADMIN) return unauthorized();
     const running = projections.get(recipient);
     if (!running) return problem(problems.notFound);
     if (method !== 'POST') {

@@ -92,7 +92,7 @@ describe('the read API', () => {
       'no token': undefined,
       'an unknown token': 'x'.repeat(32),
       'another recipient’s token': TOKENS.svb,
-      'the metrics token': TOKENS.metrics,
+      'the admin token': TOKENS.admin,
     };
     it.each(Object.entries(refusals))('answers %s with the same 401 problem', async (_, token) => {
       const result = await call('/v1/sbb-stagemarkt/rows', token);
@@ -118,23 +118,14 @@ describe('the read API', () => {
     });
   });
 
-  describe('/metrics', () => {
-    it('tells a caller without the metrics token nothing: 401 like any refusal, recipient tokens included', async () => {
-      for (const token of [undefined, TOKENS.stagemarkt, 'y'.repeat(40)]) {
+  describe('health and readiness; no metrics on the API port', () => {
+    it('has no /metrics, whoever asks: a 404 problem without a figure (deliver’s metrics are on DELIVER_HEALTH_PORT)', async () => {
+      for (const token of [undefined, TOKENS.stagemarkt, TOKENS.admin, 'y'.repeat(40)]) {
         const result = await call('/metrics', token);
-        expectProblem(result, 401);
+        expectProblem(result, 404);
         expect(result.text).not.toContain('recipient');
-        expect(result.text).not.toContain('deliver_');
+        expect(result.text).not.toMatch(/deliver_|register_feeds_|# TYPE/);
       }
-    });
-
-    it('gives the scraper with the metrics token the Prometheus text', async () => {
-      const result = await call('/metrics', TOKENS.metrics);
-      expect(result.status).toBe(200);
-      expect(result.type).toMatch(/^text\/plain; version=0\.0\.4/);
-      expect(result.body).toMatch(/deliver_projection_rows\{recipient="sbb-stagemarkt"\} 250/);
-      expect(result.body).toMatch(/deliver_projection_writing\{recipient="sbb-stagemarkt"\} 1/);
-      expect(result.body).toMatch(/deliver_projection_ready\{recipient="sbb-stagemarkt"\} 1/);
     });
 
     it('/health and /ready say only that the service lives', async () => {
