@@ -1,5 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { settings as deliverSettings } from '@register-feeds/deliver';
@@ -22,6 +24,7 @@ interface ComposeService {
   ports?: string[];
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[]; interval?: string; timeout?: string; retries?: number; start_period?: string };
 }
 
 const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')) as {
@@ -86,6 +89,10 @@ describe('docker-compose.yml', () => {
             'SCHEMA_REGISTRY_URL',
             'AGREEMENTS_DIR',
             'DELIVER_HTTP_HOST',
+            // the health ports `npm start` uses (default 0: none); checked against scripts/start.sh below
+            'INGEST_HEALTH_PORT',
+            'PSEUDONYMISE_HEALTH_PORT',
+            'DELIVER_HEALTH_PORT',
             // compose is secured, the local run is not by default (STACK_SECURITY=scram)
             'KAFKA_SASL_MECHANISM',
             'KAFKA_SASL_USERNAME',
@@ -97,6 +104,61 @@ describe('docker-compose.yml', () => {
       }
     }
   });
+
+  /** The health port `npm start` gives a service (scripts/start.sh: export X_HEALTH_PORT="${X_HEALTH_PORT:-8091}"). */
+  const startPort = (variable: string): number => {
+    const script = readFileSync(new URL('../scripts/start.sh', import.meta.url), 'utf8');
+    const found = new RegExp(`export ${variable}="\\$\\{${variable}:-(\\d+)\\}"`).exec(script);
+    if (!found) throw new Error(`scripts/start.sh sets no default ${variable}`);
+    return Number(found[1]);
+  };
+
+  /** Runs a healthcheck's `node -e` script against 127.0.0.1:<port> instead of the one it names; its exit code. */
+  const runHealthcheck = (script: string, named: number, port: number): Promise<number> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, ['-e', script.replaceAll(`127.0.0.1:${named}/`, `127.0.0.1:${port}/`)], { timeout: 10_000 }, (error) =>
+        resolve(error ? Number((error as { code?: number }).code ?? -1) : 0),
+      );
+    });
+
+  for (const service of Object.keys(known)) {
+    it(`${service}: has its health port on, the one \`npm start\` uses, and a healthcheck that is healthy only on 200 from /ready`, async () => {
+      const definition = serviceOf(service);
+      const variable = `${service.toUpperCase()}_HEALTH_PORT`;
+      expect(Object.values(known[service as keyof typeof known]).map((s) => s.env)).toContain(variable);
+      const port = Number(definition.environment?.[variable]);
+      expect(port, `${service} ${variable}`).toBe(startPort(variable));
+
+      const check = definition.healthcheck;
+      expect(check, `${service} has no healthcheck`).toBeDefined();
+      const [kind, node, flag, script] = check!.test;
+      expect([kind, node, flag]).toEqual(['CMD', 'node', '-e']);
+      expect(check!.test).toHaveLength(4);
+      expect(script).toContain(`'http://127.0.0.1:${port}/ready'`);
+      expect(script).not.toContain('$'); // compose would take it for a variable
+      for (const key of ['interval', 'timeout', 'start_period'] as const) expect(check![key], key).toMatch(/^\d+s$/);
+      expect(check!.retries).toBeGreaterThan(0);
+
+      // the script itself, against a /ready that answers as told: 0 on 200, 1 on 503, 404 or no answer at all
+      let status = 200;
+      let asked = '';
+      const server = createServer((req, res) => {
+        asked = req.url ?? '';
+        res.writeHead(req.url === '/ready' ? status : 404).end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port: free } = server.address() as AddressInfo;
+      try {
+        expect(await runHealthcheck(script!, port, free)).toBe(0);
+        expect(asked).toBe('/ready');
+        status = 503;
+        expect(await runHealthcheck(script!, port, free)).toBe(1);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      expect(await runHealthcheck(script!, port, free)).toBe(1); // nobody listens
+    });
+  }
 
   it('publishes every port on 127.0.0.1 unless told otherwise', () => {
     const published = Object.entries(compose.services).flatMap(([name, d]) => (d.ports ?? []).map((port) => ({ name, port })));
