@@ -64,6 +64,8 @@ if (!token) {
   process.exit(2);
 }
 
+// a terminal of no size (a pty nobody sized, as under `script`) gets the plain blocks: log-update draws nothing there
+const tty = process.stdout.isTTY === true && process.stdout.rows > 0 && process.stdout.columns > 0;
 const stagemarkt = createStagemarktReader({ api: options.api, token });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
@@ -92,7 +94,7 @@ function stop(exitCode: number) {
   if (stopping) return;
   stopping = true;
   generator?.kill('SIGTERM');
-  if (process.stdout.isTTY) logUpdate.done();
+  if (tty) logUpdate.done();
   process.exit(exitCode);
 }
 process.once('SIGINT', () => stop(130));
@@ -191,7 +193,6 @@ if (options.once) {
 }
 
 // ---- the live stream ----
-const tty = process.stdout.isTTY === true;
 const liveSeed = options.seed + 1;
 // many persons (the stream does not run dry) but few at a time: their lives move on quickly, so rows change
 void startGenerator(['--seed', String(liveSeed), '--rate', String(options.rate), '--persons', '1000000', '--active', '300']);
