@@ -27,6 +27,7 @@ import { createTopics, testStack, uniqueName } from './support/stack.ts';
 // very SQL blocks of the doc (parsed out of the markdown) run against the two files, results asserted.
 
 const DOC = readFileSync(new URL('../docs/analytics.md', import.meta.url), 'utf8');
+const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const { bus, registry, brokers, registryUrl } = testStack();
 const agreements = loadAgreements(new URL('../agreements/', import.meta.url).pathname);
 const agreement = (recipient: string) => agreements.find((a) => a.recipient === recipient) as Agreement;
@@ -42,6 +43,30 @@ function docQueries(markdown: string): Map<string, string> {
     queries.set(match[1] as string, (match[2] as string).trim());
   }
   return queries;
+}
+
+/** SQL as a query, not as text: comment lines and spacing aside. */
+const sqlText = (sql: string) =>
+  sql
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--'))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+/**
+ * The README's queries: every ```sql block of its section "## Analytics with SQL (Parquet, DuckDB)", each with
+ * the name of the doc's query it is (the README shows a few, the doc explains and names them all). A README
+ * query that is none of the doc's has no asserted result here: it is said, and fails the test that runs them.
+ */
+function readmeQueries(markdown: string, docs: Map<string, string>): Array<{ sql: string; docName: string | undefined }> {
+  const section = /^## Analytics with SQL \(Parquet, DuckDB\)$([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(markdown)?.[1];
+  if (section === undefined) throw new Error('README.md has no section "## Analytics with SQL (Parquet, DuckDB)"');
+  return [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((match) => {
+    const sql = (match[1] as string).trim();
+    const docName = [...docs].find(([, doc]) => sqlText(doc) === sqlText(sql))?.[0];
+    return { sql, docName };
+  });
 }
 
 let eventNo = 0;
@@ -188,6 +213,7 @@ describe('analytics on Parquet files, with the queries of docs/analytics.md', ()
   const stagemarktTopic = uniqueName('analytics-stagemarkt');
   const ministerTopic = uniqueName('analytics-minister');
   const queries = docQueries(DOC);
+  const readme = readmeQueries(README, queries);
   let admin: Admin;
   let dir: string;
   let produced = 0;
@@ -249,6 +275,16 @@ describe('analytics on Parquet files, with the queries of docs/analytics.md', ()
       'enrolments-per-brin-niveau-from-stream',
       'under-18-per-brin',
     ]);
+  });
+
+  it("runs the README's queries: each is one of the doc's (tested with its result below) and gives that result on the same files", async () => {
+    expect(readme.length).toBeGreaterThan(0);
+    for (const { sql, docName } of readme) {
+      expect(docName, `README query not in docs/analytics.md (add it there under a <!-- query: name --> line):\n${sql}`).toBeDefined();
+      const result = await query(dir, sql);
+      expect(result.length).toBeGreaterThan(0);
+      expect(result).toEqual(await query(dir, queries.get(docName as string) as string));
+    }
   });
 
   it("counts the Minister's enrolments per BRIN and niveau on the peildatum", async () => {
