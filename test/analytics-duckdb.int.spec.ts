@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { rawEvent } from '@register-feeds/deliver/test-support';
 import {
   type Agreement,
   applyAgreement,
@@ -17,7 +18,6 @@ import type { RegisterEvent } from '@register-feeds/register-model';
 import { type Admin, valueSubject } from '@register-feeds/service-kit';
 import { ExportRefused, exportTopic, writeSnapshot } from '@register-feeds/snapshot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawEvent } from '../services/deliver/src/projections/records.test-support.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
 import { testBsn } from './support/raw-events.ts';
 import { createTopics, testStack, uniqueName } from './support/stack.ts';
