@@ -1,6 +1,6 @@
+import { recordFor } from '@register-feeds/deliver/test-support';
 import { type Agreement, loadAgreements, recipientSchema } from '@register-feeds/pseudonymise';
 import { describe, expect, it } from 'vitest';
-import { recordFor } from '@register-feeds/deliver/test-support';
 import { exportColumnSpecs, recordColumns, recordRow } from './flatten-record.ts';
 
 const agreements = loadAgreements(new URL('../../../agreements', import.meta.url).pathname);
