@@ -2,7 +2,7 @@
  * A recipient topic's records as flat table rows, for the analytics export: one column per field of the
  * topic's Avro schema, each with the field's doc as its comment. Pure.
  *
- * The names follow the snapshot's (columns.ts), so a query runs on either: a sub-record's fields become
+ * The names are avro-columns.ts's, as the snapshot's (columns.ts), so a query runs on either: a sub-record's fields become
  * <group>_<leaf> (inschrijving_brin, bpv_leerbedrijf_id); `order` becomes order_token (ORDER is an SQL
  * keyword); dates (Avro date) are DATE; enums are VARCHAR; timestamps stay BIGINT epoch milliseconds.
  *
@@ -17,25 +17,15 @@
  */
 
 import { fromEpochDay } from '@register-feeds/register-model';
-import { ageColumnName } from './columns.ts';
+import { type AvroField, ageColumnName, type Column, type ColumnPolicy, type FieldReader, flattenFields } from './avro-columns.ts';
 import type { ColumnSpec } from './parquet.ts';
 
-export interface RecordColumn {
-  spec: ColumnSpec;
-  value(record: Record<string, unknown>): unknown;
-}
+export type RecordColumn = Column;
 
 /** Where a record sits in its topic. */
 export interface RecordPosition {
   partition: number;
   offset: string;
-}
-
-type AvroType = string | { type: string; [key: string]: unknown } | readonly unknown[];
-interface AvroField {
-  name: string;
-  doc?: string;
-  type: AvroType;
 }
 
 export const POSITION_COLUMNS: readonly ColumnSpec[] = [
@@ -47,13 +37,11 @@ export const POSITION_COLUMNS: readonly ColumnSpec[] = [
   },
 ];
 
-const RENAMED: Record<string, string> = { order: 'order_token' };
-
 /** The export's columns for a recipient topic's schema; `ageLabels` are the agreement's ages, when known. */
 export function recordColumns(schema: object, ageLabels?: readonly string[]): RecordColumn[] {
   const { fields } = schema as { fields?: unknown };
   if (!Array.isArray(fields)) throw new Error('the topic schema is not an Avro record: nothing to make columns of');
-  const columns = flatten(fields as AvroField[], '', (record) => record, ageLabels);
+  const columns = flattenFields(fields as AvroField[], exportPolicy(ageLabels));
   const seen = new Set(POSITION_COLUMNS.map((c) => c.name.toLowerCase()));
   for (const column of columns) {
     const folded = column.spec.name.toLowerCase();
@@ -72,52 +60,27 @@ export function recordRow(columns: readonly RecordColumn[], record: Record<strin
 
 export const exportColumnSpecs = (columns: readonly RecordColumn[]): ColumnSpec[] => [...POSITION_COLUMNS, ...columns.map((c) => c.spec)];
 
-function flatten(
-  fields: readonly AvroField[],
-  prefix: string,
-  parentOf: (record: Record<string, unknown>) => unknown,
-  ageLabels: readonly string[] | undefined,
-): RecordColumn[] {
-  const columns: RecordColumn[] = [];
-  for (const field of fields) {
-    const type = withoutNull(field.type);
-    const read = (record: Record<string, unknown>): unknown => {
-      const parent = parentOf(record) as Record<string, unknown> | null | undefined;
-      return parent === null || parent === undefined ? null : (parent[field.name] ?? null);
-    };
-    const name = `${prefix}${RENAMED[field.name] ?? field.name}`;
-    const comment = field.doc;
-    if (type !== undefined && isNamed(type, 'record')) {
-      columns.push(...flatten(type.fields as AvroField[], `${prefix}${field.name}_`, read, ageLabels));
-      continue;
-    }
-    if (field.name === 'leeftijden' && ageLabels !== undefined && type !== undefined && isNamed(type, 'array')) {
-      columns.push(...ageColumns(prefix, read, ageLabels));
-      continue;
-    }
-    const scalar = type === undefined ? undefined : scalarOf(type);
-    if (scalar === undefined) {
-      columns.push({
-        spec: { name, type: 'VARCHAR', comment: `${comment ? `${comment} ` : ''}As JSON.` },
+/**
+ * A topic's schema may have fields the snapshot's never has (other arrays, maps, wide unions): the export
+ * keeps them, as JSON. Its ages are two columns each, as each record has them on dates of its own; without
+ * the agreement's labels leeftijden is JSON too.
+ */
+function exportPolicy(ageLabels: readonly string[] | undefined): ColumnPolicy {
+  return {
+    ...(ageLabels === undefined ? {} : { ages: (prefix: string, read: FieldReader) => ageColumns(prefix, read, ageLabels) }),
+    unsupported: (field, _prefix, name, read) => [
+      {
+        spec: { name, type: 'VARCHAR', comment: `${field.doc ? `${field.doc} ` : ''}As JSON.` },
         value: (record) => {
           const found = read(record);
           return found === null ? null : toJson(found);
         },
-      });
-      continue;
-    }
-    columns.push({
-      spec: { name, type: scalar.type, ...(comment === undefined ? {} : { comment }) },
-      value: (record) => {
-        const found = read(record);
-        return found === null ? null : scalar.convert(found);
       },
-    });
-  }
-  return columns;
+    ],
+  };
 }
 
-function ageColumns(prefix: string, read: (record: Record<string, unknown>) => unknown, labels: readonly string[]): RecordColumn[] {
+function ageColumns(prefix: string, read: FieldReader, labels: readonly string[]): RecordColumn[] {
   const entryOf = (record: Record<string, unknown>, label: string) => {
     const list = read(record) as Array<{ label: string; peildatum: number; leeftijd: number | null }> | null;
     return list?.find((entry) => entry.label === label);
@@ -142,41 +105,6 @@ function ageColumns(prefix: string, read: (record: Record<string, unknown>) => u
       },
     ] satisfies RecordColumn[];
   });
-}
-
-/** The type of a field that may be null: the one other branch of a ['null', T] union; undefined for a wider union. */
-function withoutNull(type: AvroType): Exclude<AvroType, readonly unknown[]> | undefined {
-  if (!Array.isArray(type)) return type as Exclude<AvroType, readonly unknown[]>;
-  const rest = type.filter((branch) => branch !== 'null');
-  return rest.length === 1 ? (rest[0] as Exclude<AvroType, readonly unknown[]>) : undefined;
-}
-
-function isNamed(type: Exclude<AvroType, readonly unknown[]>, kind: string): type is { type: string; [key: string]: unknown } {
-  return typeof type === 'object' && type.type === kind;
-}
-
-function scalarOf(
-  type: Exclude<AvroType, readonly unknown[]>,
-): { type: ColumnSpec['type']; convert: (value: unknown) => unknown } | undefined {
-  const base = typeof type === 'string' ? type : type.type;
-  const logical = typeof type === 'string' ? undefined : type.logicalType;
-  if (base === 'int' && logical === 'date') return { type: 'DATE', convert: (v) => fromEpochDay(v as number) };
-  switch (base) {
-    case 'string':
-    case 'enum':
-      return { type: 'VARCHAR', convert: (v) => v };
-    case 'int':
-      return { type: 'INTEGER', convert: (v) => v };
-    case 'long':
-      return { type: 'BIGINT', convert: (v) => v };
-    case 'boolean':
-      return { type: 'BOOLEAN', convert: (v) => v };
-    case 'float':
-    case 'double':
-      return { type: 'DOUBLE', convert: (v) => v };
-    default:
-      return undefined;
-  }
 }
 
 function toJson(value: unknown): string {
