@@ -16,7 +16,7 @@ import logUpdate from 'log-update';
 import { notCaughtUp, type PipelineFigures, pipelineFigures, STAGES, type Stage, stageRates } from './pipeline-figures.ts';
 import { renderView, type ViewState } from './render-view.ts';
 import { createStagemarktReader, readMetricsPages } from './sources.ts';
-import { emptyMirror, type StagemarktMirror } from './stagemarkt-mirror.ts';
+import { BPV_STATUSES, countByStatus, emptyMirror, type StagemarktMirror } from './stagemarkt-mirror.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const seconds = wholeNumber(1, 3600);
@@ -189,6 +189,12 @@ const batchView: ViewState = {
 
 if (options.once) {
   process.stdout.write(`\n${renderView(batchView).join('\n')}\n`);
+  // what CI checks of a fresh clone's run: a batch makes BPV rows in every status S-BB can see
+  const missing = countByStatus(mirror).filter(([status, rows]) => rows === 0 && (BPV_STATUSES as readonly string[]).includes(status));
+  if (options.batch > 0 && missing.length > 0) {
+    process.stderr.write(`demo: the Stagemarkt projection has no ${missing.map(([status]) => status).join(' or ')} rows after the batch\n`);
+    process.exit(1);
+  }
   process.exit(0);
 }
 
