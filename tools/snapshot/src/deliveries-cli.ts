@@ -8,29 +8,17 @@
 // Exit codes: 0 done, 1 a delivery failed (the others were still made), 2 usage, 78 configuration.
 
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import {
-  type Agreement,
-  AgreementError,
-  KeyFileError,
-  type KeyStore,
-  keyFileSource,
-  loadAgreements,
-  settings,
-} from '@register-feeds/pseudonymise';
-import { parseIsoDateTime } from '@register-feeds/register-model';
+import { type KeyStore, keyFileSource, settings } from '@register-feeds/pseudonymise';
 import {
   asString,
   commonSettings,
-  createKafkajsBus,
-  createLogger,
   createProgress,
   createSchemaRegistryClient,
-  kafkaAuthOrExit,
   loadConfigOrExit,
   type Progress,
   topics,
 } from '@register-feeds/service-kit';
+import { cliTool, formatFlag, instantFlag, optionsOrExit, parseFlags, UsageError } from './cli-support.ts';
 import { type DeliveriesContext, type DeliveryOutcome, pendingDeliveries, runDeliveries } from './deliveries.ts';
 import type { ScheduledDelivery } from './schedule.ts';
 import type { SnapshotFormat } from './snapshot.ts';
@@ -49,8 +37,6 @@ const USAGE = `usage: npm run deliveries -- --due [--now ISO-instant]
   Delivery moments come from the agreements (AGREEMENTS_DIR, their \`snapshots\`), keys from PSEUDONYM_KEYS_FILE
   (needed for --run), the history from EVENTS_TOPIC, the registry from SCHEMA_REGISTRY_URL.`;
 
-class UsageError extends Error {}
-
 interface Options {
   mode: 'due' | 'run';
   now: number;
@@ -61,49 +47,35 @@ interface Options {
 }
 
 export function parseDeliveriesOptions(argv: readonly string[], clock: () => number = Date.now): Options | 'help' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        due: { type: 'boolean' },
-        run: { type: 'boolean' },
-        now: { type: 'string' },
-        out: { type: 'string' },
-        format: { type: 'string' },
-        topics: { type: 'boolean' },
-        brokers: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return 'help';
-  if (values.due === values.run) throw new UsageError('give either --due or --run');
-  const mode = values.due ? 'due' : 'run';
-  if (mode === 'due') {
-    for (const name of ['out', 'format', 'topics']) if (values[name] !== undefined) throw new UsageError(`--due does not take --${name}`);
-  }
-  let now = clock();
-  if (typeof values.now === 'string') {
-    const parsed = parseIsoDateTime(values.now);
-    if (!parsed.ok)
-      throw new UsageError(`--now ${JSON.stringify(values.now)} is not an ISO instant with offset, e.g. 2026-11-15T06:00:00Z`);
-    now = parsed.epochMillis;
-  }
-  const format = (values.format as string | undefined) ?? 'parquet';
-  if (format !== 'parquet' && format !== 'jsonl') throw new UsageError(`--format ${JSON.stringify(format)}: parquet or jsonl`);
-  return {
-    mode,
-    now,
-    format,
-    topics: values.topics === true,
-    ...(typeof values.out === 'string' ? { out: values.out } : {}),
-    ...(typeof values.brokers === 'string' ? { brokers: values.brokers.split(',') } : {}),
-  };
+  return parseFlags(
+    argv,
+    {
+      due: { type: 'boolean' },
+      run: { type: 'boolean' },
+      now: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      topics: { type: 'boolean' },
+      brokers: { type: 'string' },
+    },
+    (values) => {
+      if (values.due === values.run) throw new UsageError('give either --due or --run');
+      const mode = values.due ? 'due' : 'run';
+      if (mode === 'due') {
+        for (const name of ['out', 'format', 'topics'])
+          if (values[name] !== undefined) throw new UsageError(`--due does not take --${name}`);
+      }
+      const now = typeof values.now === 'string' ? instantFlag('now', values.now, '2026-11-15T06:00:00Z') : clock();
+      return {
+        mode,
+        now,
+        format: formatFlag(values.format),
+        topics: values.topics === true,
+        ...(typeof values.out === 'string' ? { out: values.out } : {}),
+        ...(typeof values.brokers === 'string' ? { brokers: values.brokers.split(',') } : {}),
+      };
+    },
+  );
 }
 
 const deliverySettings = {
@@ -126,10 +98,7 @@ const deliverySettings = {
   },
 };
 
-function fail(code: number, message: string): never {
-  process.stderr.write(`deliveries: ${message}\n`);
-  process.exit(code);
-}
+const tool = cliTool('deliveries');
 
 const describe = (d: ScheduledDelivery) =>
   `${d.id.padEnd(44)} ${d.kind.padEnd(11)} peildatum ${d.peildatum}, as known at ${new Date(d.knownAt).toISOString()}`;
@@ -148,45 +117,17 @@ function outcomeLine(outcome: DeliveryOutcome): string {
 }
 
 async function main(): Promise<void> {
-  let options: Options;
-  try {
-    const parsed = parseDeliveriesOptions(process.argv.slice(2));
-    if (parsed === 'help') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    }
-    options = parsed;
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    fail(2, `${error.message}\n${USAGE}`);
-  }
+  const options = optionsOrExit(tool, USAGE, () => parseDeliveriesOptions(process.argv.slice(2)));
 
   const config = loadConfigOrExit('deliveries', deliverySettings);
-  let agreements: Agreement[];
-  try {
-    agreements = loadAgreements(config.agreementsDir);
-  } catch (error) {
-    if (error instanceof AgreementError) fail(78, `agreement error: ${error.message}`);
-    throw error;
-  }
+  const agreements = tool.loadAgreements(config.agreementsDir);
   let keys: KeyStore | undefined;
   if (options.mode === 'run') {
-    if (config.keysFile === '') fail(78, 'PSEUDONYM_KEYS_FILE is not set: --run needs the recipients’ keys');
-    try {
-      keys = keyFileSource({ path: config.keysFile, agreements, clock: () => options.now }).current();
-    } catch (error) {
-      if (error instanceof KeyFileError) fail(78, error.message);
-      throw error;
-    }
+    if (config.keysFile === '') tool.fail(78, 'PSEUDONYM_KEYS_FILE is not set: --run needs the recipients’ keys');
+    keys = tool.loadKeys(() => keyFileSource({ path: config.keysFile, agreements, clock: () => options.now }).current());
   }
 
-  const logger = createLogger({ service: 'deliveries', level: 'warn', destination: process.stderr as never });
-  const bus = createKafkajsBus({
-    brokers: options.brokers ?? config.kafkaBrokers,
-    clientId: `${config.kafkaClientId}-deliveries`,
-    logger,
-    auth: kafkaAuthOrExit('deliveries', config),
-  });
+  const bus = tool.createBus(config, options.brokers);
   const admin = await bus.admin();
   let progress: { id: string; stage: string; line: Progress } | undefined;
   const stopProgress = () => {
@@ -245,7 +186,7 @@ async function main(): Promise<void> {
     }
   } catch (error) {
     stopProgress();
-    fail(1, `${options.mode === 'due' ? 'listing' : 'delivering'} failed: ${(error as Error).message}`);
+    tool.fail(1, `${options.mode === 'due' ? 'listing' : 'delivering'} failed: ${(error as Error).message}`);
   } finally {
     await admin.disconnect().catch(() => {});
   }

@@ -6,22 +6,20 @@
 // 1 failed, 2 usage, 3 refused (a topic that is not a recipient's: raw and canonical events, dead letters,
 // feeds, bookkeeping; an unknown topic without --recipient, or whose schema is not that recipient's), 78 config.
 
-import { type Agreement, AgreementError, loadAgreements, settings } from '@register-feeds/pseudonymise';
+import { type Agreement, settings } from '@register-feeds/pseudonymise';
 import {
   CliExit,
   commaList,
   commonSettings,
   createCli,
-  createKafkajsBus,
-  createLogger,
   createProgress,
   createSchemaRegistryClient,
-  kafkaAuthOrExit,
   loadConfigOrExit,
   nonEmpty,
   parseCli,
   peakRssMb,
 } from '@register-feeds/service-kit';
+import { cliTool, readingProgress } from './cli-support.ts';
 import { ExportRefused, exportTopic } from './export-topic.ts';
 
 interface Options {
@@ -73,41 +71,20 @@ function parseOptionsOrExit(): Options {
   return options;
 }
 
-function fail(code: number, message: string): never {
-  process.stderr.write(`analytics:export: ${message}\n`);
-  process.exit(code);
-}
-
+const tool = cliTool('analytics:export', 'analytics-export');
 const options = parseOptionsOrExit();
 const config = loadConfigOrExit('analytics:export', { ...commonSettings, agreementsDir: settings.agreementsDir });
 
-let agreements: Agreement[];
-try {
-  agreements = loadAgreements(config.agreementsDir);
-} catch (error) {
-  if (error instanceof AgreementError) fail(78, `agreement error: ${error.message}`);
-  throw error;
-}
+const agreements = tool.loadAgreements(config.agreementsDir);
 // the agreement gives the ages' labels: named, or the one whose stream this topic is
-let agreement: Agreement | undefined;
-if (options.recipient !== undefined) {
-  agreement = agreements.find((a) => a.recipient === options.recipient);
-  if (agreement === undefined)
-    fail(2, `no agreement for ${options.recipient}; recipients: ${agreements.map((a) => a.recipient).join(', ')}`);
-} else {
-  agreement = agreements.find((a) => a.output.topic === options.topic);
-}
+const agreement: Agreement | undefined =
+  options.recipient === undefined
+    ? agreements.find((a) => a.output.topic === options.topic)
+    : tool.agreementOf(agreements, options.recipient);
 
 const started = performance.now();
-const logger = createLogger({ service: 'analytics-export', level: 'warn', destination: process.stderr as never });
-const bus = createKafkajsBus({
-  brokers: options.brokers ?? config.kafkaBrokers,
-  clientId: `${config.kafkaClientId}-analytics-export`,
-  logger,
-  auth: kafkaAuthOrExit('analytics:export', config),
-});
+const bus = tool.createBus(config, options.brokers);
 const progress = createProgress({ label: 'analytics:export', unit: 'records', quiet: options.quiet === true });
-let totalKnown = false;
 
 try {
   const admin = await bus.admin();
@@ -120,29 +97,22 @@ try {
     out: options.out,
     ...(agreement === undefined ? {} : { agreement }),
     ...(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit }),
-    onProgress: ({ records, total }) => {
-      if (!totalKnown) progress.setTotal(total);
-      totalKnown = true;
-      progress.update(records);
-    },
+    onProgress: readingProgress(progress),
   });
   progress.stop();
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(
-    [
-      `export of ${options.topic} (${exported.schema}${agreement === undefined ? '' : `, ${agreement.recipient}'s agreement`})`,
-      `  rows      ${exported.rows} (${exported.tombstones} tombstones and ${exported.undecodable} undecodable records left out)`,
-      `  columns   ${exported.columns.length}`,
-      `  file      ${options.out} (${exported.bytes} bytes)`,
-      `  sha256    ${exported.sha256}`,
-      `  time      ${seconds.toFixed(1)} s, peak RSS ${peakRssMb()} MB`,
-      '',
-    ].join('\n'),
-  );
+  tool.printSummary([
+    `export of ${options.topic} (${exported.schema}${agreement === undefined ? '' : `, ${agreement.recipient}'s agreement`})`,
+    `  rows      ${exported.rows} (${exported.tombstones} tombstones and ${exported.undecodable} undecodable records left out)`,
+    `  columns   ${exported.columns.length}`,
+    `  file      ${options.out} (${exported.bytes} bytes)`,
+    `  sha256    ${exported.sha256}`,
+    `  time      ${seconds.toFixed(1)} s, peak RSS ${peakRssMb()} MB`,
+  ]);
   await admin.disconnect();
   process.exit(0);
 } catch (error) {
   progress.stop();
-  if (error instanceof ExportRefused) fail(3, error.message);
-  fail(1, `failed: ${(error as Error).message}`);
+  if (error instanceof ExportRefused) tool.fail(3, error.message);
+  tool.fail(1, `failed: ${(error as Error).message}`);
 }
