@@ -83,6 +83,19 @@ const rowsProblems = (extra: Json) => ({
   ...extra,
 });
 
+/**
+ * The answers of a read of rows: `schema` with its ETag, 304 while the tag still matches, and the problems
+ * of a rows path; a malformed request is one of `malformed` besides those of any request.
+ */
+const rowReadResponses = (description: string, schema: string, malformed: Problem[], extra: Json): Json => ({
+  '200': { description, headers: { ETag: ETAG_HEADER }, content: { 'application/json': { schema: ref(schema) } } },
+  '304': notModified,
+  ...rowsProblems({
+    '400': problemResponse('Malformed request or parameter', problems.badRequest, problems.badRequestTarget, ...malformed),
+    ...extra,
+  }),
+});
+
 const operatorSecurity = [{ operatorToken: [] }];
 
 export function openApiDocument(): Json {
@@ -143,30 +156,18 @@ export function openApiDocument(): Json {
             },
             ifNoneMatch,
           ],
-          responses: {
-            '200': {
-              description: 'a page of rows; `next` is absent on the last page',
-              headers: { ETag: ETAG_HEADER },
-              content: { 'application/json': { schema: ref('RowPage') } },
-            },
-            '304': notModified,
-            ...rowsProblems({
-              '400': problemResponse(
-                'Malformed request or parameter',
-                problems.badRequest,
-                problems.badRequestTarget,
-                problems.badLimit,
-                problems.badCursor,
-                problems.badPeildatum,
-                problems.badChangedSince,
-              ),
+          responses: rowReadResponses(
+            'a page of rows; `next` is absent on the last page',
+            'RowPage',
+            [problems.badLimit, problems.badCursor, problems.badPeildatum, problems.badChangedSince],
+            {
               '404': problemResponse('No such path', problems.notFound),
               '410': problemResponse(
                 'The changes since the token are no longer known here: read everything again',
                 problems.changesExpired,
               ),
-            }),
-          },
+            },
+          ),
         },
       },
       '/v1/{recipient}/rows/{key}': {
@@ -180,24 +181,9 @@ export function openApiDocument(): Json {
             peildatumParameter,
             ifNoneMatch,
           ],
-          responses: {
-            '200': {
-              description: 'the row',
-              headers: { ETag: ETAG_HEADER },
-              content: { 'application/json': { schema: ref('KeyedRow') } },
-            },
-            '304': notModified,
-            ...rowsProblems({
-              '400': problemResponse(
-                'Malformed request or parameter',
-                problems.badRequest,
-                problems.badRequestTarget,
-                problems.badKey,
-                problems.badPeildatum,
-              ),
-              '404': problemResponse('No such path or row', problems.notFound, problems.noSuchRow),
-            }),
-          },
+          responses: rowReadResponses('the row', 'KeyedRow', [problems.badKey, problems.badPeildatum], {
+            '404': problemResponse('No such path or row', problems.notFound, problems.noSuchRow),
+          }),
         },
       },
       '/openapi.json': {
