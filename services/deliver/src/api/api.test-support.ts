@@ -111,25 +111,54 @@ export async function startTestApi({
   ggd.load(ggdState, GGD_SCHOOL, row);
 
   let stagemarktVersion = 0;
-  const projections = new Map(
-    [
-      running(stagemarkt, stagemarktState, () => stagemarktVersion),
-      running(svb, svbState),
-      running(ggd as Projection<unknown, unknown>, ggdState),
-    ].map((p) => [p.recipient, p]),
-  );
+  const projections = [
+    running(stagemarkt, stagemarktState, () => stagemarktVersion),
+    running(svb, svbState),
+    running(ggd as Projection<unknown, unknown>, ggdState),
+  ];
+  // a recipient with a token but no projection here
+  const api = await listenApi({ projections, clock, moreTokens: [['ocw-token-0123456789abcdef', 'ocw-minister']] });
+  return {
+    ...api,
+    loadStagemarkt: (key, row) => stagemarkt.load(stagemarktState, key, row),
+    bumpStagemarkt: () => {
+      stagemarktVersion++;
+    },
+  };
+}
+
+export interface ListeningApi {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The real server on 127.0.0.1, port 0, over the projections; TOKENS are the three recipients' and the
+ * operator's (`moreTokens` add to them). `clock` is "today" for the GGD reads; `ready` the readiness.
+ */
+export async function listenApi({
+  projections,
+  clock,
+  ready = () => true,
+  moreTokens = [],
+}: {
+  projections: readonly RunningProjection[];
+  clock: () => number;
+  ready?: () => boolean;
+  moreTokens?: ReadonlyArray<readonly [token: string, recipient: string]>;
+}): Promise<ListeningApi> {
   const server = createApiServer({
-    projections,
+    projections: new Map(projections.map((p) => [p.recipient, p])),
     tokens: new Map([
       [TOKENS.stagemarkt, 'sbb-stagemarkt'],
       [TOKENS.svb, 'svb-kostendelersnorm'],
       [TOKENS.ggd, 'ggd-jeugdgezondheid'],
-      // a recipient with a token but no projection here
-      ['ocw-token-0123456789abcdef', 'ocw-minister'],
+      ...moreTokens,
     ]),
     adminToken: TOKENS.admin,
     rowsOn: rowsOnReferenceDate(clock),
-    ready: () => true,
+    ready,
     logger: createLogger({ service: 'test', level: 'silent' }),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -137,10 +166,6 @@ export async function startTestApi({
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    loadStagemarkt: (key, row) => stagemarkt.load(stagemarktState, key, row),
-    bumpStagemarkt: () => {
-      stagemarktVersion++;
-    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

