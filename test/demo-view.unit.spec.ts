@@ -270,3 +270,26 @@ describe('the screen', () => {
     expect(lines.join('\n')).not.toContain('BPV rows');
   });
 });
+
+describe('the screen in a small window', () => {
+  it('gives up the latest rows first, then the rule list, keeping the stages and recipients', async () => {
+    const figures = pipelineFigures(await pages(1200));
+    let mirror = applyRead(emptyMirror(), [{ rows: [1, 2, 3].map((i) => ({ key: key(i), row: bpv('actueel') })) }], { full: true, at: 0 });
+    mirror = applyRead(mirror, [{ rows: [1, 2, 3].map((i) => ({ key: key(i), row: bpv('beeindigd') })) }], { full: false, at: 0 });
+    const state: ViewState = { heading: 'h', figures, mirror, footer: ['f'] };
+    const tall = renderView(state);
+    expect(tall.filter((l) => l.includes('was actueel'))).toHaveLength(3);
+
+    const twoRowsLess = renderView(state, tall.length - 2);
+    expect(twoRowsLess).toHaveLength(tall.length - 2);
+    expect(twoRowsLess.filter((l) => l.includes('was actueel'))).toHaveLength(1);
+
+    const small = renderView(state, tall.length - 6);
+    expect(small.filter((l) => l.includes('was actueel'))).toHaveLength(0);
+    expect(small).toContain('  dead letters by rule: 3 rules broken 3 times (a taller window lists them)');
+    expect(small.some((l) => l.trim().startsWith('ingest '))).toBe(true);
+    expect(small.some((l) => l.trim().startsWith('sbb-stagemarkt'))).toBe(true);
+    expect(small.length).toBeLessThanOrEqual(tall.length - 6);
+    expect(renderView(state, 3)).toEqual(['h', '', tall[2]]);
+  });
+});

@@ -231,8 +231,15 @@ for (;;) {
     footer: footer(),
   };
   previous = { figures, at };
-  if (tty) logUpdate(renderView(state).join('\n'));
-  else if (at - lastPrinted >= options.every * 1000) {
+  if (tty) {
+    // fitted to the window: lines cut at its width rather than wrapped, detail given up to fit its height
+    const { rows, columns } = process.stdout;
+    logUpdate(
+      renderView(state, rows - 1)
+        .map((line) => line.slice(0, columns))
+        .join('\n'),
+    );
+  } else if (at - lastPrinted >= options.every * 1000) {
     lastPrinted = at;
     process.stdout.write(`\n${renderView(state).join('\n')}\n`);
   }

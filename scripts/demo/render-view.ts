@@ -61,18 +61,20 @@ function pipelineLines(figures: PipelineFigures, rates: ViewState['rates']): str
   return lines;
 }
 
-function stagemarktLines(mirror: StagemarktMirror): string[] {
+/** `rowsShown`: at most this many rows under the counts (the latest changes, or else a few rows) */
+function stagemarktLines(mirror: StagemarktMirror, rowsShown: number): string[] {
   const counts = countByStatus(mirror);
   const lines = [
     `Stagemarkt (S-BB), through the read API: ${n(mirror.bpv.size)} BPV rows (and ${n(mirror.enrolments)} enrolment rows)`,
     `  ${counts.map(([status, count]) => `${status} ${n(count)}`).join(' · ')}`,
   ];
+  if (rowsShown <= 0) return lines;
   if (mirror.recent.length > 0) {
     lines.push('  changed most recently (status, BRIN, opleiding, leerbedrijf, hours, period):');
-    for (const change of mirror.recent) lines.push(`    ${changeText(change)}`);
+    for (const change of mirror.recent.slice(0, rowsShown)) lines.push(`    ${changeText(change)}`);
   } else if (mirror.bpv.size > 0) {
     lines.push('  a few rows (status, BRIN, opleiding, leerbedrijf, hours, period):');
-    for (const line of [...mirror.bpv.values()].slice(0, 3)) lines.push(`    ${bpvLineText(line)}`);
+    for (const line of [...mirror.bpv.values()].slice(0, Math.min(3, rowsShown))) lines.push(`    ${bpvLineText(line)}`);
   }
   return lines;
 }
@@ -88,13 +90,41 @@ function recipientLines(figures: PipelineFigures): string[] {
   return lines;
 }
 
-export function renderView(state: ViewState): string[] {
+function fullView(state: ViewState, rowsShown: number, rulesInFull: boolean): string[] {
   const lines = [state.heading, ''];
-  if (state.figures) lines.push(...pipelineLines(state.figures, state.rates), '');
-  else lines.push('Pipeline: no figures yet', '');
+  if (state.figures) {
+    const figures = rulesInFull
+      ? state.figures
+      : // one line instead of the rules: how many rules, how many records
+        { ...state.figures, deadLetterRules: [] };
+    lines.push(...pipelineLines(figures, state.rates));
+    if (!rulesInFull && state.figures.deadLetterRules.length > 0) {
+      lines.pop();
+      const records = state.figures.deadLetterRules.reduce((sum, r) => sum + r.count, 0);
+      lines.push(
+        `  dead letters by rule: ${state.figures.deadLetterRules.length} rules broken ${n(records)} times (a taller window lists them)`,
+      );
+    }
+    lines.push('');
+  } else lines.push('Pipeline: no figures yet', '');
   if (state.apiProblem) lines.push(`Stagemarkt (S-BB): ${state.apiProblem}`, '');
-  else if (state.mirror) lines.push(...stagemarktLines(state.mirror), '');
+  else if (state.mirror) lines.push(...stagemarktLines(state.mirror, rowsShown), '');
   if (state.figures) lines.push(...recipientLines(state.figures));
   if (state.footer.length > 0) lines.push('', ...state.footer);
   return lines;
+}
+
+/**
+ * The screen; with `maxLines` (a terminal's height) it gives up detail to fit, least useful first: the
+ * recently changed rows one by one, then the dead-letter rules (summed on one line), and only then cuts the end.
+ */
+export function renderView(state: ViewState, maxLines = Number.POSITIVE_INFINITY): string[] {
+  const rows = Math.max(state.mirror?.recent.length ?? 0, 3);
+  for (const rulesInFull of [true, false]) {
+    for (let shown = rows; shown >= 0; shown--) {
+      const lines = fullView(state, shown, rulesInFull);
+      if (lines.length <= maxLines) return lines;
+    }
+  }
+  return fullView(state, 0, false).slice(0, Math.max(0, maxLines));
 }
