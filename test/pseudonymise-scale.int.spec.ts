@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { generateTestKeys, loadAgreements } from '@register-feeds/pseudonymise';
 import type { Admin } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyAgreements, recipientTopicOf, testTopicPrefix } from './support/agreements.ts';
+import { copyAgreements, recipientTopicOf } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
+import { pseudonymiseTestEnv } from './support/pseudonymise-env.ts';
 import { rawEvents } from './support/raw-events.ts';
 import { groupCaughtUp, keepOutput, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
@@ -67,15 +68,8 @@ describe('pseudonymise scaled out and in under load', () => {
     const keysFile = join(dir, 'keys.json.secret');
     writeFileSync(keysFile, JSON.stringify(generateTestKeys(agreements.map((a) => a.recipient))), { mode: 0o600 });
     const env = {
-      KAFKA_BROKERS: brokers.join(','),
-      SCHEMA_REGISTRY_URL: registryUrl,
-      EVENTS_TOPIC: `${id}.events`,
-      EVENTS_DEAD_LETTER_TOPIC: `${id}.dlq`,
-      AUDIT_TOPIC: `${id}.audit`,
-      PSEUDONYMISE_GROUP_ID: `${id}.group`,
-      PSEUDONYM_KEYS_FILE: keysFile,
+      ...pseudonymiseTestEnv({ id, brokers, registryUrl, keysFile }),
       AGREEMENTS_DIR: dir,
-      RECIPIENT_TOPIC_PREFIX: testTopicPrefix(id),
       LOG_LEVEL: 'info',
     };
     const load = (name: string, persons: number) => rawEvents({ persons, eventsPerPerson: 8, idPrefix: `${id}-${name}` }).map(canonical);

@@ -15,8 +15,9 @@ import {
 import { amsterdamDayStart, type RegisterEvent } from '@register-feeds/register-model';
 import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyAgreements, recipientTopicOf, testTopicPrefix } from './support/agreements.ts';
+import { copyAgreements, recipientTopicOf } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
+import { pseudonymiseTestEnv } from './support/pseudonymise-env.ts';
 import { rawEvents, testBsn } from './support/raw-events.ts';
 import { groupCaughtUp, keepOutput, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
@@ -110,16 +111,7 @@ describe('pseudonymise', () => {
     };
     const all = [...agreements, expired];
     const keys = createKeyStore(generateTestKeys(all.map((a) => a.recipient)));
-    const config = loadConfig(settings, {
-      KAFKA_BROKERS: brokers.join(','),
-      SCHEMA_REGISTRY_URL: registryUrl,
-      EVENTS_TOPIC: `${id}.events`,
-      EVENTS_DEAD_LETTER_TOPIC: `${id}.dlq`,
-      AUDIT_TOPIC: `${id}.audit`,
-      PSEUDONYMISE_GROUP_ID: `${id}.group`,
-      PSEUDONYM_KEYS_FILE: '/unused',
-      RECIPIENT_TOPIC_PREFIX: testTopicPrefix(id),
-    });
+    const config = loadConfig(settings, pseudonymiseTestEnv({ id, brokers, registryUrl }));
     await publishCanonical(bus, registry, config.eventsTopic, events);
     const pipeline = await startPseudonymise({
       config,
@@ -274,15 +266,8 @@ describe('pseudonymise', () => {
     const keysFile = join(dir, 'keys.json.secret');
     writeFileSync(keysFile, JSON.stringify(generateTestKeys(agreements.map((a) => a.recipient))), { mode: 0o600 });
     const env = {
-      KAFKA_BROKERS: brokers.join(','),
-      SCHEMA_REGISTRY_URL: registryUrl,
-      EVENTS_TOPIC: `${id}.events`,
-      EVENTS_DEAD_LETTER_TOPIC: `${id}.dlq`,
-      AUDIT_TOPIC: `${id}.audit`,
-      PSEUDONYMISE_GROUP_ID: `${id}.group`,
-      PSEUDONYM_KEYS_FILE: keysFile,
+      ...pseudonymiseTestEnv({ id, brokers, registryUrl, keysFile }),
       AGREEMENTS_DIR: dir,
-      RECIPIENT_TOPIC_PREFIX: testTopicPrefix(id),
       LOG_LEVEL: 'warn',
     };
     const events: RegisterEvent[] = rawEvents({ persons: 400, eventsPerPerson: 8, idPrefix: id }).map(canonical);

@@ -15,8 +15,9 @@ import {
 import type { RegisterEvent } from '@register-feeds/register-model';
 import { type Admin, createLogger, createSchemaRegistryClient, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyAgreements, recipientTopicOf, testTopicPrefix } from './support/agreements.ts';
+import { copyAgreements, recipientTopicOf } from './support/agreements.ts';
 import { canonical, publishCanonical } from './support/canonical.ts';
+import { pseudonymiseTestEnv } from './support/pseudonymise-env.ts';
 import { testBsn } from './support/raw-events.ts';
 import { countingFailedDecodes, createRegistryProxy, type RegistryProxy } from './support/registry-proxy.ts';
 import { groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
@@ -75,16 +76,7 @@ function setUp(name: string) {
   const id = uniqueName(name);
   const agreements: Agreement[] = loadAgreements(copyAgreements(mkdtempSync(join(tmpdir(), `${name}-`))));
   const keys = createKeyStore(generateTestKeys(agreements.map((a) => a.recipient)));
-  const config = loadConfig(settings, {
-    KAFKA_BROKERS: brokers.join(','),
-    SCHEMA_REGISTRY_URL: registryUrl,
-    EVENTS_TOPIC: `${id}.events`,
-    EVENTS_DEAD_LETTER_TOPIC: `${id}.dlq`,
-    AUDIT_TOPIC: `${id}.audit`,
-    PSEUDONYMISE_GROUP_ID: `${id}.group`,
-    PSEUDONYM_KEYS_FILE: '/unused',
-    RECIPIENT_TOPIC_PREFIX: testTopicPrefix(id),
-  });
+  const config = loadConfig(settings, pseudonymiseTestEnv({ id, brokers, registryUrl }));
   return { id, agreements, keys, config };
 }
 
