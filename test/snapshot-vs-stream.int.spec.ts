@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,9 +17,11 @@ import { fromEpochDay, type RegisterEvent, toEpochDay } from '@register-feeds/re
 import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { ageColumnName, columnsFor, snapshotRow, type WrittenSnapshot, writeSnapshot } from '@register-feeds/snapshot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recipientTopicOf, testTopicPrefix } from './support/agreements.ts';
+import { recipientTopicOf } from './support/agreements.ts';
 import { publishCanonical } from './support/canonical.ts';
 import { bsn, day, enrolmentEvent } from './support/enrolment-events.ts';
+import { readJsonl } from './support/jsonl.ts';
+import { pseudonymiseTestEnv } from './support/pseudonymise-env.ts';
 import { groupCaughtUp, readAll, testLogLevel, testStack, uniqueName } from './support/stack.ts';
 
 // Issue 11: "the snapshot pseudonyms equal the stream's for the same person and recipient". A hand-made
@@ -109,16 +111,7 @@ interface StreamRecord {
 }
 
 const id = uniqueName('snapshot-stream');
-const config = loadConfig(settings, {
-  KAFKA_BROKERS: brokers.join(','),
-  SCHEMA_REGISTRY_URL: registryUrl,
-  EVENTS_TOPIC: `${id}.events`,
-  EVENTS_DEAD_LETTER_TOPIC: `${id}.dlq`,
-  AUDIT_TOPIC: `${id}.audit`,
-  PSEUDONYMISE_GROUP_ID: `${id}.group`,
-  PSEUDONYM_KEYS_FILE: '/unused', // the keys are handed over in-process
-  RECIPIENT_TOPIC_PREFIX: testTopicPrefix(id),
-});
+const config = loadConfig(settings, pseudonymiseTestEnv({ id, brokers, registryUrl })); // the keys are handed over in-process
 const recipientTopic = recipientTopicOf(config.recipientTopicPrefix, minister);
 
 let admin: Admin;
@@ -160,10 +153,7 @@ beforeAll(async () => {
     out: join(dir, 'minister.jsonl'),
     format: 'jsonl',
   });
-  rows = readFileSync(snapshot.path, 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  rows = readJsonl(snapshot.path);
 }, 60_000);
 
 afterAll(async () => {

@@ -18,6 +18,7 @@ import { readColumnComments, writeSnapshot } from '@register-feeds/snapshot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishCanonical } from './support/canonical.ts';
 import { bsn, day, enrolmentEvent } from './support/enrolment-events.ts';
+import { readJsonl } from './support/jsonl.ts';
 import { testStack, uniqueName } from './support/stack.ts';
 
 // Peildatum snapshots on the real stack (issue 11): a hand-made canonical history around 1 October 2026,
@@ -108,25 +109,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const readJsonl = (path: string) =>
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+/** The Minister's 1 October snapshot of the history as known at `knownAt`, but for where it goes. */
+const snapshotOf = (knownAt: Date) => ({
+  bus,
+  admin,
+  registry,
+  agreement: minister,
+  key,
+  peildatum: PEILDATUM,
+  knownAt,
+  historyTopic: topic,
+});
 
 async function snapshotRows(knownAt: Date, name: string) {
-  const written = await writeSnapshot({
-    bus,
-    admin,
-    registry,
-    agreement: minister,
-    key,
-    peildatum: PEILDATUM,
-    knownAt,
-    historyTopic: topic,
-    out: join(dir, name),
-    format: 'jsonl',
-  });
+  const written = await writeSnapshot({ ...snapshotOf(knownAt), out: join(dir, name), format: 'jsonl' });
   return { written, rows: readJsonl(written.path) };
 }
 
@@ -199,16 +195,7 @@ describe('snapshot of the Minister on 1 October 2026', () => {
   });
 
   it('Parquet (the default): the same rows, the same bytes twice, the column docs kept', async () => {
-    const options = {
-      bus,
-      admin,
-      registry,
-      agreement: minister,
-      key,
-      peildatum: PEILDATUM,
-      knownAt: PROVISIONAL,
-      historyTopic: topic,
-    };
+    const options = snapshotOf(PROVISIONAL);
     const first = await writeSnapshot({ ...options, out: join(dir, 'first.parquet') });
     const second = await writeSnapshot({ ...options, out: join(dir, 'second.parquet') });
     expect(first.format).toBe('parquet');
