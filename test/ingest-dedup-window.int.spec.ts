@@ -3,7 +3,7 @@ import { dedupWindow, loadSeenEventIds, settings, startIngest } from '@register-
 import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPartitionKeyFile } from './support/ingest-key.ts';
+import { ingestTestEnv } from './support/ingest-env.ts';
 import { rawEvents } from './support/raw-events.ts';
 import { groupCaughtUp, readAll, testStack, uniqueName } from './support/stack.ts';
 
@@ -37,17 +37,9 @@ describe('ingest dedup window', () => {
   it('keeps the newest ids across a restart: an older repeat is published again, a newer one dropped', async () => {
     const id = uniqueName('dedup');
     const env = {
-      RAW_TOPIC: `${id}.raw`,
-      EVENTS_TOPIC: `${id}.events`,
-      RAW_DEAD_LETTER_TOPIC: `${id}.dlq`,
-      INGEST_SEEN_TOPIC: `${id}.seen`,
-      INGEST_GROUP_ID: `${id}.ingest`,
-      INGEST_PARTITION_KEY_FILE: ingestPartitionKeyFile(),
+      ...ingestTestEnv({ id, brokers, registryUrl }),
       INGEST_DEDUP_WINDOW_EVENTS: '5',
       INGEST_DEDUP_WINDOW_DAYS: '14',
-      KAFKA_BROKERS: brokers.join(','),
-      SCHEMA_REGISTRY_URL: registryUrl,
-      LOG_LEVEL: 'warn',
     };
     const config = loadConfig(settings, env);
     const older = rawEvents({ persons: 5, eventsPerPerson: 1, idPrefix: 'older' });

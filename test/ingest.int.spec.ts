@@ -5,6 +5,7 @@ import { rawPersonKey } from '@register-feeds/contracts';
 import { settings, startIngest } from '@register-feeds/ingest';
 import { type Admin, createLogger, loadConfig } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestFixture, ingestTestEnv } from './support/ingest-env.ts';
 import { ingestPartitionKeyFile } from './support/ingest-key.ts';
 import { rawEvents } from './support/raw-events.ts';
 import { groupCaughtUp, keepOutput, readAll as readAllFrom, testStack, uniqueName, waitFor } from './support/stack.ts';
@@ -26,17 +27,7 @@ afterAll(async () => {
 
 function topicsFor(prefix: string) {
   const id = uniqueName(prefix);
-  return {
-    RAW_TOPIC: `${id}.raw`,
-    EVENTS_TOPIC: `${id}.events`,
-    RAW_DEAD_LETTER_TOPIC: `${id}.dlq`,
-    INGEST_SEEN_TOPIC: `${id}.seen`,
-    INGEST_GROUP_ID: `${id}.ingest`,
-    INGEST_PARTITION_KEY_FILE: ingestPartitionKeyFile(),
-    KAFKA_BROKERS: brokers.join(','),
-    SCHEMA_REGISTRY_URL: registryUrl,
-    LOG_LEVEL: 'warn',
-  };
+  return ingestTestEnv({ id, brokers, registryUrl });
 }
 
 async function publishLines(topic: string, lines: string[]) {
@@ -57,16 +48,11 @@ const expectedKey = (persoon: { bsn?: string; onderwijsnummer?: string }) =>
     .digest('hex');
 const ingestCaughtUp = (env: ReturnType<typeof topicsFor>) => groupCaughtUp(admin, env.INGEST_GROUP_ID, env.RAW_TOPIC);
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../services/ingest/fixtures/${name}`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '');
-
 describe('ingest', () => {
   it('publishes every good event once, in order per person, and dead-letters every bad one with its reasons', async () => {
     const env = topicsFor('ingest');
-    const good = fixture('sample-events.jsonl');
-    const bad = fixture('bad-events.jsonl');
+    const good = ingestFixture('sample-events.jsonl');
+    const bad = ingestFixture('bad-events.jsonl');
     const repeated = good[0]!; // the register sending an event twice: published once
     const lines = [...good.slice(0, 4), ...bad.slice(0, 3), repeated, ...good.slice(4), ...bad.slice(3)];
     await publishLines(env.RAW_TOPIC, lines);
