@@ -21,6 +21,7 @@ import {
   valueSubject,
 } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverTestEnv, deliverTestTopics } from './support/deliver-env.ts';
 import { testBsn } from './support/raw-events.ts';
 import { countingFailedDecodes, createRegistryProxy, type RegistryProxy } from './support/registry-proxy.ts';
 import { createTopics, groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
@@ -35,7 +36,7 @@ const { bus, registry, brokers, registryUrl } = testStack();
 const SVB = 'svb-kostendelersnorm';
 const id = uniqueName('deliver-dlq');
 const tokens = { stagemarkt: randomBytes(16).toString('hex'), svb: randomBytes(16).toString('hex'), ggd: randomBytes(16).toString('hex') };
-const topic = { stagemarkt: `${id}.stagemarkt`, svb: `${id}.svb`, ggd: `${id}.ggd` };
+const topic = deliverTestTopics(id);
 const deadLetterTopic = `${id}.dlq`;
 const groupPrefix = `${id}.deliver`;
 const svbAgreement = loadAgreements(new URL('../agreements', import.meta.url).pathname).find((a) => a.recipient === SVB)!;
@@ -138,15 +139,8 @@ beforeAll(async () => {
   await proxy.open();
   deliverRegistry = countingFailedDecodes(createSchemaRegistryClient({ url: proxy.url }));
   const config = loadConfig(deliverSettings, {
-    KAFKA_BROKERS: brokers.join(','),
-    SCHEMA_REGISTRY_URL: proxy.url,
-    STAGEMARKT_TOPIC: topic.stagemarkt,
-    SVB_TOPIC: topic.svb,
-    GGD_TOPIC: topic.ggd,
-    FEED_TOPIC_PREFIX: `${id}.feed.`,
-    DELIVER_GROUP_PREFIX: groupPrefix,
+    ...deliverTestEnv({ id, brokers, registryUrl: proxy.url }),
     DELIVER_DEAD_LETTER_TOPIC: deadLetterTopic,
-    DELIVER_HTTP_PORT: '0',
     DELIVER_API_TOKENS: `sbb-stagemarkt:${tokens.stagemarkt},svb-kostendelersnorm:${tokens.svb},ggd-jeugdgezondheid:${tokens.ggd}`,
   });
   deliver = await startDeliver({ config, bus: gate.bus, registry: deliverRegistry, logger });

@@ -13,6 +13,7 @@ import { recordFor } from '@register-feeds/deliver/test-support';
 import { loadAgreements, recipientSchema } from '@register-feeds/pseudonymise';
 import { type Admin, createLogger, loadConfig, valueSubject } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverTestEnv, deliverTestTopics } from './support/deliver-env.ts';
 import { testBsn } from './support/raw-events.ts';
 import { createTopics, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
@@ -25,7 +26,7 @@ const { bus, registry, brokers, registryUrl } = testStack();
 const logger = createLogger({ service: 'sweep-test', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 const id = uniqueName('sweep');
 const token = randomBytes(16).toString('hex');
-const topic = { stagemarkt: `${id}.stagemarkt`, svb: `${id}.svb`, ggd: `${id}.ggd` };
+const topic = deliverTestTopics(id);
 const feedTopic = `${id}.feed.ggd-jeugdgezondheid.v1`;
 
 // before the birthdays, then after them; both before the real today, so no feed timestamp lies ahead of the broker
@@ -69,14 +70,7 @@ const records: GgdRecord[] = [
 let admin: Admin;
 let deliver: Deliver;
 const config = loadConfig(deliverSettings, {
-  KAFKA_BROKERS: brokers.join(','),
-  SCHEMA_REGISTRY_URL: registryUrl,
-  STAGEMARKT_TOPIC: topic.stagemarkt,
-  SVB_TOPIC: topic.svb,
-  GGD_TOPIC: topic.ggd,
-  FEED_TOPIC_PREFIX: `${id}.feed.`,
-  DELIVER_GROUP_PREFIX: `${id}.deliver`,
-  DELIVER_HTTP_PORT: '0',
+  ...deliverTestEnv({ id, brokers, registryUrl }),
   DELIVER_API_TOKENS: `ggd-jeugdgezondheid:${token}`,
 });
 const start = () => startDeliver({ config, bus, registry, logger, clock, sweepEveryMs: 250 });

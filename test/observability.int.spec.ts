@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { rawPersonKey } from '@register-feeds/contracts';
 import type { SvbRecord } from '@register-feeds/deliver';
@@ -17,7 +16,8 @@ import {
   valueSubject,
 } from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPartitionKeyFile } from './support/ingest-key.ts';
+import { deliverTestEnv, deliverTestTopics } from './support/deliver-env.ts';
+import { ingestFixture, ingestTestEnv } from './support/ingest-env.ts';
 import { rawEvents, testBsn } from './support/raw-events.ts';
 import { createTopics, keepOutput, testStack, uniqueName, waitFor } from './support/stack.ts';
 
@@ -34,11 +34,6 @@ afterAll(async () => {
   await admin.disconnect();
 });
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../services/ingest/fixtures/${name}`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '');
-
 /** the value of one sample of the Prometheus text (labels in any order), or undefined */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
   for (const line of text.split('\n')) {
@@ -53,20 +48,10 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 describe('/ready and /metrics', () => {
   it('ingest is ready only once assigned and caught up with its input, and its metrics count what it did', async () => {
     const id = uniqueName('observability');
-    const env = {
-      RAW_TOPIC: `${id}.raw`,
-      EVENTS_TOPIC: `${id}.events`,
-      RAW_DEAD_LETTER_TOPIC: `${id}.dlq`,
-      INGEST_SEEN_TOPIC: `${id}.seen`,
-      INGEST_GROUP_ID: `${id}.ingest`,
-      INGEST_PARTITION_KEY_FILE: ingestPartitionKeyFile(),
-      KAFKA_BROKERS: brokers.join(','),
-      SCHEMA_REGISTRY_URL: registryUrl,
-      LOG_LEVEL: 'warn',
-    };
+    const env = ingestTestEnv({ id, brokers, registryUrl });
     // a backlog before the start: a few thousand good events and the fixtures' bad ones
     const good = rawEvents({ persons: 600, eventsPerPerson: 5, idPrefix: `${id}-e` }).map((e) => JSON.stringify(e));
-    const bad = fixture('bad-events.jsonl');
+    const bad = ingestFixture('bad-events.jsonl');
     const lines = [...good, ...bad];
     await admin.ensureTopics([{ name: env.RAW_TOPIC, partitions: 3, replicationFactor: 1 }]);
     const producer = await bus.producer();
@@ -121,7 +106,7 @@ describe('/ready and /metrics', () => {
   it('deliver (its main.ts) is ready only once every projection folded its recipient topic up to where it ended at start', async () => {
     const id = uniqueName('observability-deliver');
     const SVB = 'svb-kostendelersnorm';
-    const topic = { stagemarkt: `${id}.stagemarkt`, svb: `${id}.svb`, ggd: `${id}.ggd` };
+    const topic = deliverTestTopics(id);
     const groupPrefix = `${id}.deliver`;
     await createTopics(admin, { name: topic.stagemarkt }, { name: topic.svb }, { name: topic.ggd });
     const agreement = loadAgreements(new URL('../agreements', import.meta.url).pathname).find((a) => a.recipient === SVB)!;
@@ -148,16 +133,9 @@ describe('/ready and /metrics', () => {
       spawn(process.execPath, ['services/deliver/src/main.ts'], {
         env: {
           ...process.env,
-          KAFKA_BROKERS: brokers.join(','),
-          SCHEMA_REGISTRY_URL: registryUrl,
-          STAGEMARKT_TOPIC: topic.stagemarkt,
-          SVB_TOPIC: topic.svb,
-          GGD_TOPIC: topic.ggd,
-          FEED_TOPIC_PREFIX: `${id}.feed.`,
-          DELIVER_GROUP_PREFIX: groupPrefix,
+          ...deliverTestEnv({ id, brokers, registryUrl }),
           DELIVER_DEAD_LETTER_TOPIC: `${id}.dlq`,
           DELIVER_LEASE_TOPIC: `${id}.writers`,
-          DELIVER_HTTP_PORT: '0',
           DELIVER_HEALTH_PORT: String(port),
           DELIVER_API_TOKENS: `sbb-stagemarkt:${token()},svb-kostendelersnorm:${token()},ggd-jeugdgezondheid:${token()}`,
           LOG_LEVEL: 'warn',
