@@ -72,7 +72,10 @@ export function createCli({ name, usage = name, description, output = processOut
     .configureHelp({ showGlobalOptions: true, sortOptions: false });
 }
 
-/** commander's error text as one line, without "error: " and without a token that may be a secret. */
+/**
+ * commander's error text as one line, without "error: " and without a token that may be a secret (the
+ * arguments of "too many arguments" are not shown either).
+ */
 export function errorText(text: string): string {
   return text
     .replace(/^error: /, '')
@@ -80,6 +83,7 @@ export function errorText(text: string): string {
       const name = token.split('=')[0] ?? '';
       return /^-{0,2}[A-Za-z][A-Za-z0-9-]{0,23}$/.test(name) ? `${what} '${name}'` : `${what} (not shown: it could be a secret)`;
     })
+    .replace(/(too many arguments.*?but got \d+): [\s\S]*$/, '$1 (not shown: they could be a secret)')
     .replace(/\s*\n\s*/g, ' ')
     .trim();
 }
