@@ -1,20 +1,28 @@
 /**
  * What the snapshot package's commands (snapshot, deliveries, analytics:export) start the same way: each
  * mistake one line on stderr and an exit code (2 usage, 78 configuration: agreements, keys), never a stack
- * trace; a Kafka client that logs only warnings, to stderr (stdout is the summary's); progress while reading
- * a topic to its end. The work itself is in the modules the commands call.
+ * trace; the value parsers of their options (their command lines are in cli-options.ts, on service-kit's
+ * house rules); a Kafka client that logs only warnings, to stderr (stdout is the summary's); progress while
+ * reading a topic to its end. The work itself is in the modules the commands call.
  */
 
-import { parseArgs } from 'node:util';
 import { type Agreement, AgreementError, KeyFileError, loadAgreements } from '@register-feeds/pseudonymise';
-import { parseIsoDateTime } from '@register-feeds/register-model';
-import { createKafkajsBus, createLogger, type KafkaAuthSettings, kafkaAuthOrExit, type Progress } from '@register-feeds/service-kit';
+import { parseIsoDate, parseIsoDateTime } from '@register-feeds/register-model';
+import {
+  CliExit,
+  createKafkajsBus,
+  createLogger,
+  InvalidArgumentError,
+  type KafkaAuthSettings,
+  kafkaAuthOrExit,
+  Option,
+  type Progress,
+} from '@register-feeds/service-kit';
 import type { SnapshotFormat } from './snapshot.ts';
 
-type KafkajsBus = ReturnType<typeof createKafkajsBus>;
+const SNAPSHOT_FORMATS = ['parquet', 'jsonl'] as const satisfies readonly SnapshotFormat[];
 
-/** A command line mistake: the command says it with its usage, exit code 2. */
-export class UsageError extends Error {}
+type KafkajsBus = ReturnType<typeof createKafkajsBus>;
 
 export interface CliTool {
   /** `<name>: message` on stderr, and exit with the code. */
@@ -73,57 +81,36 @@ export function cliTool(name: string, service: string = name): CliTool {
   };
 }
 
-/**
- * The options of a parseArgs command line, or 'help' for --help; a mistake is a UsageError. On its first
- * call `parse` gets the values; the commands check what is theirs to check.
- */
-export function parseFlags<T>(
-  argv: readonly string[],
-  options: NonNullable<Parameters<typeof parseArgs>[0]>['options'],
-  parse: (values: Record<string, string | boolean | undefined>) => T,
-): T | 'help' {
-  let values: Record<string, string | boolean | undefined>;
+/** The options a command line asks for, or the process ends: exit 0 after help, 2 after a usage error (written already). */
+export function commandLineOrExit<T>(parse: () => T): T {
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-    }) as { values: Record<string, string | boolean | undefined> });
+    return parse();
   } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return 'help';
-  return parse(values);
-}
-
-/** The parsed options, or the usage on stdout and exit 0 for --help, or the mistake and the usage and exit 2. */
-export function optionsOrExit<T>(tool: CliTool, usage: string, parse: () => T | 'help'): T {
-  try {
-    const parsed = parse();
-    if (parsed === 'help') {
-      process.stdout.write(`${usage}\n`);
-      process.exit(0);
-    }
-    return parsed;
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    return tool.fail(2, `${error.message}\n${usage}`);
+    if (error instanceof CliExit) process.exit(error.exitCode);
+    throw error;
   }
 }
 
-/** An ISO instant with offset given as --<flag>, in epoch milliseconds. */
-export function instantFlag(flag: string, text: string, example: string): number {
-  const parsed = parseIsoDateTime(text);
-  if (!parsed.ok) throw new UsageError(`--${flag} ${JSON.stringify(text)} is not an ISO instant with offset, e.g. ${example}`);
-  return parsed.epochMillis;
+// ---- value parsers of the commands' options: each throws InvalidArgumentError saying what fits ----
+
+/** An ISO instant with offset (--known-at, --now) in epoch milliseconds: without its offset it would be ambiguous. */
+export function isoInstant(example: string): (raw: string) => number {
+  return (raw) => {
+    const parsed = parseIsoDateTime(raw);
+    if (!parsed.ok) throw new InvalidArgumentError(`must be an ISO instant with offset, e.g. ${example}`);
+    return parsed.epochMillis;
+  };
+}
+
+/** A peildatum: a date that exists, YYYY-MM-DD, kept as given. */
+export function existingDate(raw: string): string {
+  if (!parseIsoDate(raw).ok) throw new InvalidArgumentError('must be an existing date YYYY-MM-DD');
+  return raw;
 }
 
 /** --format: parquet (the default) or jsonl. */
-export function formatFlag(value: string | boolean | undefined): SnapshotFormat {
-  const format = (value as string | undefined) ?? 'parquet';
-  if (format !== 'parquet' && format !== 'jsonl') throw new UsageError(`--format ${JSON.stringify(format)}: parquet or jsonl`);
-  return format;
+export function formatOption(description = 'the file format') {
+  return new Option('--format <format>', description).choices(SNAPSHOT_FORMATS).default<SnapshotFormat>('parquet');
 }
 
 /** A reading's progress callback: the total the first report brings, then the records read. */

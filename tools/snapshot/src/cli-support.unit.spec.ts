@@ -1,29 +1,28 @@
-import type { Progress } from '@register-feeds/service-kit';
+import { InvalidArgumentError, type Progress } from '@register-feeds/service-kit';
 import { describe, expect, it } from 'vitest';
-import { formatFlag, instantFlag, parseFlags, readingProgress, UsageError } from './cli-support.ts';
+import { existingDate, formatOption, isoInstant, readingProgress } from './cli-support.ts';
 
-describe('the commands’ shared option parsing', () => {
-  const options = { out: { type: 'string' }, topics: { type: 'boolean' } } as const;
-
-  it('hands the values on, answers help for -h and --help, and says a mistake as a UsageError', () => {
-    expect(parseFlags(['--out', 'x', '--topics'], options, (values) => values)).toEqual({ out: 'x', topics: true });
-    expect(parseFlags(['-h'], options, () => 'parsed')).toBe('help');
-    expect(parseFlags(['--help'], options, () => 'parsed')).toBe('help');
-    expect(() => parseFlags(['--nope'], options, () => 'parsed')).toThrow(UsageError);
-    expect(() => parseFlags(['stray'], options, () => 'parsed')).toThrow(UsageError);
-  });
-
-  it('takes parquet (the default) or jsonl as --format', () => {
-    expect(formatFlag(undefined)).toBe('parquet');
-    expect(formatFlag('jsonl')).toBe('jsonl');
-    expect(() => formatFlag('csv')).toThrow(new UsageError('--format "csv": parquet or jsonl'));
+describe('the commands’ option values', () => {
+  it('takes parquet (the default) or jsonl as --format, nothing else', () => {
+    const format = formatOption();
+    expect(format.defaultValue).toBe('parquet');
+    expect(format.argChoices).toEqual(['parquet', 'jsonl']);
   });
 
   it('takes an instant only with its offset', () => {
-    expect(instantFlag('now', '2026-11-15T06:00:00+01:00', 'E')).toBe(Date.parse('2026-11-15T05:00:00Z'));
-    expect(() => instantFlag('now', '2026-11-15T06:00:00', 'E')).toThrow(
-      new UsageError('--now "2026-11-15T06:00:00" is not an ISO instant with offset, e.g. E'),
-    );
+    const now = isoInstant('2026-11-15T06:00:00Z');
+    expect(now('2026-11-15T06:00:00+01:00')).toBe(Date.parse('2026-11-15T05:00:00Z'));
+    expect(now('2026-11-15T06:00:00.250Z')).toBe(Date.parse('2026-11-15T06:00:00.250Z'));
+    for (const text of ['2026-11-15T06:00:00', '2026-11-15', 'tomorrow', '']) {
+      expect(() => now(text)).toThrow(new InvalidArgumentError('must be an ISO instant with offset, e.g. 2026-11-15T06:00:00Z'));
+    }
+  });
+
+  it('takes a peildatum only when the date exists, as given', () => {
+    expect(existingDate('2024-02-29')).toBe('2024-02-29');
+    for (const text of ['2026-02-30', '2025-02-29', '2026-1-1', '01-10-2026', '2026-10-01T00:00:00Z']) {
+      expect(() => existingDate(text)).toThrow(new InvalidArgumentError('must be an existing date YYYY-MM-DD'));
+    }
   });
 });
 

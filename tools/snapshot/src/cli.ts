@@ -3,79 +3,18 @@
 //
 //   npm run snapshot -- --recipient ocw-minister --peildatum 2026-10-01 --known-at 2026-11-15T00:00:00Z
 //
-// Progress goes to stderr; the summary (counts, sha256, time, peak RSS) to stdout. Exit codes: 0 done,
-// 1 failed, 2 usage or a snapshot that cannot be made as asked (no key, agreement not in force), 78 config.
+// The command line is in cli-options.ts (npm run snapshot -- --help). Progress goes to stderr; the summary
+// (counts, sha256, time, peak RSS) to stdout. Exit codes: 0 done, 1 failed, 2 usage or a snapshot that cannot
+// be made as asked (no key, agreement not in force), 78 config.
 
 import { type Agreement, keyFileSource, settings } from '@register-feeds/pseudonymise';
 import { commonSettings, createProgress, createSchemaRegistryClient, loadConfigOrExit, peakRssMb } from '@register-feeds/service-kit';
-import { cliTool, formatFlag, instantFlag, optionsOrExit, parseFlags, readingProgress, UsageError } from './cli-support.ts';
-import { parsePeildatum, SnapshotError, type SnapshotFormat, writeSnapshot } from './snapshot.ts';
-
-const USAGE = `usage: npm run snapshot -- --recipient R --peildatum YYYY-MM-DD [--known-at ISO-instant] [--out file] [--format parquet|jsonl]
-                            [--topic T] [--brokers host:port[,host:port]]
-
-  The enrolments that stood on the peildatum (valid time) as the register knew them at --known-at (knowledge
-  time: changes it recorded later do not count; default now), each as the recipient's agreement shapes it in its
-  stream (same pseudonyms and record ids). Reads the canonical history (--topic, default EVENTS_TOPIC) to its end.
-  --out defaults to snapshot-<recipient>-<peildatum>-known-<instant>.<format> in the current directory.
-  Agreements from AGREEMENTS_DIR, keys from PSEUDONYM_KEYS_FILE, registry SCHEMA_REGISTRY_URL.`;
-
-interface Options {
-  recipient: string;
-  peildatum: string;
-  knownAt: Date;
-  out: string;
-  format: SnapshotFormat;
-  topic?: string;
-  brokers?: string[];
-}
-
-function parseOptions(argv: string[]): Options | 'help' {
-  return parseFlags(
-    argv,
-    {
-      recipient: { type: 'string' },
-      peildatum: { type: 'string' },
-      'known-at': { type: 'string' },
-      out: { type: 'string' },
-      format: { type: 'string' },
-      topic: { type: 'string' },
-      brokers: { type: 'string' },
-    },
-    (values) => {
-      const recipient = values.recipient as string | undefined;
-      const peildatum = values.peildatum as string | undefined;
-      if (!recipient) throw new UsageError('--recipient is required');
-      if (!peildatum) throw new UsageError('--peildatum is required');
-      try {
-        parsePeildatum(peildatum);
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
-      const knownAtText = values['known-at'] as string | undefined;
-      const knownAt = new Date(knownAtText === undefined ? Date.now() : instantFlag('known-at', knownAtText, '2026-11-15T00:00:00Z'));
-      const format = formatFlag(values.format);
-      const stamp = knownAt
-        .toISOString()
-        .replace(/[-:]/g, '')
-        .replace(/\.\d+Z$/, 'Z');
-      const out = (values.out as string | undefined) ?? `snapshot-${recipient}-${peildatum}-known-${stamp}.${format}`;
-      const brokers = values.brokers as string | undefined;
-      return {
-        recipient,
-        peildatum,
-        knownAt,
-        out,
-        format,
-        ...(values.topic === undefined ? {} : { topic: values.topic as string }),
-        ...(brokers === undefined ? {} : { brokers: brokers.split(',') }),
-      };
-    },
-  );
-}
+import { snapshotCommandLine } from './cli-options.ts';
+import { cliTool, commandLineOrExit, readingProgress } from './cli-support.ts';
+import { SnapshotError, writeSnapshot } from './snapshot.ts';
 
 const tool = cliTool('snapshot');
-const options = optionsOrExit(tool, USAGE, () => parseOptions(process.argv.slice(2)));
+const options = commandLineOrExit(() => snapshotCommandLine(process.argv.slice(2)));
 
 const config = loadConfigOrExit('snapshot', {
   ...commonSettings,

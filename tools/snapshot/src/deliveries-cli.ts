@@ -4,7 +4,8 @@
 //   npm run deliveries -- --due                 what is due and not yet delivered
 //   npm run deliveries -- --run [--now ISO]     make them: files, audit entries, optionally topics
 //
-// Progress goes to stderr, the list and the outcomes to stdout (one line per delivery, no person data).
+// The command line is in cli-options.ts (npm run deliveries -- --help). Progress goes to stderr, the list
+// and the outcomes to stdout (one line per delivery, no person data).
 // Exit codes: 0 done, 1 a delivery failed (the others were still made), 2 usage, 78 configuration.
 
 import { resolve } from 'node:path';
@@ -18,65 +19,10 @@ import {
   type Progress,
   topics,
 } from '@register-feeds/service-kit';
-import { cliTool, formatFlag, instantFlag, optionsOrExit, parseFlags, UsageError } from './cli-support.ts';
+import { deliveriesCommandLine } from './cli-options.ts';
+import { cliTool, commandLineOrExit } from './cli-support.ts';
 import { type DeliveriesContext, type DeliveryOutcome, pendingDeliveries, runDeliveries } from './deliveries.ts';
 import type { ScheduledDelivery } from './schedule.ts';
-import type { SnapshotFormat } from './snapshot.ts';
-
-const USAGE = `usage: npm run deliveries -- --due [--now ISO-instant]
-       npm run deliveries -- --run [--now ISO-instant] [--out DIR] [--format parquet|jsonl] [--topics]
-
-  --due     list the snapshot deliveries due at --now (default: now) that are not yet delivered
-  --run     make them, oldest first, each once: the file <out>/<recipient>/<peildatum>/<delivery date>.<format>
-            and its audit entry on SNAPSHOT_AUDIT_TOPIC (the ledger: what is there is never delivered again)
-  --out     directory of the deliveries (default SNAPSHOT_DELIVERIES_DIR)
-  --format  parquet (default) or jsonl
-  --topics  also write each snapshot's rows to its own topic, snapshot.<recipient>.<peildatum>.<delivery date>
-  --brokers host:port[,host:port] (default KAFKA_BROKERS)
-
-  Delivery moments come from the agreements (AGREEMENTS_DIR, their \`snapshots\`), keys from PSEUDONYM_KEYS_FILE
-  (needed for --run), the history from EVENTS_TOPIC, the registry from SCHEMA_REGISTRY_URL.`;
-
-interface Options {
-  mode: 'due' | 'run';
-  now: number;
-  out?: string;
-  format: SnapshotFormat;
-  topics: boolean;
-  brokers?: string[];
-}
-
-export function parseDeliveriesOptions(argv: readonly string[], clock: () => number = Date.now): Options | 'help' {
-  return parseFlags(
-    argv,
-    {
-      due: { type: 'boolean' },
-      run: { type: 'boolean' },
-      now: { type: 'string' },
-      out: { type: 'string' },
-      format: { type: 'string' },
-      topics: { type: 'boolean' },
-      brokers: { type: 'string' },
-    },
-    (values) => {
-      if (values.due === values.run) throw new UsageError('give either --due or --run');
-      const mode = values.due ? 'due' : 'run';
-      if (mode === 'due') {
-        for (const name of ['out', 'format', 'topics'])
-          if (values[name] !== undefined) throw new UsageError(`--due does not take --${name}`);
-      }
-      const now = typeof values.now === 'string' ? instantFlag('now', values.now, '2026-11-15T06:00:00Z') : clock();
-      return {
-        mode,
-        now,
-        format: formatFlag(values.format),
-        topics: values.topics === true,
-        ...(typeof values.out === 'string' ? { out: values.out } : {}),
-        ...(typeof values.brokers === 'string' ? { brokers: values.brokers.split(',') } : {}),
-      };
-    },
-  );
-}
 
 const deliverySettings = {
   ...commonSettings,
@@ -117,7 +63,7 @@ function outcomeLine(outcome: DeliveryOutcome): string {
 }
 
 async function main(): Promise<void> {
-  const options = optionsOrExit(tool, USAGE, () => parseDeliveriesOptions(process.argv.slice(2)));
+  const options = commandLineOrExit(() => deliveriesCommandLine(process.argv.slice(2)));
 
   const config = loadConfigOrExit('deliveries', deliverySettings);
   const agreements = tool.loadAgreements(config.agreementsDir);

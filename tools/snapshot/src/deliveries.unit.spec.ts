@@ -4,7 +4,6 @@ import { topicClass } from '@register-feeds/service-kit';
 import { describe, expect, it } from 'vitest';
 import { snapshotAuditEntry } from './audit-entry.ts';
 import { type DeliveriesContext, deliver, deliveryFile, snapshotTopicName } from './deliveries.ts';
-import { parseDeliveriesOptions } from './deliveries-cli.ts';
 import { dueDeliveries } from './schedule.ts';
 
 const minister = loadAgreements(new URL('../../../agreements/', import.meta.url).pathname).find((a) => a.recipient === 'ocw-minister')!;
@@ -71,33 +70,6 @@ describe('the audit entry of a snapshot delivery', () => {
     expect(() => snapshotAuditEntry(delivery, { ...minister, recipient: 'inspectie-onderwijs' }, snapshot, made)).toThrow(
       /not for inspectie-onderwijs/,
     );
-  });
-});
-
-describe('npm run deliveries options', () => {
-  const clock = () => Date.parse('2026-11-26T03:00:00Z');
-
-  it('given --due, then it lists at the clock; given --run --now, then it runs at that instant', () => {
-    expect(parseDeliveriesOptions(['--due'], clock)).toEqual({ mode: 'due', now: clock(), format: 'parquet', topics: false });
-    expect(
-      parseDeliveriesOptions(['--run', '--now', '2027-03-08T06:00:00+01:00', '--format', 'jsonl', '--topics', '--out', 'x'], clock),
-    ).toEqual({
-      mode: 'run',
-      now: Date.parse('2027-03-08T05:00:00Z'),
-      format: 'jsonl',
-      topics: true,
-      out: 'x',
-    });
-    expect(parseDeliveriesOptions(['--help'], clock)).toBe('help');
-  });
-
-  it('given neither or both modes, a bad instant or format, or an option --due does not take, then it says what is wrong', () => {
-    expect(() => parseDeliveriesOptions([], clock)).toThrow('give either --due or --run');
-    expect(() => parseDeliveriesOptions(['--due', '--run'], clock)).toThrow('give either --due or --run');
-    expect(() => parseDeliveriesOptions(['--run', '--now', '2027-03-08'], clock)).toThrow(/--now "2027-03-08" is not an ISO instant/);
-    expect(() => parseDeliveriesOptions(['--run', '--format', 'csv'], clock)).toThrow(/--format "csv": parquet or jsonl/);
-    expect(() => parseDeliveriesOptions(['--due', '--topics'], clock)).toThrow('--due does not take --topics');
-    expect(() => parseDeliveriesOptions(['--run', '--bogus'], clock)).toThrow(/bogus/);
   });
 });
 
