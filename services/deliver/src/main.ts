@@ -29,6 +29,7 @@ const bus = createKafkajsBus({
   clientId: `${config.kafkaClientId}-deliver`,
   logger,
   auth: kafkaAuthOrExit('deliver', config),
+  sessionTimeoutMs: config.kafkaSessionTimeoutMs,
 });
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 

@@ -17,6 +17,7 @@ const bus = createKafkajsBus({
   clientId: `${config.kafkaClientId}-ingest`,
   logger,
   auth: kafkaAuthOrExit('ingest', config),
+  sessionTimeoutMs: config.kafkaSessionTimeoutMs,
 });
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 

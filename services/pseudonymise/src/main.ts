@@ -51,6 +51,7 @@ const bus = createKafkajsBus({
   clientId: `${config.kafkaClientId}-pseudonymise`,
   logger,
   auth: kafkaAuthOrExit('pseudonymise', config),
+  sessionTimeoutMs: config.kafkaSessionTimeoutMs,
 });
 const registry = createSchemaRegistryClient({ url: config.schemaRegistryUrl });
 

@@ -50,6 +50,16 @@ export const commonSettings = {
     default: '',
     parse: asString,
   } satisfies Setting<string>,
+  kafkaSessionTimeoutMs: {
+    env: 'KAFKA_SESSION_TIMEOUT_MS',
+    doc: 'consumer group session (ms): how long the group waits for a member that stopped heartbeating (a kill -9, a lost host) before its partitions go to another; heartbeats every tenth of it',
+    // The time to recover from a crashed instance is this wait: a restarted instance is a new member and
+    // gets the partitions only once the dead one is dropped. kafkajs's 30 s made every kill -9 a 30 s stall;
+    // 10 s (Kafka's own default before 3.0) still leaves room for a batch between heartbeats, and the
+    // edge heartbeats through its retries. The broker accepts 6 s to 30 min (group.min/max.session.timeout.ms).
+    default: '10000',
+    parse: asInteger(6_000, 1_800_000),
+  } satisfies Setting<number>,
   edgeCommitIntervalMs: {
     env: 'EDGE_COMMIT_INTERVAL_MS',
     doc: 'ingest and pseudonymise: longest a partition’s transaction stays open across fetched batches (ms); it commits sooner once the partition is caught up or at EDGE_COMMIT_MAX_RECORDS; 0: one transaction per batch (deliver: always, for now)',

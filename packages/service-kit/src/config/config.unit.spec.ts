@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       kafkaSaslUsername: '',
       kafkaSaslPasswordFile: '',
       topicMinInsyncReplicas: undefined, // auto: from the replication factor (topicSpec)
+      kafkaSessionTimeoutMs: 10_000,
       edgeCommitIntervalMs: 100,
       edgeCommitMaxRecords: 10_000,
       edgePartitionsConcurrently: 1,
@@ -112,5 +113,11 @@ describe('parsers', () => {
     expect(() => asInteger(1, 3)('1.5')).toThrow();
     expect(asOneOf('a', 'b')('b')).toBe('b');
     expect(() => asOneOf('a', 'b')('c')).toThrow('expected one of a, b');
+  });
+
+  it('KAFKA_SESSION_TIMEOUT_MS stays within what the broker accepts (group.min/max.session.timeout.ms)', () => {
+    expect(loadConfig(commonSettings, { KAFKA_SESSION_TIMEOUT_MS: '6000' }).kafkaSessionTimeoutMs).toBe(6_000);
+    expect(() => loadConfig(commonSettings, { KAFKA_SESSION_TIMEOUT_MS: '5999' })).toThrow(ConfigError);
+    expect(() => loadConfig(commonSettings, { KAFKA_SESSION_TIMEOUT_MS: '1800001' })).toThrow(ConfigError);
   });
 });

@@ -11,6 +11,8 @@ export interface KafkaAuth {
   username: string;
   /** not enumerable: a logged or serialised KafkaAuth shows no password */
   readonly password: string;
+  /** TLS to the brokers, verified against this CA certificate (PEM); absent: SASL over plaintext */
+  tls?: { ca: string };
 }
 
 export interface KafkaAuthSettings {

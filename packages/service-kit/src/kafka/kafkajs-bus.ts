@@ -47,6 +47,11 @@ export interface KafkajsBusOptions {
   restartPolicy?: Partial<RestartPolicy>;
   /** SASL/SCRAM principal (kafkaAuthFromSettings); none: PLAINTEXT, as on the default local stack */
   auth?: KafkaAuth;
+  /**
+   * consumer group session of this bus's consumers unless a consumer asks for its own (KAFKA_SESSION_TIMEOUT_MS
+   * for the services); heartbeats every tenth of it. Default: kafkajs's 30 s.
+   */
+  sessionTimeoutMs?: number;
 }
 
 /** A consumer that gave up restarting: the service cannot go on. */
@@ -65,7 +70,14 @@ export interface KafkajsBus extends MessageBus {
 }
 
 /** MessageBus on kafkajs 2.2.4. Everything kafkajs-specific in the project lives in this file. */
-export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, auth }: KafkajsBusOptions): KafkajsBus {
+export function createKafkajsBus({
+  brokers,
+  clientId,
+  logger,
+  restartPolicy,
+  auth,
+  sessionTimeoutMs = 30_000,
+}: KafkajsBusOptions): KafkajsBus {
   const log = logger.child({ component: 'kafkajs' });
   const policy: RestartPolicy = { ...defaultRestartPolicy, ...restartPolicy };
   let failure: ConsumerFailure | undefined;
@@ -80,6 +92,8 @@ export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, aut
     brokers,
     // the password goes to kafkajs only; kafkajs's own messages name the user, never the password
     ...(auth ? { sasl: { mechanism: auth.mechanism, username: auth.username, password: auth.password } } : {}),
+    // TLS verified against the stack's own CA (the broker's certificate and its host name, 127.0.0.1)
+    ...(auth?.tls ? { ssl: { ca: [auth.tls.ca] } } : {}),
     // retriable broker trouble: exponential backoff with jitter, as kafkajs does, about 50 s in all. A short
     // first step matters: the broker answers back-to-back transactions with CONCURRENT_TRANSACTIONS until
     // the previous one's markers are written, a matter of milliseconds.
@@ -145,11 +159,12 @@ export function createKafkajsBus({ brokers, clientId, logger, restartPolicy, aut
     },
 
     async consumer(options: ConsumerOptions) {
+      const session = options.sessionTimeoutMs ?? sessionTimeoutMs;
       const create = () =>
         kafka.consumer({
           groupId: options.groupId,
-          sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-          heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+          sessionTimeout: session,
+          heartbeatInterval: options.heartbeatIntervalMs ?? Math.floor(session / 10),
           readUncommitted: options.readCommitted === false,
           ...(options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeInMs: options.maxWaitTimeMs }),
           allowAutoTopicCreation: false,

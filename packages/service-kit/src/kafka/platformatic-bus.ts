@@ -88,6 +88,7 @@ export function createPlatformaticBus({
     retries: 10,
     retryDelay: retryDelay,
     ...(auth ? { sasl: { mechanism: 'SCRAM-SHA-512' as const, username: auth.username, password: auth.password } } : {}),
+    ...(auth?.tls ? { tls: { ca: [auth.tls.ca] } } : {}),
   };
   /**
    * the consumer of each group on this bus: sendOffsets takes the generation it fetched a partition in (KIP-447).
