@@ -8,7 +8,8 @@
  *   node stack/acls.ts list         the ACLs as kafka-acls.sh commands (for an operator, or a cluster without this tool)
  *   node stack/acls.ts table        the ACLs as a Markdown table (README)
  *   node stack/acls.ts apply        creates them through the Kafka admin API, as the principal of
- *                                   KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD_FILE (a super user); idempotent
+ *                                   KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD_FILE (a super user), over TLS
+ *                                   with KAFKA_SSL_CA_FILE; idempotent
  *
  * Names follow the services' own settings (same env names and defaults): INGEST_GROUP_ID,
  * PSEUDONYMISE_GROUP_ID, DELIVER_GROUP_PREFIX, FEED_TOPIC_PREFIX, DELIVER_LEASE_TOPIC, AGREEMENTS_DIR,
@@ -229,6 +230,8 @@ export async function applyAcls(acls: Acl[], env: Record<string, string | undefi
     brokers: config.kafkaBrokers,
     logLevel: logLevel.WARN,
     ...(auth ? { sasl: { mechanism: auth.mechanism, username: auth.username, password: auth.password } } : {}),
+    // the secured stack's TLS, verified against its CA (KAFKA_SSL_CA_FILE), as the services' bus does
+    ...(auth?.tls ? { ssl: { ca: [auth.tls.ca] } } : {}),
   });
   const admin = kafka.admin();
   await admin.connect();

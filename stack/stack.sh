@@ -18,10 +18,12 @@
 # and its controller on STACK_CONTROLLER_PORT+2(N-1) (9092/9093, 9094/9095, 9096/9097); internal topics
 # have 3 replicas and min ISR 2, and so does the registry's storage. The count is kept in the stack home
 # at the first `up`; later commands read it from there (changing it needs `wipe`).
-# STACK_SECURITY=scram: SASL/SCRAM-SHA-512 on the client listeners (no TLS: loopback only), the
+# STACK_SECURITY=scram: SASL/SCRAM-SHA-512 over TLS (SASL_SSL) on the client listeners, the
 # StandardAuthorizer, one principal per service and per recipient with the ACLs of stack/acls.ts, and a
-# super user `admin` for the stack and the registry. Passwords are generated at the first `up` into
-# $STACK_HOME/secrets (0700, files 0600), never into the repository.
+# super user `admin` for the stack and the registry. Passwords, and a test CA of the stack's own with a
+# key and certificate per node that it signed (openssl; clients trust $STACK_HOME/secrets/tls/ca.pem,
+# KAFKA_SSL_CA_FILE), are made at the first `up` into $STACK_HOME/secrets (0700, files 0600), never into
+# the repository; `wipe` deletes them.
 #
 # Every setting has an env name (see README, "Local stack"). `up` and `down` are idempotent.
 # STACK_REGISTRY=none starts Kafka alone. STACK_DIST shares downloaded artifacts between stack homes (the stack script test uses it).
@@ -204,16 +206,62 @@ make_password() {
 password_of() { cat "$(password_file "$1")"; }
 # the principals stack/acls.ts derives from the services and the agreements (admin is the stack's own)
 principals() { (cd "$ROOT" && "$NODE" stack/acls.ts principals); }
-# client properties for Kafka's own tools, as admin (0600: it holds the password)
+# client properties for Kafka's own tools, as admin (0600: it holds the password); TLS verified against
+# the stack's CA, host name included (Kafka's clients check it by default: ssl.endpoint.identification.algorithm)
 admin_client_config() {
   local file="$SECRETS/admin-client.properties"
   (umask 077; cat >"$file" <<EOF
-security.protocol=SASL_PLAINTEXT
+security.protocol=SASL_SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=$(ca_cert)
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(password_of admin)";
 EOF
   )
   echo "$file"
+}
+
+# ---- the stack's own test CA (STACK_SECURITY=scram) ----
+# PEM files, not PKCS12 keystores: Kafka 4.1 reads a PEM key and certificate chain (ssl.keystore.type=PEM) and
+# a PEM truststore, the registry's Kafka client too, and Node's TLS takes the same ca.pem; PKCS12 would need
+# keytool and a store password that is one more secret to keep. The keys are unencrypted PKCS#8 (what
+# Kafka's PEM loader reads without ssl.key.password), protected like the passwords: 0600 in a 0700 directory.
+TLS_DIR="$SECRETS/tls"
+TLS_DAYS="${STACK_TLS_DAYS:-825}"
+ca_cert() { echo "$TLS_DIR/ca.pem"; }
+node_keystore() { echo "$TLS_DIR/$(node_name "$1").pem"; }  # the node's key, then its certificate
+# the CA at the first `up`, then a key and certificate per node signed by it (for 127.0.0.1 and localhost,
+# the names clients connect to); what exists is kept, so clients keep trusting the same ca.pem
+make_tls() {
+  command -v openssl >/dev/null 2>&1 || die "openssl is missing: STACK_SECURITY=scram makes its own test CA with it (apt install openssl)"
+  (umask 077; mkdir -p "$TLS_DIR"; chmod 700 "$SECRETS" "$TLS_DIR"
+    if [ ! -f "$TLS_DIR/ca.key" ] || [ ! -f "$TLS_DIR/ca.pem" ]; then
+      rm -f "$TLS_DIR"/kafka*.pem  # certificates of another CA
+      openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TLS_DIR/ca.key.tmp" 2>>"$LOGS/tls.log" \
+        && openssl req -x509 -new -key "$TLS_DIR/ca.key.tmp" -sha256 -days "$TLS_DAYS" \
+          -subj "/CN=register-feeds local stack test CA $(openssl rand -hex 4)" \
+          -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+          -out "$TLS_DIR/ca.pem.tmp" 2>>"$LOGS/tls.log" \
+        && mv "$TLS_DIR/ca.key.tmp" "$TLS_DIR/ca.key" && mv "$TLS_DIR/ca.pem.tmp" "$TLS_DIR/ca.pem" \
+        || die "making the stack's test CA failed; see $LOGS/tls.log"
+      say "made the stack's test CA: $TLS_DIR/ca.pem (valid $TLS_DAYS days)"
+    fi
+    local i name key ext
+    for i in $(all_nodes); do
+      [ -f "$(node_keystore "$i")" ] && continue
+      name="$(node_name "$i")" key="$TLS_DIR/$name.key.tmp" ext="$TLS_DIR/$name.ext.tmp"
+      # clientAuth too: a node is the client of the others on the same listener (inter-broker)
+      printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=critical,CA:FALSE" \
+        "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth,clientAuth" >"$ext"
+      openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key" 2>>"$LOGS/tls.log" \
+        && openssl req -new -key "$key" -subj "/CN=localhost/OU=$name" 2>>"$LOGS/tls.log" \
+        | openssl x509 -req -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" -set_serial "0x$(openssl rand -hex 15)" \
+          -days "$TLS_DAYS" -sha256 -extfile "$ext" -out "$TLS_DIR/$name.crt.tmp" 2>>"$LOGS/tls.log" \
+        && cat "$key" "$TLS_DIR/$name.crt.tmp" >"$(node_keystore "$i").tmp" && mv "$(node_keystore "$i").tmp" "$(node_keystore "$i")" \
+        || die "signing the certificate of $name failed; see $LOGS/tls.log"
+      rm -f "$key" "$ext" "$TLS_DIR/$name.crt.tmp"
+    done
+  )
 }
 
 write_kafka_config() { # $1 = node
@@ -248,15 +296,24 @@ EOF
     if [ "$SECURITY" = scram ]; then
       local admin; admin="$(password_of admin)"
       cat <<EOF
-# SASL/SCRAM-SHA-512 for clients and between brokers; PLAIN (admin only) between brokers and controllers,
-# because a controller cannot check SCRAM credentials it keeps in the very metadata it is serving
-listeners=SASL_PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$port
-inter.broker.listener.name=SASL_PLAINTEXT
-listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+# SASL/SCRAM-SHA-512 over TLS for clients and between brokers (one listener: the brokers talk to each other
+# the way clients talk to them). PLAIN (admin only) without TLS between brokers and controllers: a
+# controller cannot check SCRAM credentials it keeps in the very metadata it is serving, and that listener
+# is bound to 127.0.0.1 and carries no client's data or password, only the admin's, which is in this file.
+listeners=SASL_SSL://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=SASL_SSL://127.0.0.1:$port
+inter.broker.listener.name=SASL_SSL
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
+# this node's key and certificate (signed by the stack's CA, for 127.0.0.1 and localhost); the CA is what it
+# trusts as the client of the other nodes. No client certificates: clients prove who they are with SCRAM.
+ssl.keystore.type=PEM
+ssl.keystore.location=$(node_keystore "$node")
+ssl.truststore.type=PEM
+ssl.truststore.location=$(ca_cert)
+ssl.client.auth=none
 sasl.enabled.mechanisms=SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin";
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$admin";
 sasl.mechanism.controller.protocol=PLAIN
 listener.name.controller.sasl.enabled.mechanisms=PLAIN
 listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$admin" user_admin="$admin";
@@ -284,6 +341,7 @@ format_storage() { # every node, one cluster id; SCRAM credentials are written i
   local cluster_id; cluster_id="$("$KAFKA_JAVA" -cp "$cp" kafka.tools.StorageTool random-uuid)"
   local scram=()
   if [ "$SECURITY" = scram ]; then
+    make_tls
     local who
     for who in admin $(principals); do
       make_password "$who"
@@ -306,6 +364,8 @@ start_node() { # $1 = node; does not wait
   if pid_alive "$name"; then say "$name already running (pid $(cat "$RUN/$name.pid"))"; return; fi
   port_open "$(node_port "$node")" && die "port $(node_port "$node") is taken by another process: stop it or set STACK_KAFKA_PORT"
   [ "$SECURITY" = scram ] && [ ! -f "$(password_file admin)" ] && die "credentials are missing from $SECRETS: run \`stack/stack.sh wipe\` and \`up\`"
+  # a home made before the stack had TLS gets its CA now; a node added later its certificate
+  if [ "$SECURITY" = scram ]; then make_tls; fi
   write_kafka_config "$node"
   local cp; cp="$(kafka_libs)/*"
   : >"$LOGS/$name.log"
@@ -328,7 +388,9 @@ start_registry() {
     echo "# generated by stack/stack.sh"
     # its topics take the brokers' defaults: replication 1 on one node, 3 with min ISR 2 on a cluster
     if [ "$SECURITY" = scram ]; then
-      echo "apicurio.kafka.common.security.protocol=SASL_PLAINTEXT"
+      echo "apicurio.kafka.common.security.protocol=SASL_SSL"
+      echo "apicurio.kafka.common.ssl.truststore.type=PEM"
+      echo "apicurio.kafka.common.ssl.truststore.location=$(ca_cert)"
       echo "apicurio.kafka.common.sasl.mechanism=SCRAM-SHA-512"
       echo "apicurio.kafka.common.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$(password_of admin)\";"
     fi
@@ -353,7 +415,7 @@ start_registry() {
 # the ACLs of stack/acls.ts, applied as admin (idempotent: an ACL that exists is left as it is)
 apply_acls() {
   (cd "$ROOT" && KAFKA_BROKERS="$(bootstrap_servers)" KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME=admin \
-    KAFKA_SASL_PASSWORD_FILE="$(password_file admin)" "$NODE" stack/acls.ts apply) >>"$LOGS/acls.log" 2>&1 \
+    KAFKA_SASL_PASSWORD_FILE="$(password_file admin)" KAFKA_SSL_CA_FILE="$(ca_cert)" "$NODE" stack/acls.ts apply) >>"$LOGS/acls.log" 2>&1 \
     || die "applying the ACLs failed; see $LOGS/acls.log"
   say "$(tail -n 1 "$LOGS/acls.log") (stack/acls.ts)"
 }
@@ -395,6 +457,8 @@ env_lines() {
     echo "KAFKA_SASL_MECHANISM=scram-sha-512"
     echo "# one principal per service: KAFKA_SASL_USERNAME=<service>, its password file:"
     echo "KAFKA_SASL_PASSWORD_FILE=$SECRETS/<service>.password"
+    echo "# TLS: the brokers' certificates are signed by the stack's own test CA"
+    echo "KAFKA_SSL_CA_FILE=$(ca_cert)"
   fi
 }
 

@@ -1,19 +1,22 @@
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createKafkajsBus, createLogger, kafkaAuthFromSettings, type Producer } from '@register-feeds/service-kit';
+import { createPlatformaticBus } from '@register-feeds/service-kit/platformatic-bus';
 import kafkajs, { type Kafka as KafkaClient } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './support/stack.ts';
 
 // KAFKA ACCESS CONTROL (issue 12, part 5) on a secured stack of its OWN (STACK_SECURITY=scram, own
-// STACK_HOME under /tmp, own ports, Kafka only): SASL/SCRAM-SHA-512 principals made at the stack's start,
-// the StandardAuthorizer, and the ACLs of stack/acls.ts. A recipient reads its own topic and feed and gets an
-// authorization error on another's; a service cannot write where it has no business; a wrong password is
-// refused; an operator adds a recipient principal with one command. Negative checks use a plain kafkajs
-// client (what an outsider would use), the positive writes the services' own bus.
+// STACK_HOME under /tmp, own ports, Kafka only): SASL/SCRAM-SHA-512 over TLS (SASL_SSL, the stack's own test
+// CA) with principals made at the stack's start, the StandardAuthorizer, and the ACLs of stack/acls.ts. A
+// recipient reads its own topic and feed and gets an authorization error on another's; a service cannot write
+// where it has no business; a wrong password is refused; a client without TLS or trusting another CA does not
+// get in; an operator adds a recipient principal with one command (Kafka's own tools, over TLS). Negative
+// checks use a plain kafkajs client (what an outsider would use), the positive writes the services' own bus.
 
 const { Kafka, logLevel } = kafkajs;
 const run = promisify(execFile);
@@ -39,16 +42,32 @@ const topicOf = (recipient: string) => `recipient.${recipient}.v2`;
 const feedOf = (recipient: string) => `feed.${recipient}.v1`;
 const passwordFile = (principal: string) => join(home, 'secrets', `${principal}.password`);
 const password = (principal: string) => readFileSync(passwordFile(principal), 'utf8');
+const tlsDir = join(home, 'secrets', 'tls');
+const caFile = join(tlsDir, 'ca.pem');
 
 const clients: Array<{ disconnect(): Promise<void> }> = [];
-function client(principal: string, secret = password(principal)): KafkaClient {
+/** A plain kafkajs client as `principal`; TLS verified against the stack's CA unless told otherwise (false: no TLS). */
+function client(principal: string, secret = password(principal), ca: string | false = readFileSync(caFile, 'utf8')): KafkaClient {
   return new Kafka({
     clientId: `acl-test-${principal}`,
     brokers,
     sasl: { mechanism: 'scram-sha-512', username: principal, password: secret },
+    ...(ca === false ? {} : { ssl: { ca: [ca] } }),
     logLevel: logLevel.NOTHING,
     retry: { retries: 2, initialRetryTime: 100 },
   });
+}
+
+/** Everything an error says: its message, stack and causes, as a log line of it would show them. */
+function errorText(error: unknown): string {
+  const parts: string[] = [];
+  for (
+    let e = error as { message?: unknown; stack?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  )
+    parts.push(String(e), String(e.message), String(e.stack), JSON.stringify(e));
+  return parts.join('\n');
 }
 
 /** Reads a topic from the beginning as `principal` in `groupId`: the values, or the error that stopped it. */
@@ -76,14 +95,59 @@ async function readAs(principal: string, groupId: string, topic: string, expecte
   return values;
 }
 
-/** The bus a service builds from its settings (KAFKA_SASL_*), as in its main.ts. */
-function serviceBus(principal: string) {
-  const auth = kafkaAuthFromSettings({
+/** The auth a service builds from its settings (KAFKA_SASL_*, KAFKA_SSL_CA_FILE), as in its main.ts. */
+const serviceAuth = (principal: string) =>
+  kafkaAuthFromSettings({
     kafkaSaslMechanism: 'scram-sha-512',
     kafkaSaslUsername: principal,
     kafkaSaslPasswordFile: passwordFile(principal),
+    kafkaSslCaFile: caFile,
   });
-  return createKafkajsBus({ brokers, clientId: `acl-test-${principal}`, logger: createLogger({ service: 'test', level: 'fatal' }), auth });
+const quiet = createLogger({ service: 'test', level: 'fatal' });
+/** The bus a service builds from its settings, as in its main.ts. */
+function serviceBus(principal: string) {
+  return createKafkajsBus({ brokers, clientId: `acl-test-${principal}`, logger: quiet, auth: serviceAuth(principal) });
+}
+
+/** A CA certificate (PEM) that signed nothing of the stack's, made with openssl for this test. */
+async function throwawayCa(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'acl-other-ca-'));
+  try {
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'ca.key'),
+      '-out',
+      join(dir, 'ca.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=another test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+    ]);
+    return readFileSync(join(dir, 'ca.pem'), 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** kafkajs with TLS on and no CA given: Node's own list of public CAs. */
+function kafkaJsTlsWithoutCa(secret: string): KafkaClient {
+  return new Kafka({
+    clientId: 'acl-test-system-ca',
+    brokers,
+    sasl: { mechanism: 'scram-sha-512', username: GGD, password: secret },
+    ssl: true,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 1, initialRetryTime: 100 },
+  });
 }
 
 /** The Kafka error code name of a failure: kafkajs gives it on the error or on the error it wraps. */
@@ -103,7 +167,7 @@ beforeAll(async () => {
     waitForLeaders: true,
     topics: [GGD, SVB, SBB]
       .flatMap((r) => [topicOf(r), feedOf(r)])
-      .concat('register.raw.v1', 'recipient.newcomer.v2')
+      .concat('register.raw.v1', 'recipient.newcomer.v2', 'tls-check')
       .map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
   });
   await admin.disconnect();
@@ -196,6 +260,61 @@ describe('Kafka access control (STACK_SECURITY=scram)', () => {
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) expect({ file, mode: (statSync(file).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
   }, 60_000);
+
+  it('speaks only TLS, verified against the stack’s own CA: a client without TLS or trusting another CA does not get in', async () => {
+    // the services' way in (KAFKA_SSL_CA_FILE), here through the other client the project has, as a service would
+    const bus = createPlatformaticBus({ brokers, clientId: 'acl-test-tls', logger: quiet, auth: serviceAuth('admin') });
+    const producer = await bus.producer();
+    try {
+      await producer.send([{ topic: 'tls-check', key: 'k', value: Buffer.from('over TLS') }]);
+    } finally {
+      await producer.disconnect();
+    }
+    expect(await readAs('admin', 'tls-check-reader', 'tls-check', 1)).toEqual(['over TLS']);
+
+    const secret = password(GGD);
+    const refusal = (c: KafkaClient) =>
+      c
+        .admin()
+        .connect()
+        .then(
+          () => 'connected',
+          (error: unknown) => errorText(error),
+        );
+    // SASL_PLAINTEXT to the TLS port: the broker closes the connection before any SASL exchange
+    const plain = await refusal(client(GGD, secret, false));
+    expect(plain).toContain('Closed connection');
+    expect(plain).not.toContain(secret);
+    // TLS trusting a CA of its own (made now): the broker's certificate does not verify
+    const other = await refusal(client(GGD, secret, await throwawayCa()));
+    expect(other).toContain('unable to verify the first certificate');
+    expect(other).not.toContain(secret);
+    // and a client that trusts only the system's CAs no more
+    expect(
+      await kafkaJsTlsWithoutCa(secret)
+        .admin()
+        .connect()
+        .then(
+          () => 'connected',
+          (error: unknown) => errorText(error),
+        ),
+    ).toContain('unable to verify the first certificate');
+
+    // what the stack made: its CA signed each node's certificate, for the names clients connect to
+    const ca = new X509Certificate(readFileSync(caFile));
+    expect(ca.ca).toBe(true);
+    const nodePem = readFileSync(join(tlsDir, 'kafka.pem'), 'utf8');
+    const node = new X509Certificate(nodePem.slice(nodePem.indexOf('-----BEGIN CERTIFICATE-----')));
+    expect(node.verify(ca.publicKey)).toBe(true);
+    expect(node.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    expect(node.checkHost('localhost')).toBe('localhost');
+    expect(nodePem).toContain('-----BEGIN PRIVATE KEY-----');
+    // its keys are the owner's alone, like the passwords, and the settings point the services at the CA
+    expect((statSync(tlsDir).mode & 0o777).toString(8)).toBe('700');
+    for (const file of ['ca.key', 'kafka.pem'])
+      expect({ file, mode: (statSync(join(tlsDir, file)).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
+    expect((await stack('env')).stdout).toContain(`KAFKA_SSL_CA_FILE=${caFile}`);
+  }, 90_000);
 
   it('adds a recipient principal with one command, from its agreement', async () => {
     const agreements = mkdtempSync(join(tmpdir(), 'acl-agreements-'));

@@ -50,6 +50,12 @@ export const commonSettings = {
     default: '',
     parse: asString,
   } satisfies Setting<string>,
+  kafkaSslCaFile: {
+    env: 'KAFKA_SSL_CA_FILE',
+    doc: 'CA certificate (PEM) the brokers’ certificates are verified against, host name included; set: TLS (SASL_SSL, needs KAFKA_SASL_MECHANISM), empty: no TLS. The secured local stack’s: stack/stack.sh env',
+    default: '',
+    parse: asString,
+  } satisfies Setting<string>,
   kafkaSessionTimeoutMs: {
     env: 'KAFKA_SESSION_TIMEOUT_MS',
     doc: 'consumer group session (ms): how long the group waits for a member that stopped heartbeating (a kill -9, a lost host) before its partitions go to another; heartbeats every tenth of it',

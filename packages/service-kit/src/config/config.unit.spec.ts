@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       kafkaSaslMechanism: 'none',
       kafkaSaslUsername: '',
       kafkaSaslPasswordFile: '',
+      kafkaSslCaFile: '',
       topicMinInsyncReplicas: undefined, // auto: from the replication factor (topicSpec)
       kafkaSessionTimeoutMs: 10_000,
       edgeCommitIntervalMs: 100,

@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -85,6 +86,92 @@ describe('kafkaAuthFromSettings', () => {
 
   it('knows only none and scram-sha-512', () => {
     expect(() => settings({ KAFKA_SASL_MECHANISM: 'plain' })).toThrow(/KAFKA_SASL_MECHANISM.*expected one of none, scram-sha-512/);
+  });
+});
+
+describe('KAFKA_SSL_CA_FILE', () => {
+  const scram = () => ({
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: 'ingest',
+    KAFKA_SASL_PASSWORD_FILE: passwordFile('tls-password', SECRET),
+  });
+  /** a CA certificate made now with openssl, as the secured stack makes its own */
+  const certificate = (name: string): string => {
+    const path = join(dir, `${name}.pem`);
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, `${name}.key`)],
+        ...['-out', path, '-days', '1', '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE'],
+      ],
+      { stdio: 'ignore' },
+    );
+    return path;
+  };
+  /** a certificate of 1 January 2000, a day long: `openssl ca` is what sets dates in the past on OpenSSL 3.0 */
+  const expiredCertificate = (): string => {
+    const ca = mkdtempSync(join(dir, 'expired-'));
+    writeFileSync(join(ca, 'index.txt'), '');
+    writeFileSync(
+      join(ca, 'ca.cnf'),
+      '[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\nrand_serial = yes\ndefault_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n',
+    );
+    const run = (args: string[]) => execFileSync('openssl', args, { cwd: ca, stdio: 'ignore' });
+    run([
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'key',
+      '-out',
+      'csr',
+      '-subj',
+      '/CN=expired',
+    ]);
+    run([
+      ...['ca', '-batch', '-config', 'ca.cnf', '-selfsign', '-keyfile', 'key', '-in', 'csr', '-out', 'expired.pem', '-notext'],
+      ...['-startdate', '20000101000000Z', '-enddate', '20000102000000Z'],
+    ]);
+    return join(ca, 'expired.pem');
+  };
+
+  it('is no TLS by default, and TLS verified against the file’s certificate when set', () => {
+    expect(kafkaAuthFromSettings(settings(scram()))?.tls).toBeUndefined();
+    const ca = certificate('ca');
+    const auth = kafkaAuthFromSettings(settings({ ...scram(), KAFKA_SSL_CA_FILE: ca }));
+    expect(auth?.tls).toEqual({ ca: readFileSync(ca, 'utf8') });
+    expect(auth?.username).toBe('ingest');
+  });
+
+  it('refuses a missing file, a file that is no PEM certificate, and a certificate out of date, naming the setting', () => {
+    const fails = (file: string) => failure(() => kafkaAuthFromSettings(settings({ ...scram(), KAFKA_SSL_CA_FILE: file })));
+    const missing = fails(join(dir, 'no-such-ca.pem'));
+    expect(missing.env).toBe('KAFKA_SSL_CA_FILE');
+    expect(missing.message).toMatch(/^KAFKA_SSL_CA_FILE ".*no-such-ca.pem" cannot be read \(ENOENT\)$/);
+    expect(fails(dir).message).toContain('cannot be read (EISDIR)');
+    // a private key is PEM but no certificate; garbage between the markers is no certificate either
+    for (const content of [
+      'not a certificate',
+      readFileSync(join(dir, 'ca.key'), 'utf8'),
+      '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n',
+    ]) {
+      const error = fails(passwordFile('not-a-ca.pem', content, 0o644));
+      expect(error.env).toBe('KAFKA_SSL_CA_FILE');
+      expect(error.message).toContain('expected a CA certificate in PEM');
+    }
+    expect(fails(expiredCertificate()).message).toMatch(
+      /KAFKA_SSL_CA_FILE ".*expired.pem": the certificate is valid from .* 2000 .* not now/,
+    );
+  });
+
+  it('needs SASL: a CA without KAFKA_SASL_MECHANISM is refused, not ignored', () => {
+    const error = failure(() => kafkaAuthFromSettings(settings({ KAFKA_SSL_CA_FILE: certificate('alone') })));
+    expect(error.env).toBe('KAFKA_SSL_CA_FILE');
+    expect(error.message).toContain('needs KAFKA_SASL_MECHANISM');
   });
 });
 

@@ -134,6 +134,7 @@ switch (command) {
       kafkaSaslMechanism: commonSettings.kafkaSaslMechanism,
       kafkaSaslUsername: commonSettings.kafkaSaslUsername,
       kafkaSaslPasswordFile: commonSettings.kafkaSaslPasswordFile,
+      kafkaSslCaFile: commonSettings.kafkaSslCaFile,
       feedPrefix: { env: 'FEED_TOPIC_PREFIX', doc: 'deliver feed topics are <prefix><recipient>.v1', default: 'feed.', parse: asString },
       recipientTopicPrefix: settings.recipientTopicPrefix,
     });
