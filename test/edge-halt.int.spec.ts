@@ -1,12 +1,21 @@
-import { type Admin, type ConsumedMessage, createLogger, type DeadLetterWriter, type Edge, startEdge } from '@register-feeds/service-kit';
+import {
+  type Admin,
+  type ConsumedMessage,
+  createLogger,
+  type DeadLetterWriter,
+  type Edge,
+  type MessageBus,
+  startEdge,
+} from '@register-feeds/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopics, groupCaughtUp, readAll, testStack, uniqueName, waitFor } from './support/stack.ts';
 
 // The edge's answer to a bug, on the real broker (kafkajs): a valid record the service throws on halts only
-// its partition. Nothing of that partition is committed or dead-lettered while the other partitions go on
-// (the twin says the same; this proves kafkajs's seek and fetch keep the partition where it stopped); a
-// fixed service started on the same group then processes the halted records exactly once, and nothing of
-// the other partitions twice.
+// its partition. Nothing of that partition is committed or dead-lettered; the partition is paused at the
+// consumer (its batch handed over once, not fetched again) while the other partitions go on (the twin says
+// the same; this proves kafkajs's seek, pause and fetch keep the partition where it stopped); a fixed service
+// started on the same group then processes the halted records exactly once, and nothing of the other
+// partitions twice.
 
 const { bus } = testStack();
 const logger = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'fatal' });
@@ -31,9 +40,10 @@ describe('a bug at the edge', () => {
     await send(1, ['b0', 'b1']);
 
     const deadLetter: DeadLetterWriter = async (source) => ({ topic: dlq, key: `${source.partition}/${source.offset}`, value: 'x' });
+    const handed = new Map<number, number>();
     const edgeWith = (decode: (m: ConsumedMessage) => string): Promise<Edge> =>
       startEdge<string, string>({
-        bus,
+        bus: countingHandOuts(handed),
         groupId,
         topic: input,
         logger,
@@ -41,7 +51,6 @@ describe('a bug at the edge', () => {
         decode,
         decide: (records) => ({ outputs: records.map((r) => `${r.message.partition}:${r.value}`) }),
         encode: (value) => [{ topic: output, key: null, value }],
-        haltPollMs: 200,
       });
     const buggy = await edgeWith((m) => {
       if (String(m.value) === 'boom') throw new TypeError('a bug: cannot read this valid record');
@@ -58,6 +67,7 @@ describe('a bug at the edge', () => {
       await send(0, ['a4']);
       await waitFor('partition 1 reads on', async () => (await outputs()).length === 3);
       expect(await outputs()).toEqual(['1:b0', '1:b1', '1:b2']);
+      expect(handed.get(0)).toBe(1); // paused: its batch not fetched again, though a4 came in after it
       expect(buggy.metrics.halted).toEqual(new Map([[0, '2']]));
       expect(buggy.healthy()).toBe(false);
       const committed = await admin.groupOffsets(groupId, input);
@@ -79,3 +89,23 @@ describe('a bug at the edge', () => {
     }
   });
 });
+
+/** The test's bus, counting the batches its consumers hand to the edge per partition. */
+function countingHandOuts(handed: Map<number, number>): MessageBus {
+  return {
+    ...bus,
+    consumer: async (options) => {
+      const consumer = await bus.consumer(options);
+      const run = consumer.run.bind(consumer);
+      consumer.run = (runOptions) =>
+        run({
+          ...runOptions,
+          eachBatch: (batch, context) => {
+            handed.set(batch.partition, (handed.get(batch.partition) ?? 0) + 1);
+            return runOptions.eachBatch(batch, context);
+          },
+        });
+      return consumer;
+    },
+  };
+}

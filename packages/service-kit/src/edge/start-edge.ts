@@ -1,6 +1,12 @@
 import type { Registry } from 'prom-client';
 import type { Batch, BatchContext, ConsumedMessage, ConsumerState, MessageBus, OutgoingMessage, TopicPartition } from '../kafka/bus.ts';
-import { type BatchOutcome, type CommitPolicy, HOLD_BATCH, startTransactionalPipeline } from '../kafka/transactional-pipeline.ts';
+import {
+  type BatchOutcome,
+  type CommitPolicy,
+  HOLD_BATCH,
+  PAUSE_PARTITION,
+  startTransactionalPipeline,
+} from '../kafka/transactional-pipeline.ts';
 import type { Logger } from '../log/logger.ts';
 import { createEdgeMeter } from '../metrics/edge-instruments.ts';
 import type { DeadLetterReason, DeadLetterWriter } from '../registry/dead-letter.ts';
@@ -38,7 +44,8 @@ export interface Decided<Out> {
 
 /**
  * For an edge whose decide is a stateful fold (deliver's projections). For every batch that reaches
- * beforeBatch, exactly one of afterCommit and afterAbort follows; a halted partition's batches reach none.
+ * beforeBatch, exactly one of afterCommit and afterAbort follows; a halted partition is paused, and its
+ * batches come again only once a rebalance or a restart gives the partition out again.
  *
  * With a commit policy that keeps a transaction open across batches (EdgeOptions.commit), afterCommit and
  * afterAbort run when the transaction carrying the batch ends: the next batches of the partition (and of
@@ -85,8 +92,6 @@ export interface EdgeOptions<In, Out> {
   clock?: () => number;
   /** backoff of the retries of an outage; tests shorten it */
   retry?: Backoff;
-  /** how long a halted partition's batch is held before it is handed back to be fetched again (default 1 s) */
-  haltPollMs?: number;
   /**
    * when a partition's transaction commits (commitPolicyFrom(config): EDGE_COMMIT_INTERVAL_MS,
    * EDGE_COMMIT_MAX_RECORDS); default one transaction per batch. See EdgeHooks for what it changes for a fold.
@@ -104,7 +109,7 @@ export interface EdgeOptions<In, Out> {
 
 export interface Edge {
   readonly metrics: EdgeMetrics;
-  /** false once a partition halted, or the consumer gave up restarting, or after stop() */
+  /** false while a partition this instance holds is halted, once the consumer gave up restarting, and after stop() */
   healthy(): boolean;
   /** healthy, in its group (running) and holding at least one partition of its input: what /ready asks */
   ready(): boolean;
@@ -145,11 +150,18 @@ class PartitionHalt extends Error {
  *   a change from a recipient's feed for good, and every later change of the same person or row would be
  *   applied on top of the gap, silently. Nor is the error thrown to the consumer, which would retry the
  *   batch, crash, restart and in the end give the whole service up. Instead nothing of the batch is
- *   committed, the partition is moved back to the batch's start and held there (its batches come back
- *   and are handed back, every `haltPollMs`; kafkajs hands this consumer one batch at a time, so its other
- *   partitions pay up to that wait per fetch), an error is logged once, `metrics.halted` holds the
- *   partition and offset, and healthy() turns false. Other partitions go on. The fixed service, once
- *   restarted, reads on from the record that halted.
+ *   committed, the partition is moved back to the batch's start and paused at the consumer
+ *   (PAUSE_PARTITION: it is not fetched any more, so the other partitions go on at full speed), an error
+ *   is logged once, `metrics.halted` holds the partition and offset, and healthy() turns false. The fixed
+ *   service, once restarted, reads on from the record that halted.
+ *
+ *   A rebalance (or a restart of the consumer) ends the pause: the partition is read again from its
+ *   committed offset, by whichever member holds it now. Still here, it halts again at the same record
+ *   (logged once, `metrics.halted` unchanged), or, should the record now go through (a fold whose state
+ *   was rebuilt), leaves `metrics.halted` once a commit has passed it. Gone to another member, it leaves
+ *   `metrics.halted` of this one (a warning says so): the new holder halts on it, loudly, and reports it
+ *   itself. So `metrics.halted` (and register_feeds_partition_halted, and health) is about the partitions
+ *   this instance holds, and summed over the instances counts every halted partition once.
  *
  * A service that cannot go on (its consumer gave up restarting, after retriable crashes were retried for
  * the restart policy's time) is told by the bus (onGiveUp) and exits 1 from its main.ts.
@@ -167,7 +179,6 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     hooks,
     clock = Date.now,
     retry,
-    haltPollMs = 1_000,
     commit,
     partitionsConcurrently,
     metricsRegistry,
@@ -241,6 +252,11 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
   };
 
   const committed = (batch: Batch, decided: Decided<Out>, produced: Record<string, number>, seconds: number) => {
+    const haltedAt = metrics.halted.get(batch.partition);
+    if (haltedAt !== undefined && BigInt(batch.lastOffset) >= BigInt(haltedAt)) {
+      metrics.halted.delete(batch.partition);
+      log.warn({ partition: batch.partition, offset: haltedAt }, 'halted partition read again past the record it halted at: going on');
+    }
     metrics.records += batch.messages.length;
     metrics.batches += 1;
     metrics.deadLettered += decided.refused?.length ?? 0;
@@ -264,7 +280,7 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
   };
 
   const halt = (batch: Batch, h: PartitionHalt) => {
-    if (metrics.halted.get(batch.partition) === h.offset) return;
+    if (metrics.halted.get(batch.partition) === h.offset) return; // read again after a rebalance that left it here: said already
     metrics.halted.set(batch.partition, h.offset);
     log.error(
       { err: h.cause, partition: batch.partition, offset: h.offset, type: h.stage },
@@ -272,12 +288,20 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     );
   };
 
-  const handle = async (batch: Batch, context: BatchContext): Promise<BatchOutcome | typeof HOLD_BATCH> => {
-    if (metrics.halted.has(batch.partition)) {
-      log.debug({ partition: batch.partition, offset: metrics.halted.get(batch.partition) }, 'halted partition: batch held');
-      await holdWhileRunning(haltPollMs, context);
-      return HOLD_BATCH;
+  /** a new assignment: a halted partition this member no longer holds is its new holder's to report */
+  const assigned = (partitions: number[]) => {
+    const held = new Set(partitions);
+    for (const [partition, offset] of metrics.halted) {
+      if (held.has(partition)) continue;
+      metrics.halted.delete(partition);
+      log.warn(
+        { partition, offset },
+        'halted partition went to another member: it reads it again from the committed offset (and halts there too while the bug is there)',
+      );
     }
+  };
+
+  const handle = async (batch: Batch, context: BatchContext): Promise<BatchOutcome | typeof HOLD_BATCH | typeof PAUSE_PARTITION> => {
     const info: BatchInfo = { topic: batch.topic, partition: batch.partition, now: clock() };
     // the batch opens its partition's transaction unless one is open; undone if the batch goes no further
     const opensTransaction = !transactionBegan.has(batch.partition);
@@ -303,7 +327,7 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
       hooks?.afterAbort?.(batch);
       if (error instanceof PartitionHalt) {
         halt(batch, error);
-        return HOLD_BATCH;
+        return PAUSE_PARTITION;
       }
       if (classifyError(error) === 'retriable' && !context.isRunning()) return HOLD_BATCH;
       throw error; // beforeBatch's own failure, or an outage past a deadline: the consumer reads the batch again
@@ -317,6 +341,7 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
     logger: log,
     handle,
     onProgress: ({ partition, lag }) => metrics.lag.set(partition, lag),
+    onAssignment: assigned,
     onCommitted: ({ partition }) => {
       metrics.transactions++;
       const began = transactionBegan.get(partition);
@@ -342,14 +367,4 @@ export async function startEdge<In, Out>(options: EdgeOptions<In, Out>): Promise
       }
     },
   };
-}
-
-/** Waits up to `ms`, in slices of at most a second with a heartbeat after each, until the consumer stops. */
-async function holdWhileRunning(ms: number, context: BatchContext): Promise<void> {
-  for (let waited = 0; waited < ms && context.isRunning(); ) {
-    const slice = Math.min(1_000, ms - waited);
-    await new Promise((resolve) => setTimeout(resolve, slice));
-    waited += slice;
-    await context.heartbeat();
-  }
 }

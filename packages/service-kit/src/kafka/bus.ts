@@ -138,6 +138,25 @@ export interface Consumer {
   assignment(): TopicPartition[];
   /** the next fetch of this (assigned) partition starts at `offset`: the batch in hand becomes stale */
   seek(position: TopicPartitionOffset): void;
+  /**
+   * No batch of these partitions is handed to eachBatch (nor fetched) until resume(), or until the member takes
+   * up a new assignment: every rebalance, and every restart of a crashed consumer, ends every pause, and a
+   * partition is then read from its committed offset like any other (onAssignment). A batch of a paused
+   * partition already in eachBatch finishes. kafkajs itself keeps pauses across rebalances; kafkajs-bus ends
+   * them at every join so all buses agree, and a partition paused on one member and given back to it later
+   * is not silently left paused.
+   */
+  pause(partitions: TopicPartition[]): void;
+  /** fetching of these paused partitions goes on from their position */
+  resume(partitions: TopicPartition[]): void;
+  /** the assigned partitions that are paused now */
+  paused(): TopicPartition[];
+  /**
+   * Called each time the member takes up an assignment (it joined its group, the group rebalanced, a crashed
+   * consumer's successor joined), before any batch of it, with the partitions it holds now. No partition is
+   * paused then.
+   */
+  onAssignment(listener: (assignment: TopicPartition[]) => void): void;
   state(): ConsumerState;
   /**
    * Called after every fetched batch, also for batches that held only transaction markers, with the

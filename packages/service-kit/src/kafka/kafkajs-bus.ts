@@ -294,6 +294,7 @@ function superviseConsumer({
   let subscription: { topics: string[]; fromBeginning: boolean } | undefined;
   let runConfig: Parameters<KafkaConsumer['run']>[0] | undefined;
   const progressListeners: Array<(progress: PartitionProgress) => void> = [];
+  const assignmentListeners: Array<(assignment: TopicPartition[]) => void> = [];
   let assigned: TopicPartition[] = [];
   let joinedAt = 0;
   let streak: CrashStreak | undefined;
@@ -306,9 +307,15 @@ function superviseConsumer({
       assigned = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic, partition })),
       );
+      // kafkajs keeps pauses across a rejoin (its subscription state outlives the assignment), also of a
+      // partition that went away and came back: every join ends them (Consumer.pause). Emitted after the
+      // assignment is in place and before the next fetch, synchronously: no batch of the new generation
+      // sees a pause of the old one.
+      consumer.resume((subscription?.topics ?? []).map((topic) => ({ topic })));
       if (state === 'restarting') log.info({ groupId, crashesInARow: streak?.crashes }, 'consumer restarted: back in its group');
       state = 'running';
       joinedAt = Date.now();
+      for (const listener of assignmentListeners) listener(assigned.map((tp) => ({ ...tp })));
     });
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       if (consumer !== current) return;
@@ -411,6 +418,12 @@ function superviseConsumer({
     },
     assignment: () => assigned,
     seek: ({ topic, partition, offset }) => current.seek({ topic, partition, offset }),
+    pause: (partitions) => current.pause(byTopic(partitions)),
+    resume: (partitions) => current.resume(byTopic(partitions)),
+    paused: () => current.paused().flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition }))),
+    onAssignment(listener) {
+      assignmentListeners.push(listener);
+    },
     state: () => state,
     onProgress(listener) {
       progressListeners.push(listener);
@@ -489,6 +502,11 @@ export function chunkByBytes(messages: OutgoingMessage[], maxBytes: number): Out
 
 const byteLength = (v: Buffer | string | null | undefined): number =>
   v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+
+/** kafkajs's shape of a partition list: per topic */
+function byTopic(partitions: TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
+  return groupByTopic(partitions).map(([topic, items]) => ({ topic, partitions: items.map((tp) => tp.partition) }));
+}
 
 function groupByTopic<T extends { topic: string }>(items: T[]): [string, T[]][] {
   const byTopic = new Map<string, T[]>();

@@ -36,6 +36,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * RunOptions.partitionsConcurrently up to that many at once, each of another partition (a partition's next
  * batch is fetched once its batch in hand returned), as kafkajs's workers do.
  *
+ * A paused partition is not fetched until resume() or the next assignment taken up (Consumer.pause).
+ *
  * As kafkajs does: a batch of markers and aborted records only is not handed over, but moves the position
  * and is reported through onProgress; a handler that throws gets the same batch again (from the position),
  * and after batchRetries such retries (in all, as kafkajs's retrier counts) the member crashes; a crash (also a fetch fault) makes it leave the group,
@@ -52,6 +54,9 @@ export class MemoryConsumer implements Consumer {
   /** seeks per partition: a batch is stale once its partition was sought after it was fetched */
   private readonly seeks = new Map<string, number>();
   private readonly listeners: Array<(progress: PartitionProgress) => void> = [];
+  private readonly assignmentListeners: Array<(assignment: TopicPartition[]) => void> = [];
+  /** paused partitions (assigned or not, as kafkajs keeps them), until resumed or the next assignment is taken up */
+  private readonly pausedKeys = new Set<string>();
   private loop: Promise<void> = Promise.resolve();
   private stopping = false;
   /** batches handed to eachBatch and not returned yet, by partition */
@@ -97,6 +102,25 @@ export class MemoryConsumer implements Consumer {
     this.positions.set(key, BigInt(offset));
     this.seeks.set(key, (this.seeks.get(key) ?? 0) + 1);
     this.deps.signal.notify();
+  }
+
+  pause(partitions: TopicPartition[]): void {
+    if (!this.runOptions) throw new Error('consumer#run must be called first'); // as kafkajs
+    for (const { topic, partition } of partitions) this.pausedKeys.add(partitionKey(topic, partition));
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    if (!this.runOptions) throw new Error('consumer#run must be called first');
+    for (const { topic, partition } of partitions) this.pausedKeys.delete(partitionKey(topic, partition));
+    this.deps.signal.notify();
+  }
+
+  paused(): TopicPartition[] {
+    return this.assignment().filter(({ topic, partition }) => this.pausedKeys.has(partitionKey(topic, partition)));
+  }
+
+  onAssignment(listener: (assignment: TopicPartition[]) => void): void {
+    this.assignmentListeners.push(listener);
   }
 
   state(): ConsumerState {
@@ -218,9 +242,13 @@ export class MemoryConsumer implements Consumer {
     this.waiting = false;
   }
 
-  /** a new generation's assignment: every position from the committed offset, as kafkajs after a rejoin (startPositions) */
+  /**
+   * a new generation's assignment: every position from the committed offset, as kafkajs after a rejoin
+   * (startPositions), and no partition paused, as kafkajs-bus after every join
+   */
   private tookUp(assignment: TopicPartition[]): void {
     this.positions.clear();
+    this.pausedKeys.clear();
     // the positions are read once every member has taken the generation up (kafkajs: after SyncGroup), so
     // that they include what the others committed while finishing their batches in hand
     this.unpositioned = assignment;
@@ -229,6 +257,7 @@ export class MemoryConsumer implements Consumer {
       this.current = 'running';
       this.joinedAt = this.deps.now();
     }
+    for (const listener of this.assignmentListeners) listener(assignment.map((tp) => ({ ...tp })));
   }
 
   /** every position from the committed offset */
@@ -242,7 +271,7 @@ export class MemoryConsumer implements Consumer {
     }
   }
 
-  /** the next partition with something to read and no batch in hand, in turn; the records from its position */
+  /** the next partition with something to read, no batch in hand and not paused, in turn; the records from its position */
   private nextBatch(member: GroupMember, { peek }: { peek: boolean }): Batch | undefined {
     const { topics, readCommitted, maxBatchRecords } = this.deps;
     const count = member.assignment.length;
@@ -251,7 +280,7 @@ export class MemoryConsumer implements Consumer {
       const { topic, partition } = member.assignment[index] as TopicPartition;
       const key = partitionKey(topic, partition);
       const position = this.positions.get(key);
-      if (position === undefined || this.inFlight.has(key) || !topics.has(topic)) continue;
+      if (position === undefined || this.inFlight.has(key) || this.pausedKeys.has(key) || !topics.has(topic)) continue;
       const log = topics.log(topic, partition);
       const records = log.slice(position, { readCommitted, maxRecords: peek ? 1 : maxBatchRecords });
       const last = records.at(-1);

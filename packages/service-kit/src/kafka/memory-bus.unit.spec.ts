@@ -358,6 +358,56 @@ describe('memory bus: consumer groups', () => {
     expect(reader.values()).toEqual(['m0', 'm1', 'm4']);
   });
 
+  it('pauses a partition until resume() or the next assignment: the others go on, and onAssignment tells what is held', async () => {
+    const bus = await withTopic(2);
+    const producer = await bus.producer();
+    const send = (partition: number, value: string) => producer.send([{ topic: 'in', key: null, value, partition }]);
+    await send(0, 'a0');
+    await send(1, 'b0');
+    const reader = await collect(bus);
+    const assignments: string[] = [];
+    reader.consumer.onAssignment((assignment) => {
+      assignments.push(assignment.map((tp) => tp.partition).join(','));
+      // before any batch of the assignment; a pause from before it (the join) would have ended with it
+      if (assignments.length === 1) reader.consumer.pause([{ topic: 'in', partition: 0 }]);
+    });
+    await bus.settled();
+    expect(reader.values().sort()).toEqual(['b0']);
+    expect(reader.consumer.paused()).toEqual([{ topic: 'in', partition: 0 }]);
+
+    await send(0, 'a1');
+    await send(1, 'b1');
+    await bus.settled(); // a paused partition with records to read counts as done
+    expect(reader.values().sort()).toEqual(['b0', 'b1']);
+
+    reader.consumer.resume([{ topic: 'in', partition: 0 }]);
+    await bus.settled();
+    expect(reader.values().sort()).toEqual(['a0', 'a1', 'b0', 'b1']);
+    expect(reader.consumer.paused()).toEqual([]);
+
+    // a rebalance ends every pause: the partition is read from its committed offset, here or by the new member
+    reader.consumer.pause([
+      { topic: 'in', partition: 0 },
+      { topic: 'in', partition: 1 },
+    ]);
+    await send(0, 'a2');
+    await send(1, 'b2');
+    await bus.settled();
+    expect(reader.values()).toHaveLength(4);
+    const other = await collect(bus);
+    await bus.settled();
+    expect(reader.consumer.paused()).toEqual([]);
+    expect([...reader.values(), ...other.values()].sort()).toEqual(['a0', 'a1', 'a2', 'b0', 'b1', 'b2']);
+    expect(assignments).toEqual(['0,1', '0']);
+  });
+
+  it('refuses pause() before run(), as kafkajs does', async () => {
+    const bus = await withTopic(1);
+    const consumer = await bus.consumer({ groupId: 'g' });
+    await consumer.subscribe(['in']);
+    expect(() => consumer.pause([{ topic: 'in', partition: 0 }])).toThrow(/run must be called first/);
+  });
+
   it('reports progress and lag after every batch, also after one of markers only', async () => {
     const bus = await withTopic(1, { maxBatchRecords: 2 });
     await (await bus.producer()).send([0, 1, 2].map((i) => ({ topic: 'in', key: null, value: `m${i}` })));

@@ -334,6 +334,7 @@ const partitionKey = (topic: string, partition: number) => `${topic}\u0000${part
 /**
  * Consumer as a loop: join the group (the client heartbeats on its own timer), read the committed offsets of
  * the assignment, then fetch from each partition leader and hand every partition's records to eachBatch in turn.
+ * A paused partition is left out of the fetches until resume(), a rejoin or a crash (Consumer.pause).
  * A rejoin or seek() makes the batch in hand stale (isRunning false). A failing round (broker gone, a batch that
  * throws) is retried from the last handled position after the restart policy's backoff, and given up by it.
  */
@@ -359,7 +360,10 @@ function fetchLoopConsumer({
   let topics: string[] = [];
   let fromBeginning = true;
   const progressListeners: Array<(progress: PartitionProgress) => void> = [];
+  const assignmentListeners: Array<(assignment: TopicPartition[]) => void> = [];
   let assigned: TopicPartition[] = [];
+  /** paused partitions: left out of every fetch until resume(), a rejoin or a crash (Consumer.pause) */
+  const paused = new Set<string>();
   /** next offset to fetch per partition; missing: read from the committed offsets first */
   const positions = new Map<string, bigint>();
   /** bumped by a rejoin or a seek of the partition: a batch taken before is stale */
@@ -382,6 +386,8 @@ function fetchLoopConsumer({
     generation++;
     assigned = (consumer.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
     positions.clear();
+    paused.clear();
+    for (const listener of assignmentListeners) listener(assigned.map((tp) => ({ ...tp })));
   });
 
   const fetchedBy = new Map<string, Member>();
@@ -434,6 +440,7 @@ function fetchLoopConsumer({
     >();
     const topicOfId = new Map<string, string>();
     for (const { topic, partition } of assigned) {
+      if (paused.has(partitionKey(topic, partition))) continue;
       const info = metadata.topics.get(topic);
       const fetchOffset = positions.get(partitionKey(topic, partition));
       if (!info || fetchOffset === undefined) continue;
@@ -446,6 +453,10 @@ function fetchLoopConsumer({
       });
       byNode.set(node, list);
     }
+    if (byNode.size === 0) {
+      await new Promise((r) => setTimeout(r, 100)); // every partition paused: no busy loop
+      return;
+    }
     const responses = await Promise.all(
       [...byNode].map(([node, requested]) =>
         consumer.fetch({ node, topics: requested, maxWaitTime: maxWaitTimeMs, maxBytes: 8 * 1_048_576 }),
@@ -457,6 +468,7 @@ function fetchLoopConsumer({
         for (const p of topicResponse.partitions) {
           if (stopping || generation !== roundGeneration) return;
           const key = partitionKey(topic, p.partitionIndex);
+          if (paused.has(key)) continue; // paused by the batch of another partition in this round
           const from = positions.get(key);
           const recordBatches: RecordsBatch[] = p.records ?? [];
           if (from === undefined || recordBatches.length === 0) continue;
@@ -525,6 +537,7 @@ function fetchLoopConsumer({
         const retriable = isRetriableCrash(error) || (error as { canRetry?: unknown }).canRetry === true;
         streak = recordCrash(streak, { at: now, retriable });
         positions.clear();
+        paused.clear(); // as a new kafkajs consumer after a crash: read on from the committed offsets
         if (shouldGiveUp(streak, now, policy)) {
           state = 'failed';
           log.fatal({ err: error, groupId, crashesInARow: streak.crashes, retriable }, 'consumer crashed: restarting given up');
@@ -559,6 +572,16 @@ function fetchLoopConsumer({
       const key = partitionKey(topic, partition);
       positions.set(key, BigInt(offset));
       bump(key);
+    },
+    pause(partitions) {
+      for (const { topic, partition } of partitions) paused.add(partitionKey(topic, partition));
+    },
+    resume(partitions) {
+      for (const { topic, partition } of partitions) paused.delete(partitionKey(topic, partition));
+    },
+    paused: () => assigned.filter(({ topic, partition }) => paused.has(partitionKey(topic, partition))),
+    onAssignment(listener) {
+      assignmentListeners.push(listener);
     },
     state: () => state,
     onProgress(listener) {

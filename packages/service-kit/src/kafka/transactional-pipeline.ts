@@ -28,10 +28,19 @@ export interface BatchOutcome {
 
 /**
  * What a handler returns to commit nothing and read the batch again from its first record, without an
- * error (the consumer is not told of a failure, so it neither retries with backoff nor crashes): a halted
- * partition, or a batch abandoned because the consumer stops or lost the partition mid-outage.
+ * error (the consumer is not told of a failure, so it neither retries with backoff nor crashes): a batch
+ * abandoned because the consumer stops or lost the partition mid-outage.
  */
 export const HOLD_BATCH = Symbol('hold-batch');
+
+/**
+ * What a handler returns to give the batch up and stop its partition (a halted partition): nothing of the
+ * batch is committed (the batches before it in the partition's open transaction commit), the partition goes
+ * back to the batch's first record and is paused at the consumer (Consumer.pause). The other partitions are
+ * fetched as before, at full speed. The partition is read again, from its committed offset, once a rebalance
+ * or a restart gives it out again, to this member or another (onAssignment tells who holds what).
+ */
+export const PAUSE_PARTITION = Symbol('pause-partition');
 
 export interface TransactionalPipeline {
   /** commits every open transaction, stops fetching, lets the batch in hand finish (its transaction commits or aborts), disconnects */
@@ -59,9 +68,10 @@ const FENCED_ATTEMPTS = 3;
  * When a partition's transaction commits. It stays open across batches and commits at the first of:
  * `intervalMs` since its first batch, `maxRecords` records in it, a batch that reached the end of the
  * partition (nothing more to read now: at low rates each batch still commits at once), and stop(), a lost
- * partition, a held batch or a failure. Larger transactions cost fewer round trips per record (the
- * offsets, the commit and its markers are paid once per transaction); the price is latency under load (a
- * record is visible downstream up to `intervalMs` later) and, on a failure, more batches read again.
+ * partition, a held batch, a paused partition or a failure. Larger transactions cost fewer round trips per
+ * record (the offsets, the commit and its markers are paid once per transaction); the price is latency
+ * under load (a record is visible downstream up to `intervalMs` later) and, on a failure, more batches read
+ * again.
  */
 export interface CommitPolicy {
   /** the longest a transaction stays open, from its first batch (Kafka Streams: 100 ms under exactly-once); 0: one transaction per batch */
@@ -119,6 +129,7 @@ export async function startTransactionalPipeline({
   handle,
   onProgress,
   onCommitted,
+  onAssignment,
   commit = COMMIT_PER_BATCH,
   partitionsConcurrently = 1,
   now = Date.now,
@@ -127,11 +138,13 @@ export async function startTransactionalPipeline({
   groupId: string;
   topic: string;
   logger: Logger;
-  handle: (batch: Batch, context: BatchContext) => Promise<BatchOutcome | typeof HOLD_BATCH>;
+  handle: (batch: Batch, context: BatchContext) => Promise<BatchOutcome | typeof HOLD_BATCH | typeof PAUSE_PARTITION>;
   /** position and lag after every fetched batch (for metrics) */
   onProgress?: (progress: PartitionProgress) => void;
   /** after every committed transaction, with what it carried (for metrics) */
   onCommitted?: (committed: { partition: number; batches: number; records: number }) => void;
+  /** the input partitions the consumer holds, each time it takes up an assignment (Consumer.onAssignment); nothing is paused then */
+  onAssignment?: (partitions: number[]) => void;
   /** when a transaction commits (default: one per batch) */
   commit?: CommitPolicy;
   /**
@@ -168,6 +181,8 @@ export async function startTransactionalPipeline({
 
   const consumer: Consumer = await bus.consumer({ groupId });
   if (onProgress) consumer.onProgress(onProgress);
+  if (onAssignment)
+    consumer.onAssignment((assignment) => onAssignment(assignment.filter((tp) => tp.topic === topic).map((tp) => tp.partition)));
   await consumer.subscribe([topic], { fromBeginning: true });
 
   /** open transactions, by partition */
@@ -195,6 +210,16 @@ export async function startTransactionalPipeline({
     } catch (error) {
       // the partition went to another member, or the consumer stopped: it reads on from the committed offset anyway
       logger.debug({ err: error, partition, offset, type: why }, 'partition no longer here to move');
+    }
+  };
+
+  /** no more batches of the partition until a rebalance or a restart gives it out again (PAUSE_PARTITION) */
+  const pause = (partition: number) => {
+    try {
+      consumer.pause([{ topic, partition }]);
+    } catch (error) {
+      // the consumer is being restarted: its successor reads the partition from the committed offset anyway
+      logger.debug({ err: error, partition }, 'partition not paused: the consumer is not running');
     }
   };
 
@@ -324,16 +349,17 @@ export async function startTransactionalPipeline({
       else await begun?.tx.abort().catch(() => {}); // nothing sent: ends only the local transaction
     };
 
-    let outcome: BatchOutcome | typeof HOLD_BATCH;
+    let outcome: BatchOutcome | typeof HOLD_BATCH | typeof PAUSE_PARTITION;
     try {
       outcome = await handle(batch, context);
     } catch (error) {
       await endWithout('handler failed');
       throw error;
     }
-    if (outcome === HOLD_BATCH) {
-      await endWithout('batch held');
+    if (outcome === HOLD_BATCH || outcome === PAUSE_PARTITION) {
+      await endWithout(outcome === HOLD_BATCH ? 'batch held' : 'partition paused');
       seekTo(batch.partition, first, 'held batch');
+      if (outcome === PAUSE_PARTITION) pause(batch.partition);
       return;
     }
     const tx = open?.tx ?? (begun as { tx: Transaction }).tx;
