@@ -33,10 +33,11 @@ import { waitFor } from './support/stack.ts';
 
 // THE SERVICES UNDER THEIR ACLs (issue 12, part 5): the whole pipeline on a secured stack of its OWN
 // (STACK_SECURITY=scram, registry included, own STACK_HOME under /tmp, own ports), each service in-process
-// on a bus of its own principal (KAFKA_SASL_* settings, password file from the stack), the raw events
-// written by the `register` principal. Every raw event must reach every recipient it is meant for and the
-// feeds, with no dead letter: proof that stack/acls.ts gives each service what it uses (the negative side,
-// what it must not do, is test/acl.int.spec.ts). The registry keeps its schemas in the secured Kafka.
+// on a bus of its own principal (KAFKA_SASL_* settings, password file from the stack; TLS verified against the
+// stack's own CA, KAFKA_SSL_CA_FILE), the raw events written by the `register` principal. Every raw event must
+// reach every recipient it is meant for and the feeds, with no dead letter: proof that stack/acls.ts gives
+// each service what it uses (the negative side, what it must not do, is test/acl.int.spec.ts). The registry
+// keeps its schemas in the secured Kafka (its kafkasql client on SASL_SSL too).
 
 const { Kafka, logLevel } = kafkajs;
 const run = promisify(execFile);
@@ -59,6 +60,7 @@ const stackEnv = {
 const stack = (...args: string[]) => run('bash', [join(root, 'stack/stack.sh'), ...args], { env: stackEnv, maxBuffer: 8 * 1024 * 1024 });
 const logger = createLogger({ service: 'acl-services', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 const passwordFile = (principal: string) => join(home, 'secrets', `${principal}.password`);
+const caFile = join(home, 'secrets', 'tls', 'ca.pem');
 // what a service's main.ts is given: the common settings with its principal
 const base = (principal: string) => ({
   KAFKA_BROKERS: brokers,
@@ -67,6 +69,7 @@ const base = (principal: string) => ({
   KAFKA_SASL_MECHANISM: 'scram-sha-512',
   KAFKA_SASL_USERNAME: principal,
   KAFKA_SASL_PASSWORD_FILE: passwordFile(principal),
+  KAFKA_SSL_CA_FILE: caFile,
 });
 const buses: Array<ReturnType<typeof createKafkajsBus>> = [];
 function busOf(principal: string, config: Parameters<typeof kafkaAuthFromSettings>[0]) {
@@ -138,6 +141,7 @@ describe('the services on a secured stack, each as its own principal', () => {
       clientId: 'acl-services-check',
       brokers: [brokers],
       sasl: { mechanism: 'scram-sha-512', username: 'admin', password: readFileSync(passwordFile('admin'), 'utf8') },
+      ssl: { ca: [readFileSync(caFile, 'utf8')] },
       logLevel: logLevel.NOTHING,
     }).admin();
     await admin.connect();
