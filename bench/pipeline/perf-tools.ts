@@ -97,17 +97,20 @@ export function perfTools(): PerfTools {
   return { java: value('KAFKA_TOOLS_JAVA'), classpath: value('KAFKA_TOOLS_CLASSPATH') };
 }
 
-/** Client properties for the tools: the stack's SASL settings when the bench has them (KAFKA_SASL_*), read_committed. */
+/** Client properties for the tools: the stack's SASL and TLS settings when the bench has them (KAFKA_SASL_*, KAFKA_SSL_CA_FILE), read_committed. */
 function clientProperties(dir: string): string {
   const file = join(dir, `perf-client-${randomBytes(4).toString('hex')}.properties`);
   const lines = ['isolation.level=read_committed'];
   if ((process.env.KAFKA_SASL_MECHANISM ?? 'none') === 'scram-sha-512') {
     const password = readFileSync(process.env.KAFKA_SASL_PASSWORD_FILE ?? '', 'utf8').trim();
     lines.push(
-      'security.protocol=SASL_PLAINTEXT',
       'sasl.mechanism=SCRAM-SHA-512',
       `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${process.env.KAFKA_SASL_USERNAME}" password="${password}";`,
     );
+    // TLS to the secured stack, verified against its CA (KAFKA_SSL_CA_FILE), as the services' clients do
+    if (process.env.KAFKA_SSL_CA_FILE)
+      lines.push('security.protocol=SASL_SSL', 'ssl.truststore.type=PEM', `ssl.truststore.location=${process.env.KAFKA_SSL_CA_FILE}`);
+    else lines.push('security.protocol=SASL_PLAINTEXT');
   }
   writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
   return file;
