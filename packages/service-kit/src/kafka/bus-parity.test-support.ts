@@ -96,3 +96,92 @@ export async function observe(bus: MessageBus) {
   await admin.disconnect();
   return observed;
 }
+
+/**
+ * The parity script of Consumer.pause: a partition paused as its first assignment is taken up is not handed
+ * over while the other goes on, resume() reads on from where it stood, and a rebalance (a second member
+ * joins) ends every pause: what was written meanwhile is read by whoever holds the partition now.
+ */
+export async function observePause(bus: MessageBus) {
+  const topic = unique('twin-parity-pause');
+  const group = unique('twin-parity-pause-group');
+  const admin = await bus.admin();
+  await admin.ensureTopics([{ name: topic, partitions: 2, replicationFactor: 1 }]);
+  const producer = await bus.producer();
+  const send = (values: Array<[partition: number, value: string]>) =>
+    producer.send(values.map(([partition, value]) => ({ topic, key: null, value, partition })));
+  await send([
+    [0, 'a0'],
+    [1, 'b0'],
+  ]);
+
+  const seen = new Set<string>();
+  const has = (...entries: string[]) => entries.every((e) => seen.has(e));
+  const partitions = (list: Array<{ partition: number }>) => list.map((tp) => tp.partition).sort();
+  const ofPartition = (partition: number) => [...seen].filter((s) => s.startsWith(`${partition}:`)).sort();
+  // a short session: the first member hears of the second's join within a heartbeat
+  const options = { groupId: group, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 200 };
+  const run = async (consumer: Awaited<ReturnType<MessageBus['consumer']>>) => {
+    await consumer.subscribe([topic], { fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      eachBatch: async (batch) => {
+        for (const m of batch.messages) seen.add(`${m.partition}:${m.value?.toString()}`);
+      },
+    });
+  };
+  const first = await bus.consumer(options);
+  let assignments = 0;
+  first.onAssignment(() => {
+    // before any batch of the assignment: a pause from before the join would have ended with it
+    if (++assignments === 1) first.pause([{ topic, partition: 0 }]);
+  });
+  await run(first);
+  await until(
+    () => `b0 read: ${[...seen]}`,
+    () => has('1:b0'),
+  );
+  // written first to the paused partition: a fetch that brings b1 would bring a1 too, were it not paused
+  await send([
+    [0, 'a1'],
+    [1, 'b1'],
+  ]);
+  await until(
+    () => `b1 read: ${[...seen]}`,
+    () => has('1:b1'),
+  );
+  const whilePaused = { partition0: ofPartition(0), paused: partitions(first.paused()) };
+
+  first.resume([{ topic, partition: 0 }]);
+  await until(
+    () => `a0 and a1 read after resume(): ${[...seen]}`,
+    () => has('0:a0', '0:a1'),
+  );
+  const afterResume = { partition0: ofPartition(0), paused: partitions(first.paused()) };
+
+  first.pause([
+    { topic, partition: 0 },
+    { topic, partition: 1 },
+  ]);
+  await send([
+    [0, 'a2'],
+    [1, 'b2'],
+  ]);
+  const second = await bus.consumer(options);
+  await run(second);
+  await until(
+    () => `a2 and b2 read after the rebalance: ${[...seen]}`,
+    () => has('0:a2', '1:b2'),
+  );
+  const afterRebalance = {
+    seen: [...seen].sort(),
+    paused: partitions([...first.paused(), ...second.paused()]),
+    held: [first.assignment().length, second.assignment().length].sort(),
+    firstTookUpMoreThanOnce: assignments > 1,
+  };
+
+  await Promise.allSettled([first.disconnect(), second.disconnect(), producer.disconnect()]);
+  await admin.deleteTopics([topic]).catch(() => {});
+  await admin.disconnect();
+  return { whilePaused, afterResume, afterRebalance };
+}

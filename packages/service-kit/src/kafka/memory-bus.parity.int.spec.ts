@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../log/logger.ts';
-import { observe } from './bus-parity.test-support.ts';
+import { observe, observePause } from './bus-parity.test-support.ts';
 import { createKafkajsBus } from './kafkajs-bus.ts';
 import { createMemoryBus } from './memory-bus.ts';
 
@@ -22,6 +22,17 @@ describe('memory bus parity with the real broker', () => {
     expect(onBroker.zombieCommit).toBe('fenced');
     const visibleOn0 = onBroker.readCommitted.filter((s) => s.startsWith('0:')).length;
     expect(Number(onBroker.ends.find((e) => e.partition === 0)?.high) - visibleOn0).toBe(3); // commit marker, aborted record, abort marker
+    expect(onTwin).toEqual(onBroker);
+  });
+
+  it('pauses and resumes a partition as kafkajs-bus does, and ends every pause at a rebalance', async () => {
+    const brokers = inject('kafkaBrokers').split(',');
+    const real = createKafkajsBus({ brokers, clientId: 'twin-parity', logger: createLogger({ service: 'test', level: 'silent' }) });
+    const onBroker = await observePause(real);
+    const onTwin = await observePause(createMemoryBus());
+
+    expect(onBroker.whilePaused).toEqual({ partition0: [], paused: [0] });
+    expect(onBroker.afterRebalance).toMatchObject({ paused: [], held: [1, 1], firstTookUpMoreThanOnce: true });
     expect(onTwin).toEqual(onBroker);
   });
 });

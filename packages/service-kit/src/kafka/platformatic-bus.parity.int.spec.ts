@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../log/logger.ts';
-import { observe } from './bus-parity.test-support.ts';
+import { observe, observePause } from './bus-parity.test-support.ts';
 import { createMemoryBus } from './memory-bus.ts';
 import { createPlatformaticBus } from './platformatic-bus.ts';
 
@@ -23,6 +23,23 @@ describe('platformatic bus parity with the twin (and so with kafkajs)', () => {
     expect(onBroker.zombieCommit).toBe('fenced');
     const visibleOn0 = onBroker.readCommitted.filter((s) => s.startsWith('0:')).length;
     expect(Number(onBroker.ends.find((e) => e.partition === 0)?.high) - visibleOn0).toBe(3); // commit marker, aborted record, abort marker
+    expect(onBroker).toEqual(onTwin);
+  });
+});
+
+describe('platformatic bus: pause as on the twin (and so as on kafkajs)', () => {
+  it('pauses and resumes a partition, and ends every pause at a rebalance', async () => {
+    const brokers = inject('kafkaBrokers').split(',');
+    const bus = createPlatformaticBus({
+      brokers,
+      clientId: 'platformatic-parity',
+      logger: createLogger({ service: 'test', level: 'silent' }),
+    });
+    const onBroker = await observePause(bus);
+    const onTwin = await observePause(createMemoryBus());
+
+    expect(onBroker.whilePaused.partition0).toEqual([]);
+    expect(onBroker.afterRebalance).toMatchObject({ paused: [], held: [1, 1] });
     expect(onBroker).toEqual(onTwin);
   });
 });
