@@ -13,9 +13,10 @@ import { createTopics, groupCaughtUp, readAll, testStack, uniqueName, waitFor } 
 // The edge's answer to a bug, on the real broker (kafkajs): a valid record the service throws on halts only
 // its partition. Nothing of that partition is committed or dead-lettered; the partition is paused at the
 // consumer (its batch handed over once, not fetched again) while the other partitions go on (the twin says
-// the same; this proves kafkajs's seek, pause and fetch keep the partition where it stopped); a fixed service
-// started on the same group then processes the halted records exactly once, and nothing of the other
-// partitions twice.
+// the same; this proves kafkajs's seek, pause and fetch keep the partition where it stopped); a second
+// instance's join ends the pause and the partition's holder halts on it again, the other instance being
+// healthy; a fixed service started on the same group then processes the halted records exactly once, and
+// nothing of the other partitions twice.
 
 const { bus } = testStack();
 const logger = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'fatal' });
@@ -63,8 +64,8 @@ describe('a bug at the edge', () => {
         async () => buggy.metrics.halted.has(0) && (await outputs()).length === 2,
       );
       // partition 1 goes on while partition 0 stays halted
-      await send(1, ['b2']);
       await send(0, ['a4']);
+      await send(1, ['b2']);
       await waitFor('partition 1 reads on', async () => (await outputs()).length === 3);
       expect(await outputs()).toEqual(['1:b0', '1:b1', '1:b2']);
       expect(handed.get(0)).toBe(1); // paused: its batch not fetched again, though a4 came in after it
@@ -73,6 +74,33 @@ describe('a bug at the edge', () => {
       const committed = await admin.groupOffsets(groupId, input);
       expect(committed.find((c) => c.partition === 0)?.offset).toBe('-1');
       expect(committed.find((c) => c.partition === 1)?.offset).toBe('3');
+
+      // a second instance joins: the rebalance ends the pause and partition 0 is read again from its
+      // committed offset by whichever instance holds it now, which halts on it; the other one has no halted
+      // partition (the halted gauge, summed over instances, counts it once) and is healthy
+      const second = await edgeWith((m) => {
+        if (String(m.value) === 'boom') throw new TypeError('a bug: cannot read this valid record');
+        return String(m.value);
+      });
+      try {
+        const holderOf0 = () => [buggy, second].find((e) => e.assignment().some((tp) => tp.partition === 0));
+        const [holder, other] = await waitFor('partition 0 halted again by its holder after the rebalance', () => {
+          const h = holderOf0();
+          const o = h === buggy ? second : buggy;
+          return h?.metrics.halted.get(0) === '2' && o.assignment().length === 1 && o.metrics.halted.size === 0 ? [h, o] : undefined;
+        });
+        expect(holder.healthy()).toBe(false);
+        expect(other.healthy()).toBe(true);
+      } finally {
+        await second.stop();
+      }
+      // given back to the first instance: halted there again
+      await waitFor(
+        'partition 0 halted on the first instance again',
+        () => buggy.assignment().length === 2 && buggy.metrics.halted.get(0) === '2',
+      );
+      expect(await outputs()).toEqual(['1:b0', '1:b1', '1:b2']);
+      expect((await admin.groupOffsets(groupId, input)).find((c) => c.partition === 0)?.offset).toBe('-1');
     } finally {
       await buggy.stop();
     }
