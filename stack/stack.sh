@@ -364,7 +364,7 @@ start_node() { # $1 = node; does not wait
   if pid_alive "$name"; then say "$name already running (pid $(cat "$RUN/$name.pid"))"; return; fi
   port_open "$(node_port "$node")" && die "port $(node_port "$node") is taken by another process: stop it or set STACK_KAFKA_PORT"
   [ "$SECURITY" = scram ] && [ ! -f "$(password_file admin)" ] && die "credentials are missing from $SECRETS: run \`stack/stack.sh wipe\` and \`up\`"
-  # a home made before the stack had TLS gets its CA now; a node added later its certificate
+  # a secured home made before the stack had TLS gets its CA and certificates at its next start
   if [ "$SECURITY" = scram ]; then make_tls; fi
   write_kafka_config "$node"
   local cp; cp="$(kafka_libs)/*"
