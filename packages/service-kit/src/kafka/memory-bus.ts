@@ -41,13 +41,13 @@ export interface MemoryBus extends MessageBus {
   readonly faults: MemoryBusFaults;
   /**
    * Resolves once every consumer of this bus has nothing left to do: every assigned partition read to its
-   * end (its last stable offset under read_committed), no batch in hand, no restart pending, no rebalance
-   * under way. How a unit test waits, without timers. Rejects after `timeoutMs` (default 3 s, below vitest's test timeout) of wall time.
+   * end (its last stable offset under read_committed) or paused, no batch in hand, no restart pending, no
+   * rebalance under way. How a unit test waits, without timers. Rejects after `timeoutMs` (default 3 s, below vitest's test timeout) of wall time.
    */
   settled(options?: { timeoutMs?: number }): Promise<void>;
   /**
    * Resolves once `condition` holds, checked every event-loop turn; rejects after `timeoutMs` (default 3 s).
-   * For what settled() cannot wait for: a handler that holds its batch (a halted partition), or a moment
+   * For what settled() cannot wait for: a handler that holds its batch (an outage waited out), or a moment
    * in the middle of the stream.
    */
   waitUntil(condition: () => boolean, options?: { timeoutMs?: number }): Promise<void>;
@@ -76,7 +76,7 @@ const twinRestartPolicy: RestartPolicy = {
  * A broker-free MessageBus for unit tests: topics, partitions by key (kafkajs's murmur2 partitioner),
  * decimal-string offsets, consumer groups with eager rebalancing and committed offsets, transactions
  * (read_committed visibility, abort, markers that take offsets, fencing by transactional id), seek,
- * progress and lag, supervised consumers with the same restart policy as kafkajs-bus, and fault hooks.
+ * pause and resume (ended by every new assignment, as on kafkajs-bus), progress and lag, supervised consumers with the same restart policy as kafkajs-bus, and fault hooks.
  * Everything happens in this process and without timers except the restart delay of a crashed consumer.
  * It is no substitute for the real-broker tests: it is as faithful as the semantics listed here, no more
  * (memory-bus.parity.int.spec.ts runs one script on both and compares what a service sees). Known
