@@ -216,9 +216,9 @@ export interface ConsumerOptions {
   /** only committed transactional writes are read (default true) */
   readCommitted?: boolean;
   /**
-   * longest a fetch waits for new records (the client's default when not given: kafkajs 5 s). Leaving waits
-   * for the fetch in flight, so a reader that stops once caught up (followTopic in a tool) leaves sooner
-   * with a short one.
+   * longest a fetch waits for new records (kafkajs bus: 1 s when not given; kafkajs's own default is 5 s).
+   * Leaving waits for the fetch in flight, so a reader that stops once caught up (followTopic in a tool)
+   * leaves sooner with a short one.
    */
   maxWaitTimeMs?: number;
 }
