@@ -2,8 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultStack, faultStack } from './support/fault-stack.ts';
 import { generateLoad } from './support/load.ts';
 import { DELIVERED, type PipelineRun } from './support/pipeline-run.ts';
-import { EVENTS, type FaultReport, midStream, RATE, runScenario, type ScenarioResult, SEED, testKeysFile } from './support/scenario.ts';
-import { type Baseline, formatTable, type Row, writeReport } from './support/verdict.ts';
+import {
+  EVENTS,
+  type FaultReport,
+  midStream,
+  onceBaseline,
+  RATE,
+  runScenario,
+  type ScenarioResult,
+  SEED,
+  testKeysFile,
+} from './support/scenario.ts';
+import { formatTable, type Row, writeReport } from './support/verdict.ts';
 
 // FAULT SUITE on the 3-node cluster: `STACK_BROKERS=3 npm run test:faults`. The same harness as the
 // single-node scenarios (test/faults/single-node.faults.spec.ts), on a stack of three KRaft nodes (topics
@@ -15,7 +25,6 @@ const LOST_BROKER = 2;
 let stack: FaultStack;
 let keysFile: string;
 let lines: string[];
-let baseline: Baseline | undefined;
 const rows: Row[] = [];
 const started = Date.now();
 
@@ -39,21 +48,28 @@ afterAll(async () => {
 }, 120_000);
 
 async function scenario(name: string, fault: (run: PipelineRun) => Promise<FaultReport>): Promise<ScenarioResult> {
-  const result = await runScenario(stack, keysFile, lines, name, fault, baseline);
+  const result = await runScenario(stack, keysFile, lines, name, fault, undisturbed.current());
   rows.push(result.row);
   return result;
 }
 
+const undisturbed = onceBaseline(() =>
+  scenario('cluster: undisturbed (baseline)', async () => ({ recovery: [], notes: [], problems: [] })),
+);
+async function needBaseline() {
+  await undisturbed.run();
+  expect(undisturbed.current(), 'needs a clean baseline').toBeDefined();
+}
+
 describe('the fault suite on a 3-node cluster', () => {
   it('an undisturbed run on the cluster makes the baseline', async () => {
-    const result = await scenario('cluster: undisturbed (baseline)', async () => ({ recovery: [], notes: [], problems: [] }));
+    const result = await undisturbed.run();
     for (const recipient of Object.keys(DELIVERED)) expect(result.outcome.ids[recipient]?.length, recipient).toBeGreaterThan(0);
     expect(result.problems).toEqual([]);
-    baseline = { ids: result.outcome.ids, checksums: result.outcome.checksums };
   }, 600_000);
 
   it('losing one broker mid-load: the pipeline goes on without it, nothing lost or repeated', async () => {
-    expect(baseline, 'needs the baseline').toBeDefined();
+    await needBaseline();
     const result = await scenario(`cluster: broker ${LOST_BROKER} of 3 killed`, async (run) => {
       await midStream(run, 0.25);
       const mark = await run.mark();

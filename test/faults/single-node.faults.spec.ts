@@ -8,6 +8,7 @@ import {
   type FaultReport,
   GRACE_MS,
   midStream,
+  onceBaseline,
   RATE,
   runScenario,
   type ScenarioResult,
@@ -15,7 +16,7 @@ import {
   testKeysFile,
 } from './support/scenario.ts';
 import type { Instance, ServiceName } from './support/services.ts';
-import { type Baseline, formatTable, type Row, writeReport } from './support/verdict.ts';
+import { formatTable, type Row, writeReport } from './support/verdict.ts';
 
 // FAULT SUITE (issue 12, part 3), single node: `npm run test:faults`. A stack of its own (own STACK_HOME
 // under /tmp, own ports); ingest, pseudonymise and deliver as child processes under a supervisor that
@@ -34,7 +35,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let stack: FaultStack;
 let keysFile: string;
 let lines: string[];
-let baseline: Baseline | undefined;
 const rows: Row[] = [];
 const started = Date.now();
 
@@ -60,7 +60,7 @@ async function scenario(
   fault: (run: PipelineRun) => Promise<FaultReport>,
   { knownFailure, rate }: { knownFailure?: string; rate?: number } = {},
 ): Promise<ScenarioResult> {
-  const result = await runScenario(stack, keysFile, lines, name, fault, baseline, knownFailure, rate);
+  const result = await runScenario(stack, keysFile, lines, name, fault, undisturbed.current(), knownFailure, rate);
   rows.push(result.row);
   return result;
 }
@@ -70,18 +70,22 @@ function expectClean({ row, problems }: ScenarioResult) {
 }
 
 const none = async (): Promise<FaultReport> => ({ recovery: [], notes: [], problems: [] });
+const undisturbed = onceBaseline(() => scenario('undisturbed (baseline)', none));
+async function needBaseline() {
+  await undisturbed.run();
+  expect(undisturbed.current(), 'needs a clean baseline').toBeDefined();
+}
 
 describe('the fault suite on a single node', () => {
   it('an undisturbed run makes the baseline, with no dead letters', async () => {
-    const result = await scenario('undisturbed (baseline)', none);
+    const result = await undisturbed.run();
     expect(result.outcome.deadLettered).toBe(0);
     for (const recipient of Object.keys(DELIVERED)) expect(result.outcome.ids[recipient]?.length, recipient).toBeGreaterThan(0);
     expectClean(result);
-    baseline = { ids: result.outcome.ids, checksums: result.outcome.checksums };
   }, 600_000);
 
   it('kill -9 of each service mid-stream, then a restart, loses and repeats nothing', async () => {
-    expect(baseline, 'needs the baseline').toBeDefined();
+    await needBaseline();
     const result = await scenario('kill -9 each service, restart', async (run) => {
       const recoveries: Array<Promise<number | undefined>> = [];
       for (const [i, name] of SERVICES.entries()) {
@@ -99,7 +103,7 @@ describe('the fault suite on a single node', () => {
   }, 600_000);
 
   it('SIGTERM mid-stream: each service exits 0 within the grace period; after a restart nothing is lost or repeated', async () => {
-    expect(baseline, 'needs the baseline').toBeDefined();
+    await needBaseline();
     const result = await scenario('SIGTERM each service, restart', async (run) => {
       const recoveries: Array<Promise<number | undefined>> = [];
       const problems: string[] = [];
@@ -122,7 +126,7 @@ describe('the fault suite on a single node', () => {
   }, 600_000);
 
   it('the broker killed and restarted: the services recover with no manual action', async () => {
-    expect(baseline, 'needs the baseline').toBeDefined();
+    await needBaseline();
     const result = await scenario('broker kill -9, back after 20 s', async (run) => {
       await midStream(run, 0.25);
       const pid = stack.pid('kafka');
@@ -139,7 +143,7 @@ describe('the fault suite on a single node', () => {
   }, 600_000);
 
   it('the registry down for 30 s (pseudonymise and deliver restarted while it is down): nothing valid is dead-lettered', async () => {
-    expect(baseline, 'needs the baseline').toBeDefined();
+    await needBaseline();
     const result = await scenario('registry down 30 s', async (run) => {
       await midStream(run, 0.25);
       const pid = stack.pid('registry');
@@ -166,7 +170,7 @@ describe('the fault suite on a single node', () => {
   }, 600_000);
 
   it('poison on every input topic goes to the right dead-letter topic, and nothing else is lost', async () => {
-    expect(baseline, 'needs the baseline').toBeDefined();
+    await needBaseline();
     const result = await scenario('poison on every input topic', async (run) => {
       await midStream(run, 0.25);
       const poison = new Map<string, Buffer[]>([
@@ -201,7 +205,7 @@ describe('the fault suite on a single node', () => {
   }, 600_000);
 
   it('a second instance of each service joins mid-load and leaves again: nothing lost, repeated or stalled', async () => {
-    expect(baseline, 'needs the baseline').toBeDefined();
+    await needBaseline();
     // a slower feed (same events: the outputs do not depend on the rate) so the second instances, which
     // take seconds to start, join while there is load left, get partitions, and leave before it ends
     const result = await scenario(

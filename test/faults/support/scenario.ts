@@ -31,6 +31,27 @@ export function testKeysFile(home: string): string {
   return file;
 }
 
+/**
+ * The undisturbed run every scenario is compared with, made once: by its own test, or by the first scenario
+ * that needs it when `-t` picked scenarios without it. `current()` is its ids and checksums once it ran clean
+ * (no problems, no dead letters), undefined before and otherwise.
+ */
+export function onceBaseline(make: () => Promise<ScenarioResult>): { run(): Promise<ScenarioResult>; current(): Baseline | undefined } {
+  let made: Promise<ScenarioResult> | undefined;
+  let baseline: Baseline | undefined;
+  return {
+    run() {
+      made ??= make().then((result) => {
+        if (result.problems.length === 0 && result.outcome.deadLettered === 0)
+          baseline = { ids: result.outcome.ids, checksums: result.outcome.checksums };
+        return result;
+      });
+      return made;
+    },
+    current: () => baseline,
+  };
+}
+
 export interface ScenarioResult {
   row: Row;
   outcome: Outcome;
