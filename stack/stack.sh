@@ -11,6 +11,9 @@
 #   stack/stack.sh kill-broker N    SIGKILL broker N (1..STACK_BROKERS), as a crash would
 #   stack/stack.sh start-broker N   start broker N again and wait until it serves
 #   stack/stack.sh add-recipient R  (STACK_SECURITY=scram) a SCRAM principal for recipient R, then the ACLs again
+#   stack/stack.sh remove-recipient R  (STACK_SECURITY=scram) deletes recipient R's SCRAM credential and password
+#                                   file, then the ACLs again (which removes R's); refuses while agreements/R.yaml
+#                                   exists and its term has not ended
 #   stack/stack.sh tools-env        fetch Kafka's own tools if needed (stack/pom-tools.xml); print the java and
 #                                   classpath to run them (KAFKA_TOOLS_JAVA=..., KAFKA_TOOLS_CLASSPATH=...)
 #
@@ -541,6 +544,30 @@ add_recipient() { # $1 = recipient id; its agreement (agreements/$1.yaml) says w
   say "recipient $1: principal User:$1, password in $(password_file "$1") (hand it over out of band)"
 }
 
+remove_recipient() { # $1 = recipient id whose agreement has ended or is gone: no login, no ACL any more
+  [ "$SECURITY" = scram ] || die "remove-recipient needs a stack started with STACK_SECURITY=scram"
+  [[ "${1:-}" =~ ^[a-z0-9][a-z0-9-]*$ ]] || die "expected a recipient id (lower-case letters, digits, hyphens)"
+  local state; state="$(cd "$ROOT" && "$NODE" stack/acls.ts term "$1")" || die "reading the agreements failed"
+  case "$state" in
+    running|not-started) die "the agreement of recipient $1 has not ended ($state): set its term.to or remove agreements/$1.yaml first" ;;
+    none) { [ "$1" = admin ] || (cd "$ROOT" && "$NODE" stack/acls.ts principals) | grep -qx "$1"; } \
+      && die "$1 is not a recipient but one of the system's own principals" ;;
+  esac
+  choose_runtimes
+  local cp; cp="$(kafka_libs)/*"
+  # the credential first: from now on R cannot log in; the ACLs then go at once, for sessions still open too
+  if "$KAFKA_JAVA" -cp "$cp" -Dlog4j2.configurationFile="$ROOT/stack/log4j2.properties" kafka.admin.ConfigCommand \
+    --bootstrap-server "$(bootstrap_servers)" --command-config "$(admin_client_config)" \
+    --alter --entity-type users --entity-name "$1" --delete-config SCRAM-SHA-512 >>"$LOGS/acls.log" 2>&1; then
+    say "recipient $1: SCRAM credential deleted"
+  elif tail -n 20 "$LOGS/acls.log" | grep -q 'credential that does not exist'; then
+    say "recipient $1: had no SCRAM credential"
+  else die "deleting the SCRAM user $1 failed; see $LOGS/acls.log"; fi
+  rm -f "$(password_file "$1")"
+  apply_acls
+  say "recipient $1: removed (no credential, no ACL)"
+}
+
 case "${1:-}" in
   fetch) fetch ;;
   up) up ;;
@@ -550,11 +577,12 @@ case "${1:-}" in
   kill-broker) load_settings; kill_broker "${2:-}" ;;
   start-broker) require_tools; choose_runtimes; load_settings; start_broker "${2:-}" ;;
   add-recipient) load_settings; add_recipient "${2:-}" ;;
+  remove-recipient) load_settings; remove_recipient "${2:-}" ;;
   tools-env) tools_env ;;
   wipe)
     # whatever this home was made with, not what the caller's environment says
     unset STACK_BROKERS STACK_SECURITY; load_settings; down
     rm -rf "$DATA" "$LOGS" "$RUN" "$SECRETS" "$SETTINGS" "$STACK_HOME/registry" "$STACK_HOME"/kafka*.properties
     say "data, logs and credentials deleted" ;;
-  *) echo "usage: stack/stack.sh fetch|up|down|status|wipe|env|kill-broker N|start-broker N|add-recipient R|tools-env" >&2; exit 2 ;;
+  *) echo "usage: stack/stack.sh fetch|up|down|status|wipe|env|kill-broker N|start-broker N|add-recipient R|remove-recipient R|tools-env" >&2; exit 2 ;;
 esac

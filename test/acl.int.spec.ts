@@ -15,7 +15,9 @@ import { waitFor } from './support/stack.ts';
 // CA) with principals made at the stack's start, the StandardAuthorizer, and the ACLs of stack/acls.ts. A
 // recipient reads its own topic and feed and gets an authorization error on another's; a service cannot write
 // where it has no business; a wrong password is refused; a client without TLS or trusting another CA does not
-// get in; an operator adds a recipient principal with one command (Kafka's own tools, over TLS). Negative
+// get in; an operator adds a recipient principal with one command (Kafka's own tools, over TLS); `apply` takes
+// away what the agreements no longer give (an ended term, an ACL nothing derives) and `remove-recipient`
+// the credential of a recipient whose agreement has ended. Negative
 // checks use a plain kafkajs client (what an outsider would use), the positive writes the services' own bus.
 
 const { Kafka, logLevel } = kafkajs;
@@ -316,7 +318,10 @@ describe('Kafka access control (STACK_SECURITY=scram)', () => {
     const agreements = mkdtempSync(join(tmpdir(), 'acl-agreements-'));
     try {
       cpSync(join(root, 'agreements'), agreements, { recursive: true });
-      writeFileSync(join(agreements, 'newcomer.yaml'), 'recipient: newcomer\noutput:\n  topic: recipient.newcomer.v2\n');
+      writeFileSync(
+        join(agreements, 'newcomer.yaml'),
+        'recipient: newcomer\nterm:\n  from: 2025-08-01\n  to: null\noutput:\n  topic: recipient.newcomer.v2\n',
+      );
       // without the agreement the command refuses: the agreement decides what the principal may read
       await expect(stack('add-recipient', 'stranger')).rejects.toMatchObject({ stderr: expect.stringContaining('no agreement') });
       const added = await run('bash', [join(root, 'stack/stack.sh'), 'add-recipient', 'newcomer'], {
@@ -330,4 +335,115 @@ describe('Kafka access control (STACK_SECURITY=scram)', () => {
       rmSync(agreements, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('takes a recipient’s access away at `apply` the day after its agreement ends, and every ACL nothing derives; then its credential', async () => {
+    // the agreements on 2026-06-01: the SVB's ended the day before, the GGD's ends that day (it still reads)
+    const agreements = mkdtempSync(join(tmpdir(), 'acl-agreements-'));
+    const endOn = (recipient: string, to: string) => {
+      const file = join(agreements, `${recipient}.yaml`);
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain('term:\n  from: 2025-08-01\n  to: null\n');
+      writeFileSync(file, text.replace('term:\n  from: 2025-08-01\n  to: null\n', `term:\n  from: 2025-08-01\n  to: ${to}\n`));
+    };
+    const env = {
+      ...stackEnv,
+      AGREEMENTS_DIR: agreements,
+      ACLS_TODAY: '2026-06-01',
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'admin',
+      KAFKA_SASL_PASSWORD_FILE: passwordFile('admin'),
+      KAFKA_SSL_CA_FILE: caFile,
+    };
+    const acls = async (...args: string[]) => (await run(process.execPath, [join(root, 'stack/acls.ts'), ...args], { env })).stdout;
+    const lines = (output: string, prefix: string) => output.split('\n').filter((line) => line.startsWith(prefix));
+    try {
+      cpSync(join(root, 'agreements'), agreements, { recursive: true });
+      endOn(SVB, '2026-05-31');
+      endOn(GGD, '2026-06-01');
+      // an ACL no agreement derives: a principal whose agreement file is gone, given by hand
+      const admin = client('admin').admin();
+      clients.push(admin);
+      await admin.connect();
+      const byHand = {
+        resourceType: kafkajs.AclResourceTypes.TOPIC,
+        resourceName: topicOf(GGD),
+        resourcePatternType: kafkajs.ResourcePatternTypes.LITERAL,
+        principal: 'User:gone',
+        host: '*',
+        operation: kafkajs.AclOperationTypes.READ,
+        permissionType: kafkajs.AclPermissionTypes.ALLOW,
+      };
+      await admin.createAcls({ acl: [byHand] });
+      const svbAdmin = client(SVB).admin();
+      clients.push(svbAdmin);
+      await svbAdmin.connect();
+      expect(await svbAdmin.fetchTopicOffsets(topicOf(SVB))).toHaveLength(1);
+
+      // the dry run says what would go, and changes nothing
+      const dryRun = await acls('apply', '--dry-run');
+      const svbLines = [
+        `User:${SVB} Topic '${topicOf(SVB)}' Read`,
+        `User:${SVB} Topic '${feedOf(SVB)}' Read`,
+        `User:${SVB} Group '${SVB}' Read`,
+        `User:${SVB} Group '${SVB}.' (Prefixed) Read`,
+      ];
+      for (const line of [...svbLines, `User:gone Topic '${topicOf(GGD)}' Read`])
+        expect(lines(dryRun, 'would remove: ')).toContain(`would remove: ${line}`);
+      expect(dryRun).toContain('dry run, nothing changed');
+      expect(await svbAdmin.fetchTopicOffsets(topicOf(SVB))).toHaveLength(1);
+
+      // an agreement that runs cannot be removed
+      await expect(run('bash', [join(root, 'stack/stack.sh'), 'remove-recipient', SVB], { env: stackEnv })).rejects.toMatchObject({
+        stderr: expect.stringContaining('has not ended (running)'),
+      });
+
+      const applied = await acls('apply');
+      const removed = lines(applied, 'removed: ');
+      for (const line of [...svbLines, `User:gone Topic '${topicOf(GGD)}' Read`]) expect(removed).toContain(`removed: ${line}`);
+      // nothing of the super user, of a service that keeps its rights, or of a running recipient
+      for (const principal of ['admin', 'ingest', 'deliver', 'register', GGD, SBB])
+        expect(removed.filter((line) => line.startsWith(`removed: User:${principal} `))).toEqual([]);
+      expect(lines(applied, 'added: ')).toEqual([]);
+      expect(lines(applied, 'ACLs for 2026-06-01: 0 added,')).toHaveLength(1);
+
+      // the SVB's open session is refused at once; a new read of its topic as well, from its own group on
+      expect(await failureOf(svbAdmin.fetchTopicOffsets(topicOf(SVB)))).toBe('TOPIC_AUTHORIZATION_FAILED');
+      expect(await failureOf(svbAdmin.fetchTopicOffsets(feedOf(SVB)))).toBe('TOPIC_AUTHORIZATION_FAILED');
+      expect(await failureOf(readAs(SVB, `${SVB}.after-end`, topicOf(SVB), 1))).toBe('TOPIC_AUTHORIZATION_FAILED');
+      // the GGD, on its last day, still reads
+      expect(await readAs(GGD, `${GGD}.last-day`, topicOf(GGD), 1)).toContain(`for ${GGD}`);
+      const left = await admin.describeAcls({
+        resourceType: kafkajs.AclResourceTypes.ANY,
+        resourcePatternType: kafkajs.ResourcePatternTypes.ANY,
+        operation: kafkajs.AclOperationTypes.ANY,
+        permissionType: kafkajs.AclPermissionTypes.ANY,
+      });
+      const principals = new Set(left.resources.flatMap((r) => r.acls.map((a) => a.principal)));
+      expect(principals).not.toContain(`User:${SVB}`);
+      expect(principals).not.toContain('User:gone');
+      expect(principals).toContain(`User:${GGD}`);
+
+      // a second apply changes nothing
+      const again = await acls('apply');
+      expect(lines(again, 'removed: ')).toEqual([]);
+      expect(lines(again, 'added: ')).toEqual([]);
+      expect(again).toMatch(/^ACLs for 2026-06-01: 0 added, 0 removed, \d+ unchanged/m);
+
+      // the credential goes too (a service's cannot); the ACLs are applied again, changing nothing
+      await expect(
+        run('bash', [join(root, 'stack/stack.sh'), 'remove-recipient', 'ingest'], { env: { ...stackEnv, AGREEMENTS_DIR: agreements } }),
+      ).rejects.toMatchObject({ stderr: expect.stringContaining("one of the system's own principals") });
+      const secret = password(SVB);
+      const removal = await run('bash', [join(root, 'stack/stack.sh'), 'remove-recipient', SVB], {
+        env: { ...stackEnv, AGREEMENTS_DIR: agreements, ACLS_TODAY: '2026-06-01' },
+      });
+      expect(removal.stdout).toContain(`recipient ${SVB}: SCRAM credential deleted`);
+      expect(removal.stdout).toContain('0 added, 0 removed');
+      expect(() => statSync(passwordFile(SVB))).toThrow();
+      await expect(client(SVB, secret).admin().connect()).rejects.toBeInstanceOf(kafkajs.KafkaJSSASLAuthenticationError);
+    } finally {
+      rmSync(agreements, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
