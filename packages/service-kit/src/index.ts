@@ -8,6 +8,7 @@ export { type FollowedTopic, followTopic } from './kafka/follow-topic.ts';
 export { type KafkaAuth, type KafkaAuthSettings, kafkaAuthFromSettings, kafkaAuthOrExit } from './kafka/kafka-auth.ts';
 export { createKafkajsBus, type KafkajsBusOptions } from './kafka/kafkajs-bus.ts';
 export * from './kafka/memory-bus.ts';
+export { defaultRestartPolicy, type RestartPolicy, restartDelayMs } from './kafka/restart-policy.ts';
 export { type BatchOutcome, HOLD_BATCH, startTransactionalPipeline, type TransactionalPipeline } from './kafka/transactional-pipeline.ts';
 export { waitForTopic } from './kafka/wait-for-topic.ts';
 export { assertStackReachable } from './lifecycle/reachability.ts';

@@ -9,7 +9,14 @@
  * of the input topic (projection-runner.ts), which the group protocol gives one member at a time.
  */
 
-import type { Consumer, Logger, MessageBus, TopicEntry } from '@register-feeds/service-kit';
+import {
+  type Consumer,
+  defaultRestartPolicy,
+  type Logger,
+  type MessageBus,
+  restartDelayMs,
+  type TopicEntry,
+} from '@register-feeds/service-kit';
 
 export interface WriterLease {
   held(): boolean;
@@ -24,6 +31,10 @@ const POLL_MS = 250;
  * Joins `groupId` on `topic` and calls `onChange(true)` when this member holds the lease, `onChange(false)`
  * when it lost it; calls never overlap (each awaits the one before). Resolves once the first join has
  * been decided (and its onChange, if any, has run), so a lone instance is the writer when this returns.
+ *
+ * An `onChange(true)` that fails (the fold could not start: the broker away for a moment) is tried again
+ * while the lease is held, after a jittered, doubling wait (the consumers' restart policy): otherwise the
+ * holder would follow only, and nobody fold, until the lease moved.
  */
 export async function startWriterLease({
   bus,
@@ -46,14 +57,42 @@ export async function startWriterLease({
   let stopped = false;
   const holds = () => consumer.state() === 'running' && consumer.assignment().some((p) => p.topic === topic && p.partition === 0);
   let turn: Promise<void> = Promise.resolve();
+  /** the last onChange(true) failed: the lease is held, the fold is not running */
+  let startFailed = false;
+  let failedStarts = 0;
+  let nextStartAt = 0;
   const check = () => {
     turn = turn.then(async () => {
       if (stopped) return;
       const now = holds();
-      if (now === held) return;
-      held = now;
-      logger.info({ groupId, held }, now ? 'writer lease taken: this instance folds the projection' : 'writer lease lost: following only');
-      await onChange(now).catch((error: unknown) => logger.error({ err: error, groupId }, 'writer lease change failed'));
+      const retry = now && held && startFailed;
+      if (now === held && !retry) return;
+      if (retry && Date.now() < nextStartAt) return;
+      if (now !== held) {
+        held = now;
+        logger.info(
+          { groupId, held },
+          now ? 'writer lease taken: this instance folds the projection' : 'writer lease lost: following only',
+        );
+      }
+      try {
+        await onChange(now);
+        startFailed = false;
+        failedStarts = 0;
+      } catch (error) {
+        startFailed = now;
+        if (!now) {
+          logger.error({ err: error, groupId }, 'writer lease change failed');
+          return;
+        }
+        failedStarts++;
+        const waitMs = restartDelayMs(failedStarts, defaultRestartPolicy);
+        nextStartAt = Date.now() + waitMs;
+        logger.error(
+          { err: error, groupId, failedStarts, retryInMs: waitMs },
+          'writer lease held, but the fold did not start: trying again',
+        );
+      }
     });
     return turn;
   };

@@ -1,0 +1,56 @@
+import { createLogger, createMemoryBus } from '@register-feeds/service-kit';
+import { describe, expect, it, vi } from 'vitest';
+import { leaseTopicEntry, startWriterLease } from './writer-lease.ts';
+
+const logger = createLogger({ service: 'deliver-test', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' });
+const LEASE = 'deliver.writers.test';
+
+async function leaseTopic() {
+  const bus = createMemoryBus();
+  const admin = await bus.admin();
+  await admin.ensureTopics([{ ...leaseTopicEntry(LEASE), replicationFactor: 1, config: {} }]);
+  return bus;
+}
+
+describe('the writer lease', () => {
+  it('takes the lease up again when the fold did not start, until it starts', async () => {
+    const bus = await leaseTopic();
+    const changes: boolean[] = [];
+    let failuresLeft = 2;
+    const lease = await startWriterLease({
+      bus,
+      topic: LEASE,
+      groupId: 'g-writer',
+      logger,
+      onChange: async (held) => {
+        changes.push(held);
+        if (held && failuresLeft-- > 0) throw new Error('the broker is away for a moment');
+      },
+    });
+    expect(changes).toEqual([true]);
+    expect(lease.held()).toBe(true); // held, not folding: the runner's ready() says so
+    await vi.waitFor(() => expect(changes).toEqual([true, true, true]), { timeout: 5_000, interval: 50 });
+    expect(lease.held()).toBe(true);
+    await new Promise((r) => setTimeout(r, 600)); // a started fold is not started again
+    expect(changes).toEqual([true, true, true]);
+    await lease.stop();
+    expect(changes).toEqual([true, true, true, false]);
+  });
+
+  it('tells a lone member it holds the lease, and lets it go at stop', async () => {
+    const bus = await leaseTopic();
+    const changes: boolean[] = [];
+    const lease = await startWriterLease({
+      bus,
+      topic: LEASE,
+      groupId: 'g-writer',
+      logger,
+      onChange: async (held) => {
+        changes.push(held);
+      },
+    });
+    expect(lease.held()).toBe(true);
+    await lease.stop();
+    expect(changes).toEqual([true, false]);
+  });
+});
