@@ -442,6 +442,11 @@ describe('Kafka access control (STACK_SECURITY=scram)', () => {
       expect(removal.stdout).toContain('0 added, 0 removed');
       expect(() => statSync(passwordFile(SVB))).toThrow();
       await expect(client(SVB, secret).admin().connect()).rejects.toBeInstanceOf(kafkajs.KafkaJSSASLAuthenticationError);
+      // a recipient whose agreement file is gone and who never had a credential here: nothing to delete, still fine
+      const gone = await run('bash', [join(root, 'stack/stack.sh'), 'remove-recipient', 'gone'], {
+        env: { ...stackEnv, AGREEMENTS_DIR: agreements, ACLS_TODAY: '2026-06-01' },
+      });
+      expect(gone.stdout).toContain('recipient gone: had no SCRAM credential');
     } finally {
       rmSync(agreements, { recursive: true, force: true });
     }
