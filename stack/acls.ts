@@ -352,7 +352,8 @@ function adminClient(env: Record<string, string | undefined>) {
   const kafka = new Kafka({
     clientId: 'stack-acls',
     brokers: config.kafkaBrokers,
-    logLevel: logLevel.WARN,
+    // its retries would print a JSON line each; the failure that ends them is reported once, as one line
+    logLevel: logLevel.NOTHING,
     ...(auth ? { sasl: { mechanism: auth.mechanism, username: auth.username, password: auth.password } } : {}),
     // the secured stack's TLS, verified against its CA (KAFKA_SSL_CA_FILE), as the services' bus does
     ...(auth?.tls ? { ssl: { ca: [auth.tls.ca] } } : {}),
@@ -407,11 +408,17 @@ export async function applyAcls(
 const USAGE = 'usage: node stack/acls.ts principals|list|table|term R|apply [--dry-run]|diff [--today YYYY-MM-DD]';
 
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { today: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
-  });
+  let parsed: { values: { today?: string; 'dry-run'?: boolean }; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { today: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
   const [command, argument] = positionals;
   const root = resolve(import.meta.dirname, '..');
   const inputs = loadAclInputs(root, process.env, aclDay(values.today));
@@ -442,6 +449,6 @@ if (import.meta.main) {
     process.stderr.write(
       error instanceof UsageError ? `${error.message}\n` : `stack/acls.ts: ${error instanceof Error ? error.message : String(error)}\n`,
     );
-    process.exit(2);
+    process.exit(error instanceof UsageError ? 2 : 1);
   });
 }
