@@ -405,6 +405,15 @@ export async function applyAcls(
   }
 }
 
+/** The last line of apply: the day, what changed (or would), and how many ACLs the derived set has. */
+export function summaryLine(diff: AclDiff, acls: Acl[], today: EpochDay, dryRun: boolean): string {
+  const principals = new Set(acls.map((a) => a.principal)).size;
+  const changes = dryRun
+    ? ` (dry run, nothing changed): ${diff.add.length} to add, ${diff.remove.length} to remove`
+    : `: ${diff.add.length} added, ${diff.remove.length} removed`;
+  return `ACLs for ${fromEpochDay(today)}${changes}, ${diff.unchanged} unchanged; ${acls.length} ACLs for ${principals} principals`;
+}
+
 const USAGE = 'usage: node stack/acls.ts principals|list|table|term R|apply [--dry-run]|diff [--today YYYY-MM-DD]';
 
 async function main(argv: string[]): Promise<void> {
@@ -430,14 +439,9 @@ async function main(argv: string[]): Promise<void> {
     const recipient = inputs.recipients.find((r) => r.id === argument);
     process.stdout.write(`${recipient ? termState(recipient.term, inputs.today) : 'none'}\n`);
   } else if (command === 'apply' || command === 'diff') {
-    const dryRun = command === 'diff' || values['dry-run'];
+    const dryRun = command === 'diff' || values['dry-run'] === true;
     const diff = await applyAcls(acls, process.env, { dryRun });
-    const principals = new Set(acls.map((a) => a.principal)).size;
-    process.stdout.write(
-      `${dryRun ? 'dry run, nothing changed: would add' : 'ACLs for'} ${fromEpochDay(inputs.today)}${dryRun ? '' : ':'} ${
-        dryRun ? `${diff.add.length}, would remove ${diff.remove.length}` : `${diff.add.length} added, ${diff.remove.length} removed`
-      }, ${diff.unchanged} unchanged; ${acls.length} ACLs for ${principals} principals\n`,
-    );
+    process.stdout.write(`${summaryLine(diff, acls, inputs.today, dryRun)}\n`);
   } else throw new UsageError(USAGE);
 }
 

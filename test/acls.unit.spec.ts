@@ -17,6 +17,7 @@ import {
   diffAcls,
   loadAclInputs,
   principalsOf,
+  summaryLine,
   termState,
 } from '../stack/acls.ts';
 
@@ -257,6 +258,18 @@ describe('stack/acls.ts', () => {
       expect(diffAcls([...desired, admin], desired)).toEqual({ add: [], remove: [], unchanged: desired.length });
       // another super user may be named; then the former admin's ACLs go too
       expect(diffAcls([admin], [], 'User:root').remove).toEqual([admin]);
+    });
+
+    it('ends with a summary: the day, the changes, the size of the derived set', () => {
+      const acls = aclsFor(inputs);
+      const diff = { add: desired.slice(0, 2), remove: desired.slice(0, 1), unchanged: 7 };
+      const principals = new Set(acls.map((a) => a.principal)).size;
+      expect(summaryLine(diff, acls, toEpochDay('2026-06-01'), false)).toBe(
+        `ACLs for 2026-06-01: 2 added, 1 removed, 7 unchanged; ${acls.length} ACLs for ${principals} principals`,
+      );
+      expect(summaryLine(diff, acls, toEpochDay('2026-06-01'), true)).toBe(
+        `ACLs for 2026-06-01 (dry run, nothing changed): 2 to add, 1 to remove, 7 unchanged; ${acls.length} ACLs for ${principals} principals`,
+      );
     });
 
     it('says what changes in one line: principal, resource, operation', () => {
