@@ -5,28 +5,29 @@ import { leaseTopicEntry, startWriterLease } from './writer-lease.ts';
 const logger = createLogger({ service: 'deliver-test', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' });
 const LEASE = 'deliver.writers.test';
 
-async function leaseTopic() {
+/** A lease on a topic of its own, on the twin, recording every onChange (which `fail` may make throw). */
+async function startLease(fail: (held: boolean) => boolean = () => false) {
   const bus = createMemoryBus();
   const admin = await bus.admin();
   await admin.ensureTopics([{ ...leaseTopicEntry(LEASE), replicationFactor: 1, config: {} }]);
-  return bus;
+  const changes: boolean[] = [];
+  const lease = await startWriterLease({
+    bus,
+    topic: LEASE,
+    groupId: 'g-writer',
+    logger,
+    onChange: async (held) => {
+      changes.push(held);
+      if (fail(held)) throw new Error('the broker is away for a moment');
+    },
+  });
+  return { lease, changes };
 }
 
 describe('the writer lease', () => {
   it('takes the lease up again when the fold did not start, until it starts', async () => {
-    const bus = await leaseTopic();
-    const changes: boolean[] = [];
     let failuresLeft = 2;
-    const lease = await startWriterLease({
-      bus,
-      topic: LEASE,
-      groupId: 'g-writer',
-      logger,
-      onChange: async (held) => {
-        changes.push(held);
-        if (held && failuresLeft-- > 0) throw new Error('the broker is away for a moment');
-      },
-    });
+    const { lease, changes } = await startLease((held) => held && failuresLeft-- > 0);
     expect(changes).toEqual([true]);
     expect(lease.held()).toBe(true); // held, not folding: the runner's ready() says so
     await vi.waitFor(() => expect(changes).toEqual([true, true, true]), { timeout: 5_000, interval: 50 });
@@ -38,17 +39,7 @@ describe('the writer lease', () => {
   });
 
   it('tells a lone member it holds the lease, and lets it go at stop', async () => {
-    const bus = await leaseTopic();
-    const changes: boolean[] = [];
-    const lease = await startWriterLease({
-      bus,
-      topic: LEASE,
-      groupId: 'g-writer',
-      logger,
-      onChange: async (held) => {
-        changes.push(held);
-      },
-    });
+    const { lease, changes } = await startLease();
     expect(lease.held()).toBe(true);
     await lease.stop();
     expect(changes).toEqual([true, false]);
