@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsumedMessage, OutgoingMessage } from '../kafka/bus.ts';
+import { interceptBatches } from '../kafka/intercept-batches.test-support.ts';
 import { createMemoryBus, type MemoryBus } from '../kafka/memory-bus.ts';
 import { createLogger } from '../log/logger.ts';
 import type { DeadLetterWriter } from '../registry/dead-letter.ts';
@@ -256,20 +257,10 @@ describe('startEdge', () => {
 /** Counts the batches the consumer hands to the edge, per partition (a fetch of the halted partition included). */
 function countHandOuts(bus: MemoryBus): Map<number, number> {
   const handed = new Map<number, number>();
-  const consumer = bus.consumer.bind(bus);
-  bus.consumer = async (options) => {
-    const c = await consumer(options);
-    const run = c.run.bind(c);
-    c.run = (runOptions) =>
-      run({
-        ...runOptions,
-        eachBatch: (batch, context) => {
-          handed.set(batch.partition, (handed.get(batch.partition) ?? 0) + 1);
-          return runOptions.eachBatch(batch, context);
-        },
-      });
-    return c;
-  };
+  interceptBatches(bus, (batch, context, next) => {
+    handed.set(batch.partition, (handed.get(batch.partition) ?? 0) + 1);
+    return next(batch, context);
+  });
   return handed;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../log/logger.ts';
 import { type Batch, isProducerFenced, type TransactionalProducer } from './bus.ts';
+import { interceptBatches } from './intercept-batches.test-support.ts';
 import { createMemoryBus, type MemoryBus } from './memory-bus.ts';
 import { type BatchOutcome, type CommitPolicy, HOLD_BATCH, startTransactionalPipeline } from './transactional-pipeline.ts';
 
@@ -97,17 +98,7 @@ async function openUpstreamTransaction(bus: MemoryBus): Promise<void> {
 
 /** Every batch looks as if more lay beyond it (its partition's end far off): no commit for being caught up. */
 function neverCaughtUp(bus: MemoryBus): void {
-  const consumer = bus.consumer.bind(bus);
-  bus.consumer = async (options) => {
-    const c = await consumer(options);
-    const run = c.run.bind(c);
-    c.run = (runOptions) =>
-      run({
-        ...runOptions,
-        eachBatch: (batch, context) => runOptions.eachBatch({ ...batch, highWatermark: '1000000', lastStableOffset: '1000000' }, context),
-      });
-    return c;
-  };
+  interceptBatches(bus, (batch, context, next) => next({ ...batch, highWatermark: '1000000', lastStableOffset: '1000000' }, context));
 }
 
 describe('transactions bounded by time, not by fetch', () => {
@@ -356,24 +347,14 @@ describe('transactions bounded by time, not by fetch', () => {
     // committed offset for a rebalance just before the timer's commit moved it
     let first: Batch | undefined;
     let replay = false;
-    const consumer = h.bus.consumer.bind(h.bus);
-    h.bus.consumer = async (options) => {
-      const c = await consumer(options);
-      const run = c.run.bind(c);
-      c.run = (runOptions) =>
-        run({
-          ...runOptions,
-          eachBatch: async (batch, context) => {
-            first ??= batch;
-            if (replay) {
-              replay = false;
-              await runOptions.eachBatch(first, context);
-            }
-            await runOptions.eachBatch(batch, context);
-          },
-        });
-      return c;
-    };
+    interceptBatches(h.bus, async (batch, context, next) => {
+      first ??= batch;
+      if (replay) {
+        replay = false;
+        await next(first, context);
+      }
+      await next(batch, context);
+    });
     const pipeline = await start(h, { intervalMs: 20, maxRecords: 10_000 });
     await h.bus.waitUntil(() => h.events.includes('tx'));
     replay = true;
