@@ -43,8 +43,9 @@ const { Kafka, logLevel } = kafkajs;
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');
 const home = mkdtempSync(join(tmpdir(), 'acl-services-'));
-const KAFKA_PORT = 46092;
-const REGISTRY_PORT = 46080;
+// below 32768, outside Linux's ephemeral range (32768-60999): a port in it may be taken by an outgoing connection when the stack binds it
+const KAFKA_PORT = 24092;
+const REGISTRY_PORT = 24080;
 const brokers = `127.0.0.1:${KAFKA_PORT}`;
 const registryUrl = `http://127.0.0.1:${REGISTRY_PORT}/apis/ccompat/v7`;
 const stackEnv = {
@@ -53,9 +54,9 @@ const stackEnv = {
   STACK_DIST: join(root, '.local/stack/dist'),
   STACK_SECURITY: 'scram',
   STACK_KAFKA_PORT: String(KAFKA_PORT),
-  STACK_CONTROLLER_PORT: '46093',
+  STACK_CONTROLLER_PORT: '24093',
   STACK_REGISTRY_PORT: String(REGISTRY_PORT),
-  STACK_REGISTRY_MANAGEMENT_PORT: '46000',
+  STACK_REGISTRY_MANAGEMENT_PORT: '24000',
 };
 const stack = (...args: string[]) => run('bash', [join(root, 'stack/stack.sh'), ...args], { env: stackEnv, maxBuffer: 8 * 1024 * 1024 });
 const logger = createLogger({ service: 'acl-services', level: process.env.TEST_LOG_LEVEL ?? 'warn' });

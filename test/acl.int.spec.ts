@@ -24,7 +24,8 @@ const { Kafka, logLevel } = kafkajs;
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');
 const home = mkdtempSync(join(tmpdir(), 'acl-stack-'));
-const KAFKA_PORT = 43092;
+// below 32768, outside Linux's ephemeral range (32768-60999): a port in it may be taken by an outgoing connection when the stack binds it
+const KAFKA_PORT = 23092;
 const brokers = [`127.0.0.1:${KAFKA_PORT}`];
 const stackEnv = {
   ...process.env,
@@ -33,7 +34,7 @@ const stackEnv = {
   STACK_SECURITY: 'scram',
   STACK_REGISTRY: 'none',
   STACK_KAFKA_PORT: String(KAFKA_PORT),
-  STACK_CONTROLLER_PORT: '43093',
+  STACK_CONTROLLER_PORT: '23093',
 };
 const stack = (...args: string[]) => run('bash', [join(root, 'stack/stack.sh'), ...args], { env: stackEnv, maxBuffer: 8 * 1024 * 1024 });
 

@@ -26,16 +26,17 @@ import { keepOutput, readAll, uniqueName, waitFor } from './support/stack.ts';
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');
 const home = mkdtempSync(join(tmpdir(), 'broker-restart-'));
-const KAFKA_PORT = 39092;
-const REGISTRY_PORT = 38080;
+// below 32768, outside Linux's ephemeral range (32768-60999): a port in it may be taken by an outgoing connection when the stack binds it
+const KAFKA_PORT = 27092;
+const REGISTRY_PORT = 26080;
 const stackEnv = {
   ...process.env,
   STACK_HOME: home,
   STACK_DIST: join(root, '.local/stack/dist'),
   STACK_KAFKA_PORT: String(KAFKA_PORT),
-  STACK_CONTROLLER_PORT: '39093',
+  STACK_CONTROLLER_PORT: '27093',
   STACK_REGISTRY_PORT: String(REGISTRY_PORT),
-  STACK_REGISTRY_MANAGEMENT_PORT: '39000',
+  STACK_REGISTRY_MANAGEMENT_PORT: '27000',
 };
 const stack = (command: string) => run('bash', [join(root, 'stack/stack.sh'), command], { env: stackEnv, maxBuffer: 8 * 1024 * 1024 });
 const brokers = `127.0.0.1:${KAFKA_PORT}`;

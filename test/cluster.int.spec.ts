@@ -18,7 +18,8 @@ const { Kafka, logLevel } = kafkajs;
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');
 const home = mkdtempSync(join(tmpdir(), 'cluster-stack-'));
-const ports = [44092, 44094, 44096];
+// below 32768, outside Linux's ephemeral range (32768-60999): a port in it may be taken by an outgoing connection when the stack binds it
+const ports = [25092, 25094, 25096];
 const brokers = ports.map((p) => `127.0.0.1:${p}`);
 const stackEnv = {
   ...process.env,
@@ -27,7 +28,7 @@ const stackEnv = {
   STACK_BROKERS: '3',
   STACK_REGISTRY: 'none',
   STACK_KAFKA_PORT: String(ports[0]),
-  STACK_CONTROLLER_PORT: '44093',
+  STACK_CONTROLLER_PORT: '25093',
 };
 const stack = (...args: string[]) =>
   run('bash', [join(root, 'stack/stack.sh'), ...args], { env: stackEnv, maxBuffer: 8 * 1024 * 1024 }).then(

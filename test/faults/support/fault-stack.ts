@@ -28,7 +28,8 @@ export function faultStack(): FaultStack {
   // under scripts/faults.sh's folder for this run, which stops whatever is left there when the run ends
   const home = mkdtempSync(join(process.env.FAULTS_TMP ?? tmpdir(), 'faults-'));
   const nodes = Number(process.env.STACK_BROKERS ?? '1');
-  const base = Number(process.env.FAULTS_PORT_BASE ?? '41000');
+  // below 32768, outside Linux's ephemeral range (32768-60999): a port in it may be taken by an outgoing connection when the stack binds it
+  const base = Number(process.env.FAULTS_PORT_BASE ?? '21000');
   const env = {
     ...process.env,
     STACK_HOME: home,
